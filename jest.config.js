@@ -1,0 +1,19 @@
+/** One jest run over every package (one summary line for CI); `pnpm test:packages` runs them through turbo. */
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+const packages = ['shared', 'ingest', 'router', 'isp-portal', 'cli'];
+module.exports = {
+  transform,
+  globalSetup: '<rootDir>/packages/shared/src/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/packages/shared/src/testing/global-teardown.ts',
+  maxWorkers: 2,
+  testTimeout: 120000,
+  projects: packages.map((p) => ({
+    displayName: p,
+    rootDir: require('path').join(__dirname, 'packages', p),
+    testEnvironment: 'node',
+    transform,
+    testMatch: ['<rootDir>/src/**/*.test.ts'],
+  })),
+};

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { submitList, DuplicateListError, formatRate } from '@deliveryline/shared';
+import { withContext, ensurePipelineWorkers, print, say, intArg, CliError } from '../cli-context';
+import { waitForList } from '../wait-list';
+
+interface Opts {
+  source: string;
+  campaign: string;
+  round?: number;
+  profile?: string;
+  timezone?: string;
+  encoding?: string;
+  tlp?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command) {
+  program
+    .command('ingest <file>')
+    .description('upload a list of infected terminals; with --wait, return when it is routed and print its counters')
+    .requiredOption('--source <id>', 'who sent the list (e.g. jpcert, mpd); created on first use')
+    .requiredOption('--campaign <id>', 'the operation it belongs to (e.g. goz-2014); created on first use')
+    .option('--round <n>', 'delivery round within the campaign', intArg('--round'))
+    .option('--profile <name>', 'column profile (default: chosen from the header)')
+    .option('--timezone <tz>', 'time zone of timestamps without an offset (e.g. Asia/Tokyo, +09:00, UTC)')
+    .option('--encoding <enc>', 'text encoding (default: detected)')
+    .option('--tlp <label>', 'sharing label: clear, green, amber, amber+strict, red (default: the campaign\'s)')
+    .option('--wait', 'wait until the list is routed and released')
+    .option('--json', 'machine output on stdout')
+    .action(async (file: string, o: Opts) => {
+      await withContext(async (ctx) => {
+        let listId: number;
+        try {
+          listId = await submitList(ctx, {
+            path: path.resolve(file), sourceId: o.source, campaignId: o.campaign, round: o.round ?? null,
+            profile: o.profile, timezone: o.timezone, encoding: o.encoding, tlp: o.tlp, uploadedBy: 'cli',
+          });
+        } catch (err) {
+          if (err instanceof DuplicateListError) throw new CliError(err.message);
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${file}: no such file`);
+          throw err;
+        }
+        if (!o.wait) {
+          if (o.json) print({ listId, state: 'uploaded' });
+          else say(`list ${listId} uploaded; follow it with: dline report --campaign ${o.campaign}`);
+          return;
+        }
+        const workers = await ensurePipelineWorkers(ctx);
+        try {
+          const f = await waitForList(ctx, listId, { drainDeliver: workers.length > 0 });
+          if (o.json) print({ campaignId: o.campaign, sourceId: o.source, ...f });
+          else if (f.state !== 'failed') {
+            say(`list ${listId}: ${f.state}; rows read ${f.rowsRead}, rejected ${f.rejected}, duplicates ${f.duplicates}, ` +
+              `received ${f.received}, delivered ${f.delivered}, returned ${f.returned}, handling rate ${formatRate(f.delivered, f.received)}`);
+          }
+          if (f.state === 'failed') {
+            if (!o.json) say(`list ${listId} failed: ${f.failure}`);
+            process.exitCode = 2;
+          }
+        } finally {
+          await Promise.all(workers.map((w) => w.close()));
+        }
+      });
+    });
+}

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Command } from 'commander';
+import { env, ensureEmbeddedPostgres, checkRedis, createLogger, createPool, migrate, repoRoot } from '@deliveryline/shared';
+
+/**
+ * `pnpm start`: everything on one machine — the portal and every worker, each its own process,
+ * as they would run on many machines. With DATABASE_URL unset, an embedded PostgreSQL is started
+ * first and handed to the children. SIGTERM/SIGINT stop the children, then the database.
+ */
+export function register(program: Command) {
+  program
+    .command('start')
+    .description('run the portal and every worker on this machine')
+    .action(async () => {
+      const e = env();
+      const log = createLogger('start', e.LOG_LEVEL);
+      await checkRedis(e.REDIS_URL);
+      let databaseUrl = e.DATABASE_URL;
+      let embedded: Awaited<ReturnType<typeof ensureEmbeddedPostgres>> | undefined;
+      if (!databaseUrl) {
+        embedded = await ensureEmbeddedPostgres(e.dataDir, e.EMBEDDED_PG_PORT, (m) => log.info(m));
+        databaseUrl = embedded.url;
+      }
+      const pool = createPool(databaseUrl, 1);
+      await migrate(pool);
+      await pool.end();
+      const root = repoRoot();
+      const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+      const procs: Record<string, string> = {
+        portal: 'packages/isp-portal/src/main.ts',
+        ingest: 'packages/ingest/src/main.ts',
+        router: 'packages/router/src/main.ts',
+      };
+      const children: ChildProcess[] = [];
+      let stopping = false;
+      for (const [name, file] of Object.entries(procs)) {
+        const child = spawn(tsx, [path.join(root, file)], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
+        child.on('exit', (code) => {
+          if (!stopping) {
+            log.error(`${name} exited with ${code}; stopping everything`);
+            void stop(1);
+          }
+        });
+        children.push(child);
+      }
+      log.info(`deliveryline is running: portal on ${e.publicUrl}, workers: ingest, router. Ctrl-C stops it.`);
+      const stop = async (code = 0) => {
+        if (stopping) return;
+        stopping = true;
+        await Promise.all(children.map((c) => new Promise<void>((res) => {
+          if (c.exitCode !== null) return res();
+          c.once('exit', () => res());
+          c.kill('SIGTERM');
+        })));
+        await embedded?.stop();
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
+      await new Promise(() => undefined);
+    });
+}

@@ -1,0 +1,77 @@
+import { parseIp } from '@deliveryline/shared';
+import { parseTime, type ZoneOffset } from './time';
+import type { ColumnMap } from './profile';
+
+export interface NormalisedEntry {
+  ip: string;
+  /** canonical key for de-duplication: family-specific numeric form */
+  ipKey: string;
+  observedAt: number;
+  port: number | null;
+  malware: string | null;
+  extra: Record<string, string> | null;
+}
+
+export interface RowReject {
+  reason: string;
+  message: string;
+}
+
+export interface RowOptions {
+  zone: ZoneOffset | null;
+  maxFutureMs: number; // times past this instant are rejected
+  malwareMax: number;
+}
+
+// Full-width digits and punctuation as typed in Japanese spreadsheets; NFKC only when needed.
+const NEEDS_NFKC = /[^\x00-\x7f]/;
+const nfkc = (s: string) => (NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s);
+
+export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): NormalisedEntry | RowReject {
+  if (rec.length < cols.header.length && rec.length <= Math.max(cols.ip, cols.observedAt)) {
+    return { reason: 'row.short', message: `the row has ${rec.length} fields; the header has ${cols.header.length}` };
+  }
+  const ipRaw = nfkc(rec[cols.ip] ?? '');
+  const ip = parseIp(ipRaw);
+  if (!ip.ok) return { reason: ip.code, message: `field "${cols.header[cols.ip]}": ${ip.message}` };
+
+  const t = parseTime(nfkc(rec[cols.observedAt] ?? ''), opt.zone);
+  if (!t.ok) return { reason: t.code, message: `field "${cols.header[cols.observedAt]}": ${t.message}` };
+  if (t.ms > opt.maxFutureMs) {
+    return { reason: 'time.future', message: `field "${cols.header[cols.observedAt]}": ${new Date(t.ms).toISOString()} is in the future` };
+  }
+
+  let port: number | null = null;
+  if (cols.port >= 0) {
+    const p = nfkc(rec[cols.port] ?? '').trim();
+    if (p !== '') {
+      if (!/^\d{1,5}$/.test(p) || Number(p) > 65535) {
+        return { reason: 'port.invalid', message: `field "${cols.header[cols.port]}": "${p}" is not a port number (0–65535)` };
+      }
+      port = Number(p);
+    }
+  }
+
+  let malware: string | null = null;
+  for (const i of cols.malware) {
+    const m = (rec[i] ?? '').normalize('NFKC').trim();
+    if (m !== '') {
+      if (m.length > opt.malwareMax) {
+        return { reason: 'malware.too_long', message: `field "${cols.header[i]}": the malware name has ${m.length} characters; at most ${opt.malwareMax}` };
+      }
+      malware = m;
+      break;
+    }
+  }
+
+  let extra: Record<string, string> | null = null;
+  for (const i of cols.extra) {
+    const v = rec[i];
+    if (v !== undefined && v !== '') (extra ??= {})[cols.header[i]] = v;
+  }
+
+  const ipKey = ip.family === 4 ? String(ip.v4) : ip.text;
+  return { ip: ip.text, ipKey, observedAt: t.ms, port, malware, extra };
+}
+
+export const isReject = (r: NormalisedEntry | RowReject): r is RowReject => 'reason' in r;

@@ -1,0 +1,29 @@
+import type { Queryable } from '@deliveryline/shared';
+import { csvLine, fileStream, getList } from '@deliveryline/shared';
+import { readRecords } from './records';
+
+/**
+ * The entries no member took, in the source file's own column layout plus `return_reason`:
+ * the original file is read again and each returned entry's row is written as it came.
+ */
+export async function* returnedRows(db: Queryable, listId: number): AsyncGenerator<string> {
+  const list = await getList(db, listId);
+  if (!list) throw new Error(`list ${listId} does not exist`);
+  const r = await db.query(
+    `SELECT e.row_no, r.reason FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
+      WHERE r.list_id = $1 AND r.state = 'returned'`, [listId]);
+  const reasons = new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
+  const { header, records } = await readRecords(fileStream(db, list.file_sha256));
+  yield csvLine([...header, 'return_reason']);
+  let buf = '';
+  for await (const rec of records) {
+    const reason = reasons.get(rec.row);
+    if (reason === undefined) continue;
+    buf += csvLine([...rec.fields, reason]);
+    if (buf.length > 1 << 16) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}

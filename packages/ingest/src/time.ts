@@ -1,0 +1,73 @@
+/**
+ * Observation times → epoch ms (UTC). Accepted: ISO 8601 with offset or Z;
+ * `YYYY-MM-DD HH:MM[:SS[.fff]]` and `YYYY/M/D H:MM[:SS]` (naive, read in the list's time zone);
+ * Unix seconds. A naive time with no zone given is an error the caller turns into a list failure.
+ */
+
+export type TimeResult =
+  | { ok: true; ms: number; naive: boolean }
+  | { ok: false; code: 'time.empty' | 'time.invalid' | 'time.naive_without_zone'; message: string };
+
+const RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Offset in ms of an IANA zone or `±HH:MM` at a UTC instant (positive east of Greenwich). */
+export type ZoneOffset = (utcMs: number) => number;
+
+export function zoneOffset(zone: string): ZoneOffset {
+  const fixed = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone.trim());
+  if (fixed) {
+    const v = (Number(fixed[2]) * 60 + Number(fixed[3] ?? 0)) * 60_000 * (fixed[1] === '-' ? -1 : 1);
+    return () => v;
+  }
+  if (/^(UTC|GMT|Z)$/i.test(zone.trim())) return () => 0;
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+  } catch {
+    throw new RangeError(`unknown time zone "${zone}" (use an IANA name such as Asia/Tokyo, or an offset such as +09:00)`);
+  }
+  const cache = new Map<number, number>();
+  return (utcMs: number) => {
+    const hour = Math.floor(utcMs / 3_600_000);
+    let off = cache.get(hour);
+    if (off === undefined) {
+      const p = Object.fromEntries(fmt.formatToParts(new Date(hour * 3_600_000)).map((x) => [x.type, x.value]));
+      off = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - hour * 3_600_000;
+      if (cache.size > 100_000) cache.clear();
+      cache.set(hour, off);
+    }
+    return off;
+  };
+}
+
+export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
+  const s = raw.trim();
+  if (s === '') return { ok: false, code: 'time.empty', message: 'the observation time is empty' };
+  if (/^\d{9,10}$/.test(s)) return { ok: true, ms: Number(s) * 1000, naive: false };
+  const m = RE.exec(s);
+  if (!m) return { ok: false, code: 'time.invalid', message: `"${s}" is not a time this system reads (e.g. 2014-06-02T10:15:30+09:00, 2015/04/20 10:15:30)` };
+  const [, y, mo, d, h = '0', mi = '0', se = '0', frac, tz] = m;
+  const Y = +y, M = +mo, D = +d, H = +h, MI = +mi, S = +se;
+  if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) {
+    return { ok: false, code: 'time.invalid', message: `"${s}" is not a valid date and time` };
+  }
+  const ms = frac ? Math.floor(Number('0.' + frac) * 1000) : 0;
+  const wall = Date.UTC(Y, M - 1, D, H, MI, S, ms);
+  if (new Date(wall).getUTCDate() !== D) return { ok: false, code: 'time.invalid', message: `"${s}" is not a valid date (no such day)` };
+  if (tz) {
+    if (/^(Z|UTC|GMT)$/i.test(tz)) return { ok: true, ms: wall, naive: false };
+    const sign = tz[0] === '-' ? -1 : 1;
+    const digits = tz.slice(1).replace(':', '');
+    const off = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000 * sign;
+    return { ok: true, ms: wall - off, naive: false };
+  }
+  if (!zone) return { ok: false, code: 'time.naive_without_zone', message: `"${s}" has no time zone and the list has none` };
+  // wall clock in the zone: subtract the offset valid at that instant (two passes settle DST edges)
+  let utc = wall - zone(wall);
+  utc = wall - zone(utc);
+  return { ok: true, ms: utc, naive: true };
+}

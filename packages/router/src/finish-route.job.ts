@@ -1,0 +1,31 @@
+import { type Payload, enqueue, getList, withTransaction } from '@deliveryline/shared';
+import type { RouterDeps } from './route-list.job';
+
+/**
+ * Closes a routing run: counts delivered and returned from the decisions and checks that every
+ * received entry has exactly one. Then the list waits for approval or is released.
+ */
+export async function finishRoute(p: Payload<'router.finish-route'>, deps: RouterDeps): Promise<void> {
+  const { pool } = deps;
+  const outcome = await withTransaction(pool, async (tx) => {
+    const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
+    if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
+    const c = (await tx.query(
+      `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
+              count(*) FILTER (WHERE state = 'returned')::int AS returned
+         FROM routes WHERE list_id = $1`, [p.listId])).rows[0];
+    if (c.delivered + c.returned !== l.received) {
+      throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
+    }
+    const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
+    const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
+    await tx.query(
+      `UPDATE lists SET state = $2, delivered = $3, returned = $4, routed_at = now(), updated_at = now() WHERE id = $1`,
+      [p.listId, needsApproval ? 'awaiting_approval' : 'routed', c.delivered, c.returned]);
+    return needsApproval ? ('approval' as const) : ('release' as const);
+  });
+  if (outcome === 'release') await enqueue(deps.queues, 'router.release-list', { listId: p.listId });
+  deps.log.info({ listId: p.listId, next: outcome }, 'routing finished');
+}
+
+export { getList };

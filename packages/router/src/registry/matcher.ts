@@ -1,0 +1,67 @@
+import type { Queryable } from '@deliveryline/shared';
+import { NON_ROUTABLE, loadMembers, loadPrefixes, registryVersion, parseIp, type MemberRow } from '@deliveryline/shared';
+import { LpmEngine, type PrefixInput } from '../lpm';
+import { parseCidr } from './cidr';
+
+export type RouteDecision =
+  | { state: 'delivered'; memberId: string }
+  | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
+
+function prefixInput(cidr: string, value: number, from: number, to: number): PrefixInput {
+  const c = parseCidr(cidr);
+  if (!c.ok) throw new Error(`registry holds a bad prefix ${cidr}: ${c.message}`);
+  return { value, family: c.family, network: c.network, length: c.length, validFrom: from, validTo: to };
+}
+
+const SPECIAL = new LpmEngine(NON_ROUTABLE.map((n, i) => prefixInput(n.cidr, i, -Infinity, Infinity)));
+
+/** The registry at one version, compiled for lookups: built once, shared by every chunk. */
+export class Matcher {
+  constructor(
+    readonly version: number,
+    readonly engine: LpmEngine,
+    readonly members: MemberRow[],
+  ) {}
+
+  /** Routes one entry given the canonical IP text and the observation time in epoch ms. */
+  route(ipText: string, t: number): RouteDecision {
+    const ip = parseIp(ipText);
+    if (!ip.ok) return { state: 'returned', reason: 'non_routable' };
+    let hit: number;
+    if (ip.family === 4) {
+      if (SPECIAL.lookup4(ip.v4, 0) >= 0) return { state: 'returned', reason: 'non_routable' };
+      hit = this.engine.lookup4(ip.v4, t);
+    } else {
+      const [a, b, c, d] = ip.words;
+      if (SPECIAL.lookup6(a, b, c, d, 0) >= 0) return { state: 'returned', reason: 'non_routable' };
+      hit = this.engine.lookup6(a, b, c, d, t);
+    }
+    if (hit < 0) return { state: 'returned', reason: 'no_member' };
+    const m = this.members[hit];
+    if (!m.active) return { state: 'returned', reason: 'member_inactive' };
+    return { state: 'delivered', memberId: m.id };
+  }
+}
+
+export async function buildMatcher(db: Queryable): Promise<Matcher> {
+  const version = await registryVersion(db);
+  const members = await loadMembers(db);
+  const index = new Map(members.map((m, i) => [m.id, i]));
+  const prefixes = (await loadPrefixes(db)).map((p) =>
+    prefixInput(p.cidr, index.get(p.member_id)!, p.valid_from ? p.valid_from.getTime() : -Infinity, p.valid_to ? p.valid_to.getTime() : Infinity),
+  );
+  return new Matcher(version, new LpmEngine(prefixes), members);
+}
+
+/** Rebuilds only when the registry version moved. */
+export class MatcherCache {
+  private current?: Matcher;
+  private building?: Promise<Matcher>;
+  async get(db: Queryable): Promise<Matcher> {
+    const version = await registryVersion(db);
+    if (this.current?.version === version) return this.current;
+    this.building ??= buildMatcher(db).finally(() => (this.building = undefined));
+    this.current = await this.building;
+    return this.current;
+  }
+}

@@ -1,0 +1,28 @@
+import { type AppContext, type Payload, UnrecoverableError, enqueue, getList } from '@deliveryline/shared';
+
+export type RouterDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'>;
+
+/**
+ * Plans a routing run: the list moves to `routing` and is cut into chunks of ROUTE_CHUNK_SIZE
+ * entries (by seq), one job each, so several route workers share a big list.
+ */
+export async function routeList(p: Payload<'router.route-list'>, deps: RouterDeps): Promise<void> {
+  const { pool, env } = deps;
+  const list = await getList(pool, p.listId);
+  if (!list) throw new UnrecoverableError(`list ${p.listId} does not exist`);
+  if (list.route_run !== p.run) return; // a newer run superseded this one
+  if (list.state === 'parsed') {
+    const chunks = Math.max(1, Math.ceil((list.received ?? 0) / env.ROUTE_CHUNK_SIZE));
+    const r = await pool.query(
+      `UPDATE lists SET state = 'routing', route_chunks = $3, updated_at = now()
+        WHERE id = $1 AND route_run = $2 AND state = 'parsed'`,
+      [list.id, p.run, chunks]);
+    if (r.rowCount !== 1) return;
+    list.route_chunks = chunks;
+  } else if (list.state !== 'routing') {
+    return; // routed or later: nothing to do
+  }
+  for (let chunk = 0; chunk < (list.route_chunks ?? 1); chunk++) {
+    await enqueue(deps.queues, 'router.route-chunk', { listId: list.id, run: p.run, chunk });
+  }
+}

@@ -1,0 +1,32 @@
+import { Pool, PoolClient, types } from 'pg';
+
+// int8 (counts, ids) as JS numbers: every count we keep is far below 2^53.
+types.setTypeParser(20, (v) => Number(v));
+// numeric stays a string on purpose: rates are computed from integer counts, not read back.
+
+export type Db = Pool;
+export type { Pool, PoolClient };
+export type Tx = PoolClient;
+export type Queryable = Pool | PoolClient;
+
+export function createPool(connectionString: string, max = 10): Pool {
+  const pool = new Pool({ connectionString, max, application_name: 'deliveryline' });
+  // An idle client that loses its server (restart, failover) must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { z } from 'zod';
+
+/** Walks up from this file to the folder holding pnpm-workspace.yaml: `./data` means the repo's data folder wherever a process starts. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(5439),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('dl'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().default('deliveryline <noreply@deliveryline.invalid>'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROUTE_CHUNK_SIZE: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
+  INGEST_COPY_CHUNK: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
+  MAX_FUTURE_SKEW_MINUTES: z.coerce.number().int().min(0).default(60),
+  APPROVAL_REQUIRED: bool.default('false'),
+  DEFAULT_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad setting names the variable and what it expects. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(source[String(i.path[0])] ?? '')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  const dataDir = path.resolve(repoRoot(), env.DATA_DIR ?? 'data');
+  return { ...env, dataDir, publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` };
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

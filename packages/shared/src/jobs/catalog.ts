@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * The one job catalog. A live job name never changes; payload schemas only gain optional
+ * fields. Payloads carry ids, never data. Job ids are deterministic, so enqueueing the same
+ * work twice is a no-op while the first job is still known to the queue.
+ * BullMQ forbids ':' in custom ids, so ids use '-'.
+ */
+export const QUEUES = ['ingest', 'route', 'deliver', 'remind'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+const ListId = z.number().int().positive();
+
+export const ParseListSchema = z.object({ listId: ListId });
+export const RouteListSchema = z.object({ listId: ListId, run: z.number().int().positive() });
+export const RouteChunkSchema = z.object({ listId: ListId, run: z.number().int().positive(), chunk: z.number().int().min(0) });
+export const FinishRouteSchema = z.object({ listId: ListId, run: z.number().int().positive() });
+export const ReleaseListSchema = z.object({ listId: ListId });
+export const NotifyBatchSchema = z.object({ batchId: z.number().int().positive() });
+export const RemindSchema = z.object({ at: z.string().optional() });
+
+interface JobDef<S extends z.ZodTypeAny> {
+  queue: QueueName;
+  schema: S;
+  jobId: (p: z.infer<S>) => string;
+  attempts: number;
+  backoffMs: number;
+}
+const def = <S extends z.ZodTypeAny>(d: JobDef<S>) => d;
+
+export const JOBS = {
+  'ingest.parse-list': def({ queue: 'ingest', schema: ParseListSchema, jobId: (p) => `parse-${p.listId}`, attempts: 3, backoffMs: 2000 }),
+  'router.route-list': def({ queue: 'route', schema: RouteListSchema, jobId: (p) => `route-${p.listId}-${p.run}`, attempts: 5, backoffMs: 1000 }),
+  'router.route-chunk': def({ queue: 'route', schema: RouteChunkSchema, jobId: (p) => `route-${p.listId}-${p.run}-${p.chunk}`, attempts: 5, backoffMs: 1000 }),
+  'router.finish-route': def({ queue: 'route', schema: FinishRouteSchema, jobId: (p) => `finish-${p.listId}-${p.run}`, attempts: 5, backoffMs: 1000 }),
+  'router.release-list': def({ queue: 'deliver', schema: ReleaseListSchema, jobId: (p) => `release-${p.listId}`, attempts: 5, backoffMs: 1000 }),
+  'router.notify-batch': def({ queue: 'deliver', schema: NotifyBatchSchema, jobId: (p) => `notify-${p.batchId}`, attempts: 8, backoffMs: 2000 }),
+  'router.remind': def({ queue: 'remind', schema: RemindSchema, jobId: (p) => `remind-${p.at ?? 'now'}`, attempts: 3, backoffMs: 5000 }),
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type Payload<N extends JobName> = z.infer<(typeof JOBS)[N]['schema']>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+export const jobsOfQueue = (q: QueueName) => JOB_NAMES.filter((n) => JOBS[n].queue === q);

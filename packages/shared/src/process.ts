@@ -1,0 +1,44 @@
+import type { Worker } from 'bullmq';
+import type { AppContext } from './context';
+import { ConfigError } from './env';
+import { RedisUnavailableError } from './jobs/queues';
+
+/** Prints a startup failure as a person-readable message and exits non-zero. */
+export function exitOnStartupError(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof RedisUnavailableError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`startup failed: ${(err as Error)?.stack ?? err}\n`);
+  }
+  process.exit(1);
+}
+
+/**
+ * A worker process: open the context, start the workers, and on SIGTERM/SIGINT let the current
+ * job finish (BullMQ's close waits for it) before closing the queues and the pool.
+ */
+export async function runWorkerProcess(
+  name: string,
+  open: (name: string) => Promise<AppContext>,
+  start: (ctx: AppContext) => Worker[] | Promise<Worker[]>,
+): Promise<void> {
+  let ctx: AppContext;
+  try {
+    ctx = await open(name);
+  } catch (err) {
+    exitOnStartupError(err);
+  }
+  const workers = await start(ctx);
+  ctx.log.info({ queues: workers.map((w) => w.name) }, `${name} worker started`);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    ctx.log.info({ signal }, `${name} worker stopping`);
+    await Promise.all(workers.map((w) => w.close()));
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,90 @@
+import type { Queryable } from '../db/pool';
+
+export type ListState =
+  | 'uploaded' | 'parsing' | 'parsed' | 'routing' | 'routed' | 'awaiting_approval' | 'released' | 'returned_sent' | 'failed';
+
+export interface ListRow {
+  id: number;
+  campaign_id: string;
+  source_id: string;
+  round: number | null;
+  file_sha256: Buffer;
+  file_name: string;
+  profile: string | null;
+  encoding: string | null;
+  timezone: string | null;
+  tlp: string;
+  state: ListState;
+  failure: string | null;
+  columns: string[] | null;
+  rows_read: number | null;
+  rejected: number | null;
+  duplicates: number | null;
+  received: number | null;
+  delivered: number | null;
+  returned: number | null;
+  route_run: number;
+  route_chunks: number | null;
+  created_at: Date;
+  released_at: Date | null;
+}
+
+export async function ensureSource(db: Queryable, id: string, name = id): Promise<void> {
+  await db.query(`INSERT INTO sources (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [id, name]);
+}
+
+export async function ensureCampaign(db: Queryable, id: string, name = id): Promise<void> {
+  await db.query(`INSERT INTO campaigns (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [id, name]);
+}
+
+export async function getList(db: Queryable, id: number): Promise<ListRow | undefined> {
+  const r = await db.query('SELECT * FROM lists WHERE id = $1', [id]);
+  return r.rows[0];
+}
+
+export async function findListByFile(db: Queryable, campaignId: string, sha256: Buffer): Promise<ListRow | undefined> {
+  const r = await db.query('SELECT * FROM lists WHERE campaign_id = $1 AND file_sha256 = $2', [campaignId, sha256]);
+  return r.rows[0];
+}
+
+export interface NewList {
+  campaignId: string;
+  sourceId: string;
+  round?: number | null;
+  sha256: Buffer;
+  fileName: string;
+  profile?: string | null;
+  encoding?: string | null;
+  timezone?: string | null;
+  tlp?: string | null;
+  uploadedBy?: string | null;
+}
+
+export async function insertList(db: Queryable, l: NewList): Promise<number> {
+  const r = await db.query(
+    `INSERT INTO lists (campaign_id, source_id, round, file_sha256, file_name, profile, encoding, timezone, tlp, uploaded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT tlp FROM campaigns WHERE id = $1)), $10)
+     RETURNING id`,
+    [l.campaignId, l.sourceId, l.round ?? null, l.sha256, l.fileName, l.profile ?? null, l.encoding ?? null, l.timezone ?? null, l.tlp ?? null, l.uploadedBy ?? null],
+  );
+  return r.rows[0].id;
+}
+
+/** A guarded state transition: true only if the list was in one of `from`. */
+export async function transition(db: Queryable, id: number, from: ListState[], to: ListState, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const keys = Object.keys(extra);
+  const sets = keys.map((k, i) => `${k} = $${i + 4}`);
+  const r = await db.query(
+    `UPDATE lists SET state = $2, updated_at = now()${sets.length ? ', ' + sets.join(', ') : ''} WHERE id = $1 AND state = ANY($3)`,
+    [id, to, from, ...keys.map((k) => extra[k])],
+  );
+  return r.rowCount === 1;
+}
+
+export async function failList(db: Queryable, id: number, failure: string): Promise<void> {
+  await db.query(`UPDATE lists SET state = 'failed', failure = $2, updated_at = now() WHERE id = $1`, [id, failure]);
+}
+
+export async function listsByState(db: Queryable, states: ListState[]): Promise<ListRow[]> {
+  return (await db.query('SELECT * FROM lists WHERE state = ANY($1) ORDER BY id', [states])).rows;
+}
