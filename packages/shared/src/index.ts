@@ -17,3 +17,5 @@ export * from './process';
 export * from './submit-list';
 export * from './csv-safe';
 export * from './repositories/batch.repository';
+export * from './audit';
+export * from './repositories/outcome.repository';

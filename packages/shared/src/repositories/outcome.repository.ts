@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { withTransaction, type Pool } from '../db/pool';
+
+export const OUTCOMES = ['notified', 'not_identified', 'not_our_address', 'duplicate', 'declined'] as const;
+export type OutcomeValue = (typeof OUTCOMES)[number];
+
+export const OutcomeRowSchema = z.object({
+  entryId: z.coerce.number().int().positive(),
+  outcome: z.enum(OUTCOMES),
+  notifiedAt: z.string().datetime({ offset: true }).nullish(),
+  channel: z.string().max(100).nullish(),
+  note: z.string().max(2000).nullish(),
+});
+export type OutcomeRow = z.infer<typeof OutcomeRowSchema>;
+
+export interface OutcomeRejection {
+  /** 1-based position of the row in what was reported (CSV: data record number) */
+  row: number;
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface OutcomeResult {
+  stored: number;
+  rejected: OutcomeRejection[];
+  batchClosed: boolean;
+}
+
+/**
+ * Stores a member's outcomes for one batch. Each row is checked on its own: an entry that is not
+ * in this batch (another member's, unknown, or misspelt) and a bad value are refused with a
+ * reason; the rest is stored. A later report for the same entry is added, never overwritten:
+ * the latest is the current outcome, and history stays.
+ */
+export async function recordOutcomes(
+  pool: Pool,
+  a: { batchId: number; memberId: string; reportedBy: string; rows: unknown[] },
+): Promise<OutcomeResult> {
+  const rejected: OutcomeRejection[] = [];
+  const valid: { row: number; v: OutcomeRow }[] = [];
+  a.rows.forEach((raw, i) => {
+    const p = OutcomeRowSchema.safeParse(raw);
+    if (p.success) valid.push({ row: i + 1, v: p.data });
+    else {
+      const issue = p.error.issues[0];
+      const field = String(issue.path[0] ?? 'row');
+      const code = field === 'outcome' ? 'outcome.invalid' : field === 'entryId' ? 'entry.invalid' : `${field}.invalid`;
+      const message = field === 'outcome'
+        ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
+        : `${field}: ${issue.message}`;
+      rejected.push({ row: i + 1, field, code, message });
+    }
+  });
+  return withTransaction(pool, async (tx) => {
+    const batch = (await tx.query('SELECT id, list_id, member_id FROM batches WHERE id = $1 FOR UPDATE', [a.batchId])).rows[0];
+    if (!batch || batch.member_id !== a.memberId) throw new Error(`batch ${a.batchId} is not a batch of member ${a.memberId}`);
+    const ids = valid.map((x) => x.v.entryId);
+    const inBatch = new Set<number>(
+      (await tx.query(
+        `SELECT e.id FROM entries e JOIN routes r ON r.list_id = e.list_id AND r.seq = e.seq
+          WHERE e.id = ANY($1::bigint[]) AND e.list_id = $2 AND r.member_id = $3 AND r.state = 'delivered'`,
+        [ids, batch.list_id, a.memberId])).rows.map((r) => Number(r.id)));
+    const good = valid.filter((x) => {
+      if (inBatch.has(x.v.entryId)) return true;
+      rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}` });
+      return false;
+    });
+    if (good.length) {
+      await tx.query(
+        `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, notified_at, channel, note, reported_by)
+         SELECT e, $1, $2, o, n, c, t, $3
+           FROM unnest($4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[]) AS u(e, o, n, c, t)`,
+        [a.batchId, a.memberId, a.reportedBy, good.map((x) => x.v.entryId), good.map((x) => x.v.outcome),
+          good.map((x) => x.v.notifiedAt ?? null), good.map((x) => x.v.channel ?? null), good.map((x) => x.v.note ?? null)]);
+    }
+    const open = (await tx.query(
+      `SELECT (SELECT entries FROM batches WHERE id = $1) - count(DISTINCT entry_id)::int AS open FROM outcomes WHERE batch_id = $1`,
+      [a.batchId])).rows[0].open;
+    let batchClosed = false;
+    if (open === 0) {
+      const c = await tx.query(`UPDATE batches SET state = 'closed', closed_at = now() WHERE id = $1 AND state <> 'closed'`, [a.batchId]);
+      batchClosed = c.rowCount === 1;
+    }
+    rejected.sort((x, y) => x.row - y.row);
+    return { stored: good.length, rejected, batchClosed };
+  });
+}
