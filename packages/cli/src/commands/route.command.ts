@@ -1,51 +1,8 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { csvLine, enqueue, getList, withTransaction } from '@deliveryline/shared';
-import { returnedRows } from '@deliveryline/ingest';
+import { enqueue, withTransaction } from '@deliveryline/shared';
 import { withContext, print, say, intArg, CliError } from '../cli-context';
 
-async function writeAll(gen: AsyncIterable<string>, outFile?: string) {
-  const out = outFile ? fs.createWriteStream(outFile) : process.stdout;
-  for await (const s of gen) if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-  if (outFile) await new Promise((r) => (out as fs.WriteStream).end(r));
-}
-
 export function register(program: Command) {
-  program
-    .command('returned <list>')
-    .description("the list's returned entries in the source's own columns, plus return_reason (CSV)")
-    .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (listArg: string, o: { out?: string }) => {
-      const listId = intArg('LIST')(listArg);
-      await withContext(async (ctx) => {
-        const l = await getList(ctx.pool, listId);
-        if (!l) throw new CliError(`list ${listId} does not exist`);
-        if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state)) throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
-        await writeAll(returnedRows(ctx.pool, listId), o.out);
-      });
-    });
-
-  program
-    .command('rejects <list>')
-    .description('the rows refused while reading a list, with row, line and reason (CSV; --json for JSON)')
-    .option('--json', 'JSON array of { row, line, reason, message, raw }')
-    .action(async (listArg: string, o: { json?: boolean }) => {
-      const listId = intArg('LIST')(listArg);
-      await withContext(async (ctx) => {
-        if (!(await getList(ctx.pool, listId))) throw new CliError(`list ${listId} does not exist`);
-        const r = await ctx.pool.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [listId]);
-        const rows = r.rows.map((x) => ({ row: x.row_no, line: x.line_no, reason: x.reason, message: x.message, raw: x.raw }));
-        if (o.json) {
-          print(rows);
-          return;
-        }
-        await writeAll((async function* () {
-          yield csvLine(['row', 'line', 'reason', 'message', 'raw']);
-          for (const x of rows) yield csvLine([x.row, x.line, x.reason, x.message, x.raw], new Set([0, 1]));
-        })());
-      });
-    });
-
   program
     .command('route <list>')
     .description('route a list again after a registry change (only before it is released)')
