@@ -2,6 +2,8 @@ export * from './worker';
 export * from './parse-list.job';
 export * from './time';
 export * from './profile';
+export * from './shadowserver';
+export * from './profile-store.repository';
 export * from './records';
 export * from './normalise-row';
 export * from './returned-file';

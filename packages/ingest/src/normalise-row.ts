@@ -54,7 +54,7 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
 
   let malware: string | null = null;
   for (const i of cols.malware) {
-    const m = (rec[i] ?? '').normalize('NFKC').trim();
+    const m = nfkc(rec[i] ?? '').trim();
     if (m !== '') {
       if (m.length > opt.malwareMax) {
         return { reason: 'malware.too_long', message: `field "${cols.header[i]}": the malware name has ${m.length} characters; at most ${opt.malwareMax}` };
@@ -64,10 +64,15 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
     }
   }
 
+  // a null-prototype object: a column named "__proto__" is data like any other
   let extra: Record<string, string> | null = null;
   for (const i of cols.extra) {
     const v = rec[i];
-    if (v !== undefined && v !== '') (extra ??= {})[cols.header[i]] = v;
+    if (v !== undefined && v !== '') (extra ??= Object.create(null) as Record<string, string>)[cols.names[i]] = v;
+  }
+  // fields past the header's last column are kept too, so nothing the source sent is dropped
+  for (let i = cols.header.length; i < rec.length; i++) {
+    if (rec[i] !== '') (extra ??= Object.create(null) as Record<string, string>)[`column_${i + 1}`] = rec[i];
   }
 
   const ipKey = ip.family === 4 ? String(ip.v4) : ip.text;

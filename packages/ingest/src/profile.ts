@@ -1,20 +1,35 @@
-/** A profile maps a file's header to the fields of an entry; other columns go to `extra`. */
-export interface Profile {
-  name: string;
-  /** candidate header names per field, compared after normalising (NFKC, lower case, trimmed) */
-  fields: { ip: string[]; observedAt: string[]; port: string[]; malware: string[] };
-  /** a fixed time zone the profile's timestamps are in (Shadowserver: UTC), overriding the list's */
-  timezone?: string;
-}
+import { z } from 'zod';
+
+/**
+ * A profile maps a file's header to the fields of an entry; other columns go to `extra`.
+ * Built in: `generic` and `shadowserver`; more are defined per source in the database or in a
+ * JSON file (see profile-store.repository.ts), with this schema.
+ */
+export const ProfileSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . - only'),
+  /** candidate header names per field, compared after normalising (NFKC, lower case, trimmed, spaces → _) */
+  fields: z.object({
+    ip: z.array(z.string().min(1)).min(1),
+    observedAt: z.array(z.string().min(1)).min(1),
+    port: z.array(z.string().min(1)).default([]),
+    malware: z.array(z.string().min(1)).default([]),
+  }),
+  /** the time zone the source writes naive timestamps in; overrides the list's (Shadowserver: UTC) */
+  timezone: z.string().optional(),
+  /** header names that all present mean "this profile" when none is given */
+  detect: z.array(z.string().min(1)).default([]),
+});
+export type Profile = z.infer<typeof ProfileSchema>;
 
 export const GENERIC: Profile = {
   name: 'generic',
   fields: {
     ip: ['ip', 'ip_address', 'ipaddress', 'src_ip', 'source_ip', 'ipアドレス', '送信元ip', '送信元ipアドレス'],
     observedAt: ['observed_at', 'timestamp', 'time', 'datetime', 'date_time', '観測日時', '検知日時', '日時'],
-    port: ['port', 'src_port', 'source_port', 'ポート', '送信元ポート'],
+    port: ['port', 'src_port', 'source_port', 'ポート', '送信元ポート', 'ポート番号'],
     malware: ['malware', 'family', 'infection', 'tag', 'マルウェア', 'マルウェア名', '検体名'],
   },
+  detect: [],
 };
 
 export function normaliseHeader(h: string): string {
@@ -27,7 +42,11 @@ export interface ColumnMap {
   port: number; // -1 when absent
   malware: number[]; // in preference order: the first non-empty wins
   extra: number[];
+  /** the header as read; `names` are the keys used in `extra` (made unique) */
   header: string[];
+  names: string[];
+  profile: string;
+  timezone?: string;
 }
 
 export class HeaderError extends Error {
@@ -36,22 +55,52 @@ export class HeaderError extends Error {
   }
 }
 
+const shown = (header: string[]) => {
+  const s = header.slice(0, 20).map((h) => JSON.stringify(h.slice(0, 40))).join(', ');
+  return header.length > 20 ? `${s}, … (${header.length} columns)` : s;
+};
+
+function findIn(norm: string[], names: string[]): number {
+  for (const n of names) {
+    const i = norm.indexOf(normaliseHeader(n));
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** True when the header names an IP and a time column for this profile. */
+export function fitsHeader(header: string[], profile: Profile): boolean {
+  const norm = header.map(normaliseHeader);
+  return findIn(norm, profile.fields.ip) >= 0 && findIn(norm, profile.fields.observedAt) >= 0;
+}
+
 export function mapColumns(header: string[], profile: Profile): ColumnMap {
   const norm = header.map(normaliseHeader);
-  const find = (names: string[]) => {
-    for (const n of names) {
-      const i = norm.indexOf(n);
-      if (i >= 0) return i;
-    }
-    return -1;
-  };
-  const ip = find(profile.fields.ip);
-  const observedAt = find(profile.fields.observedAt);
-  if (ip < 0) throw new HeaderError('header.no_ip', `no IP address column in the header (${header.join(', ')}); expected one of: ${profile.fields.ip.join(', ')}`);
-  if (observedAt < 0) throw new HeaderError('header.no_time', `no observation time column in the header (${header.join(', ')}); expected one of: ${profile.fields.observedAt.join(', ')}`);
-  const port = find(profile.fields.port);
-  const malware = profile.fields.malware.map((n) => norm.indexOf(n)).filter((i) => i >= 0);
+  const ip = findIn(norm, profile.fields.ip);
+  const observedAt = findIn(norm, profile.fields.observedAt);
+  if (ip < 0) {
+    throw new HeaderError('header.no_ip',
+      `profile "${profile.name}": no IP address column in the header (${shown(header)}); name it one of: ${profile.fields.ip.join(', ')}`);
+  }
+  if (observedAt < 0) {
+    throw new HeaderError('header.no_time',
+      `profile "${profile.name}": no observation time column in the header (${shown(header)}); name it one of: ${profile.fields.observedAt.join(', ')}`);
+  }
+  const port = findIn(norm, profile.fields.port);
+  const malware: number[] = [];
+  for (const n of profile.fields.malware) {
+    const i = norm.indexOf(normaliseHeader(n));
+    if (i >= 0 && !malware.includes(i)) malware.push(i);
+  }
   const used = new Set([ip, observedAt, port, ...malware]);
   const extra = header.map((_, i) => i).filter((i) => !used.has(i));
-  return { ip, observedAt, port, malware, extra, header };
+  // extra is stored as JSON keyed by column name: blank or repeated names get a unique key
+  const seen = new Set<string>();
+  const names = header.map((h, i) => {
+    let k = h.trim() || `column_${i + 1}`;
+    for (let n = 2; seen.has(k); n++) k = `${h.trim() || `column_${i + 1}`}_${n}`;
+    seen.add(k);
+    return k;
+  });
+  return { ip, observedAt, port, malware, extra, header, names, profile: profile.name, timezone: profile.timezone };
 }

@@ -1,80 +1,132 @@
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import type { Queryable } from '@deliveryline/shared';
+import { CsvTokenizer, detectDelimiter, type TokenizedRecord } from './csv-tokenizer';
+import { decodeText } from './decode-text';
+import { InputError } from './input-error';
+import { openInput } from './open-input';
+import { xlsxRows } from './xlsx-records';
+
+export { InputError } from './input-error';
 
 export interface SourceRecord {
   fields: string[];
   /** 1-based data record number, header excluded */
   row: number;
-  /** the file line the record starts on */
+  /** the file line (sheet row for .xlsx) the record starts on */
   line: number;
   raw: string;
+  /** a record that could not be read as CSV: the reason code (its fields are empty) */
+  broken?: TokenizedRecord['broken'];
 }
 
-export interface RecordStream {
+export interface RecordSource {
   header: string[];
-  records: AsyncIterable<SourceRecord>;
+  /** records after the header, a batch at a time (one decoded chunk), in file order */
+  batches: AsyncIterable<SourceRecord[]>;
+  /** what was read: e.g. `zip(list.csv)/cp932/csv(;)` */
+  format: string;
   encoding: string;
 }
 
-export class InputError extends Error {
-  constructor(public code: string, message: string) {
-    super(message);
+export interface ReadOptions {
+  encoding?: string | null;
+  maxBytes: number;
+  /** tells a header row from a title line above it; the first of the first 10 records it accepts is the header */
+  isHeader?: (fields: string[]) => boolean;
+}
+
+const HEADER_SEARCH = 10;
+
+/** Stored file → header and numbered records, for every container, encoding and layout accepted. */
+export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOptions): Promise<RecordSource> {
+  const input = await openInput(db, sha256, { maxBytes: opt.maxBytes });
+  const where = input.container === 'plain' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
+  if (input.kind === 'xlsx') {
+    const rows = xlsxRows(input.stream);
+    const batches = async function* () {
+      for await (const r of rows) yield [{ fields: r.fields, row: 0, line: r.line, raw: rawOf(r.fields) }];
+    };
+    return withHeader(batches(), opt, `${where}xlsx`, 'xlsx');
   }
-}
-
-function detectDelimiter(firstLine: string): string {
-  const counts = [',', ';', '\t'].map((d) => [d, firstLine.split(d).length - 1] as const);
-  counts.sort((a, b) => b[1] - a[1]);
-  return counts[0][1] > 0 ? counts[0][0] : ',';
-}
-
-/**
- * Text (UTF-8) → records with their row and line numbers and raw text. The delimiter is detected
- * from the header line. Decoding of other encodings and containers happens before this.
- */
-export async function readRecords(text: Readable, encoding = 'utf-8'): Promise<RecordStream> {
-  const iter = text[Symbol.asyncIterator]();
+  const { encoding, text } = await decodeText(input.bytes, opt.encoding ?? null);
+  const it = text[Symbol.asyncIterator]();
   let head = '';
-  const buffered: string[] = [];
-  while (!head.includes('\n')) {
-    const { value, done } = await iter.next();
-    if (done) break;
-    const s = typeof value === 'string' ? value : (value as Buffer).toString('utf8');
-    buffered.push(s);
-    head += s;
+  let ended = false;
+  // the delimiter is judged on the first non-blank line
+  while (!/\S[^\n]*\n/.test(head)) {
+    const n = await it.next();
+    if (n.done) {
+      ended = true;
+      break;
+    }
+    head += n.value;
   }
-  if (head.charCodeAt(0) === 0xfeff) buffered[0] = buffered[0].slice(1);
-  const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
-  if (firstLine.trim() === '') throw new InputError('file.empty', 'the file is empty or its first line (the header) is blank');
+  const firstLine = head.split('\n').find((l) => l.trim() !== '') ?? '';
+  if (firstLine.trim() === '') throw new InputError('file.empty', 'the file is empty: it has no header line');
   const delimiter = detectDelimiter(firstLine);
-  const rest = Readable.from(
-    (async function* () {
-      yield* buffered;
+  const tok = new CsvTokenizer(delimiter);
+  const batches = async function* () {
+    yield tok.push(head);
+    if (!ended) {
       for (;;) {
-        const { value, done } = await iter.next();
-        if (done) return;
-        yield value;
+        const n = await it.next();
+        if (n.done) break;
+        yield tok.push(n.value);
       }
-    })(),
-  );
-  const parser = rest.pipe(
-    parse({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, raw: true, bom: true }),
-  );
-  const it = parser[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) throw new InputError('file.empty', 'the file has no header line');
-  const header = (first.value.record as string[]).map((h) => h.trim());
-  const records = (async function* () {
-    let row = 0;
+    }
+    yield tok.end();
+  };
+  const name = delimiter === '\t' ? 'tsv' : `csv(${delimiter})`;
+  return withHeader(batches(), opt, `${where}${encoding}/${name}`, encoding);
+}
+
+async function withHeader(
+  src: AsyncIterable<Omit<SourceRecord, 'row'>[]>, opt: ReadOptions, format: string, encoding: string,
+): Promise<RecordSource> {
+  const it = src[Symbol.asyncIterator]();
+  const early: Omit<SourceRecord, 'row'>[] = [];
+  let ended = false;
+  while (early.length < HEADER_SEARCH) {
+    const n = await it.next();
+    if (n.done) {
+      ended = true;
+      break;
+    }
+    for (const r of n.value) if (r.broken || !isBlank(r.fields)) early.push(r);
+  }
+  let h = early.findIndex((r) => !r.broken && (opt.isHeader?.(r.fields) ?? true));
+  if (h < 0) h = early.findIndex((r) => !r.broken);
+  if (h < 0) throw new InputError('file.empty', 'the file has no header line');
+  const header = early[h].fields.map((f) => f.trim());
+  let row = 0;
+  const number = (rs: Omit<SourceRecord, 'row'>[]): SourceRecord[] => {
+    const out: SourceRecord[] = [];
+    for (const r of rs) {
+      // a row of empty cells (`,,,,` as Excel saves it) is a blank line, not a record
+      if (!r.broken && isBlank(r.fields)) continue;
+      out.push({ fields: r.fields, line: r.line, raw: r.raw, broken: r.broken, row: ++row });
+    }
+    return out;
+  };
+  const batches = (async function* () {
+    const rest = number(early.slice(h + 1));
+    if (rest.length) yield rest;
+    if (ended) return;
     for (;;) {
       const n = await it.next();
       if (n.done) return;
-      const { record, info, raw } = n.value as { record: string[]; info: { lines: number }; raw: string };
-      row++;
-      const rawText = raw.replace(/\r?\n$/, '');
-      const lineCount = rawText.split('\n').length;
-      yield { fields: record, row, line: info.lines - lineCount + 1, raw: rawText };
+      const b = number(n.value);
+      if (b.length) yield b;
     }
   })();
-  return { header, records, encoding };
+  return { header, batches, format, encoding };
+}
+
+function isBlank(fields: string[]): boolean {
+  for (const f of fields) if (f !== '' && f.trim() !== '') return false;
+  return true;
+}
+
+/** A sheet row written as one CSV line, for rejects and returned files. */
+function rawOf(fields: string[]): string {
+  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
 }

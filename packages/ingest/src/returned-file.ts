@@ -1,10 +1,11 @@
 import type { Queryable } from '@deliveryline/shared';
-import { csvLine, fileStream, getList } from '@deliveryline/shared';
-import { readRecords } from './records';
+import { csvLine, getList } from '@deliveryline/shared';
+import { openRecords } from './records';
 
 /**
  * The entries no member took, in the source file's own column layout plus `return_reason`:
- * the original file is read again and each returned entry's row is written as it came.
+ * the original file is read again — through the same container, encoding and CSV reading as
+ * when it was parsed, so row numbers match — and each returned entry's row is written as it came.
  */
 export async function* returnedRows(db: Queryable, listId: number): AsyncGenerator<string> {
   const list = await getList(db, listId);
@@ -13,13 +14,21 @@ export async function* returnedRows(db: Queryable, listId: number): AsyncGenerat
     `SELECT e.row_no, r.reason FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
       WHERE r.list_id = $1 AND r.state = 'returned'`, [listId]);
   const reasons = new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
-  const { header, records } = await readRecords(fileStream(db, list.file_sha256));
+  const parsedHeader = list.columns;
+  const { header, batches } = await openRecords(db, list.file_sha256, {
+    encoding: list.encoding,
+    // the file was accepted once: its bounds were checked then
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    isHeader: parsedHeader ? (f) => f.length === parsedHeader.length && f.every((x, i) => x.trim() === parsedHeader[i]) : undefined,
+  });
   yield csvLine([...header, 'return_reason']);
   let buf = '';
-  for await (const rec of records) {
-    const reason = reasons.get(rec.row);
-    if (reason === undefined) continue;
-    buf += csvLine([...rec.fields, reason]);
+  for await (const batch of batches) {
+    for (const rec of batch) {
+      const reason = reasons.get(rec.row);
+      if (reason === undefined) continue;
+      buf += csvLine([...rec.fields, reason]);
+    }
     if (buf.length > 1 << 16) {
       yield buf;
       buf = '';

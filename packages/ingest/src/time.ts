@@ -1,7 +1,8 @@
 /**
  * Observation times → epoch ms (UTC). Accepted: ISO 8601 with offset or Z;
  * `YYYY-MM-DD HH:MM[:SS[.fff]]` and `YYYY/M/D H:MM[:SS]` (naive, read in the list's time zone);
- * Unix seconds. A naive time with no zone given is an error the caller turns into a list failure.
+ * Unix seconds; Japanese dates (`2015年4月20日`, era `平成27年4月20日`, `H27.4.20`, with `10:15` or
+ * `10時15分`). A naive time with no zone given is an error the caller turns into a list failure.
  */
 
 export type TimeResult =
@@ -44,10 +45,39 @@ export function zoneOffset(zone: string): ZoneOffset {
   };
 }
 
+const ERAS: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019, M: 1868, T: 1912, S: 1926, H: 1989, R: 2019 };
+const ERA_RE = /^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})[年./-](\d{1,2})[月./-](\d{1,2})日?\s*(.*)$/i;
+const KANJI_DATE = /^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(.*)$/;
+const KANJI_TIME = /^(\d{1,2})時(\d{1,2})分(?:(\d{1,2})秒)?$/;
+
+/** Japanese forms (`平成27年4月20日 10時15分`, `2015年4月20日 10:15`) → `YYYY-M-D H:MM[:SS]`; others unchanged. */
+function westernise(s: string): string {
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    if (s.indexOf('年') < 0) return s; // the hot path: a western date
+  } else if (c < 0x80 && !/^[MTSHR]\d/i.test(s)) return s;
+  let date: string | null = null;
+  let rest = '';
+  const era = ERA_RE.exec(s);
+  if (era) {
+    const year = ERAS[era[1].length === 1 ? era[1].toUpperCase() : era[1]] + (era[2] === '元' ? 1 : Number(era[2])) - 1;
+    date = `${year}-${era[3]}-${era[4]}`;
+    rest = era[5];
+  } else {
+    const k = KANJI_DATE.exec(s);
+    if (!k) return s;
+    date = `${k[1]}-${k[2]}-${k[3]}`;
+    rest = k[4];
+  }
+  const t = KANJI_TIME.exec(rest);
+  if (t) rest = `${t[1]}:${t[2].padStart(2, '0')}${t[3] ? ':' + t[3].padStart(2, '0') : ''}`;
+  return rest ? `${date} ${rest}` : date;
+}
+
 export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
-  const s = raw.trim();
+  const s = westernise(raw.trim());
   if (s === '') return { ok: false, code: 'time.empty', message: 'the observation time is empty' };
-  if (/^\d{9,10}$/.test(s)) return { ok: true, ms: Number(s) * 1000, naive: false };
+  if (/^\d{9,10}(\.\d{1,6})?$/.test(s)) return { ok: true, ms: Math.round(Number(s) * 1000), naive: false };
   const m = RE.exec(s);
   if (!m) return { ok: false, code: 'time.invalid', message: `"${s}" is not a time this system reads (e.g. 2014-06-02T10:15:30+09:00, 2015/04/20 10:15:30)` };
   const [, y, mo, d, h = '0', mi = '0', se = '0', frac, tz] = m;

@@ -1,0 +1,137 @@
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+import { InputError } from './input-error';
+
+/**
+ * Bytes → text, never failing on a bad byte. The encoding is given (`--encoding`) or detected:
+ * a BOM wins, else UTF-8 when the first 64 KiB are valid UTF-8, else CP932 (what Excel in Japan
+ * saves). Text is decoded line by line where needed: 0x0A never occurs inside a CP932 or UTF-8
+ * character, so a UTF-8 fragment pasted into a Shift_JIS file, or a Shift_JIS line in a UTF-8
+ * file, is still read right, and bytes valid in neither become U+FFFD while the row is kept.
+ */
+
+export type Detected = 'utf-8' | 'utf-8-bom' | 'cp932' | 'utf-16le' | 'utf-16be' | string;
+
+const SNIFF = 64 * 1024;
+
+export function normaliseEncodingName(name: string): string {
+  const n = name.trim().toLowerCase().replace(/_/g, '-');
+  if (['sjis', 'shift-jis', 'shiftjis', 'cp932', 'windows-31j', 'ms932', 'x-sjis'].includes(n)) return 'cp932';
+  if (['utf8', 'utf-8'].includes(n)) return 'utf-8';
+  if (!iconv.encodingExists(n)) {
+    throw new InputError('list.bad_encoding', `unknown encoding "${name}"; use utf-8, shift_jis (cp932), euc-jp or utf-16le`);
+  }
+  return n;
+}
+
+function detect(head: Buffer): { encoding: Detected; skip: number } {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8-bom', skip: 3 };
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
+  // the sniffed prefix may end inside a character: judge it up to its last line break
+  const cut = head.length < SNIFF ? head.length : head.lastIndexOf(10) + 1 || head.length;
+  return { encoding: isUtf8(head.subarray(0, cut)) ? 'utf-8' : 'cp932', skip: 0 };
+}
+
+const hasUtf8Multibyte = (b: Buffer) => {
+  for (let i = 0; i < b.length; i++) if (b[i] >= 0xe0 && b[i] <= 0xef) return true;
+  return false;
+};
+
+/** Decodes one chunk of whole lines (ends after a 0x0A, or is the last chunk). */
+function decodeLines(chunk: Buffer, mode: 'utf-8' | 'cp932'): string {
+  if (mode === 'utf-8' && isUtf8(chunk)) return chunk.toString('utf8');
+  let ascii = true;
+  for (let i = 0; i < chunk.length; i++) {
+    if (chunk[i] > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return chunk.toString('latin1');
+  let out = '';
+  let start = 0;
+  while (start < chunk.length) {
+    let nl = chunk.indexOf(10, start);
+    nl = nl < 0 ? chunk.length : nl + 1;
+    const line = chunk.subarray(start, nl);
+    // a line valid as UTF-8 is UTF-8, except in a CP932 file where it must also hold a
+    // 3-byte sequence (Japanese in UTF-8): short CP932 runs can look like valid UTF-8
+    const utf8 = isUtf8(line) && (mode === 'utf-8' || hasUtf8Multibyte(line));
+    out += utf8 ? line.toString('utf8') : iconv.decode(line, 'cp932');
+    start = nl;
+  }
+  return out;
+}
+
+export interface DecodedText {
+  encoding: Detected;
+  text: AsyncIterable<string>;
+}
+
+export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null): Promise<DecodedText> {
+  const it = bytes[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  let done = false;
+  while (head.length < SNIFF) {
+    const n = await it.next();
+    if (n.done) {
+      done = true;
+      break;
+    }
+    head = head.length ? Buffer.concat([head, n.value]) : n.value;
+  }
+  const found = detect(head);
+  const want = given ? normaliseEncodingName(given) : null;
+  let encoding: Detected = found.encoding;
+  let skip = found.skip;
+  if (want && !(want === 'utf-8' && found.encoding === 'utf-8-bom')) {
+    encoding = want;
+    skip = want === 'utf-8' || want === 'cp932' ? 0 : skip;
+  }
+  const rest = async function* () {
+    if (head.length > skip) yield skip ? head.subarray(skip) : head;
+    if (done) return;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  };
+  if (encoding === 'utf-8' || encoding === 'utf-8-bom' || encoding === 'cp932') {
+    const mode = encoding === 'cp932' ? 'cp932' : 'utf-8';
+    return { encoding, text: lineChunks(rest(), mode) };
+  }
+  // other encodings (UTF-16, EUC-JP, ...): iconv-lite's stateful decoder, chunk by chunk
+  const dec = iconv.getDecoder(encoding);
+  return {
+    encoding,
+    text: (async function* () {
+      for await (const b of rest()) {
+        const s = dec.write(b);
+        if (s) yield s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+      }
+      const tail = dec.end();
+      if (tail) yield tail;
+    })(),
+  };
+}
+
+async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'): AsyncGenerator<string> {
+  let carry: Buffer | null = null;
+  for await (const b of bytes) {
+    const buf: Buffer = carry ? Buffer.concat([carry, b]) : b;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      // a "line" of megabytes is not a list row: decode it anyway so memory stays bounded
+      if (buf.length > 4 << 20) {
+        carry = null;
+        yield decodeLines(buf, mode);
+      } else carry = buf;
+      continue;
+    }
+    carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+    yield decodeLines(buf.subarray(0, last + 1), mode);
+  }
+  if (carry && carry.length) yield decodeLines(carry, mode);
+}
