@@ -35,9 +35,10 @@ export const headerTest = (choice: ProfileChoice) => (fields: string[]) =>
 
 export function chooseColumns(choice: ProfileChoice, header: string[], fileName: string): ColumnMap {
   const p = choice.named ? choice.candidates[0] : choice.candidates.find((c) => detects(c, header)) ?? GENERIC;
+  // the report type is judged first: a referer report has no host column, and should say why
+  const more = p === SHADOWSERVER ? checkShadowserverReport(header, fileName) : [];
   const cols = mapColumns(header, p);
-  if (p === SHADOWSERVER || p.name === 'shadowserver') {
-    const more = checkShadowserverReport(header, fileName);
+  if (more.length) {
     const norm = header.map(normaliseHeader);
     for (const m of more) {
       const i = norm.indexOf(m);

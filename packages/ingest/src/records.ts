@@ -39,7 +39,7 @@ const HEADER_SEARCH = 10;
 /** Stored file → header and numbered records, for every container, encoding and layout accepted. */
 export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOptions): Promise<RecordSource> {
   const input = await openInput(db, sha256, { maxBytes: opt.maxBytes });
-  const where = input.container === 'plain' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
+  const where = input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
   if (input.kind === 'xlsx') {
     const rows = xlsxRows(input.stream);
     const batches = async function* () {

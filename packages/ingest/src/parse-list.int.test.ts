@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import type { Worker } from 'bullmq';
+import { submitList, getList } from '@deliveryline/shared';
+import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { startIngestWorker } from './worker';
+import { saveSourceProfile } from './profile-store.repository';
+import { returnedRows } from './returned-file';
+import { gzipOf, xlsxOf, zipOf } from './testing/fixtures';
+
+const SAMPLES = '/work/shared/samples/shadowserver';
+
+/** Every kind of file a coordinator receives, through the real queue and worker, with exact counts and UTC times. */
+describe('parse-list through the ingest worker', () => {
+  let ctx: TestContext;
+  let workers: Worker[];
+  let dir: string;
+  beforeAll(async () => {
+    ctx = await openTestContext();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-parse-'));
+    workers = startIngestWorker(ctx);
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  let n = 0;
+  async function ingest(name: string, bytes: Buffer | string, o: { timezone?: string; profile?: string; encoding?: string; source?: string } = {}) {
+    const file = path.join(dir, `${n++}-${name}`);
+    fs.writeFileSync(file, bytes);
+    const listId = await submitList(ctx, { path: file, fileName: name, sourceId: o.source ?? 'src', campaignId: `c${n}`, ...o });
+    // wait for the condition, not for a time: the list leaves parsing
+    for (let i = 0; ; i++) {
+      const l = (await getList(ctx.pool, listId))!;
+      if (l.state === 'parsed' || l.state === 'failed') break;
+      if (i > 600) throw new Error(`list ${listId} still ${l.state}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const list = (await getList(ctx.pool, listId))!;
+    const entries = (await ctx.pool.query(
+      `SELECT row_no, host(ip) AS ip, observed_at, port, malware, extra FROM entries WHERE list_id = $1 ORDER BY seq`, [listId])).rows;
+    const rejects = (await ctx.pool.query(`SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no`, [listId])).rows;
+    const times = entries.map((e) => (e.observed_at as Date).toISOString());
+    return { list, listId, entries, rejects, times };
+  }
+  const counts = (l: { rows_read: number | null; rejected: number | null; duplicates: number | null; received: number | null }) =>
+    [l.rows_read, l.received, l.rejected, l.duplicates];
+
+  it('Shift_JIS, Japanese headers, JST times without offset, CRLF, full-width input', async () => {
+    const text = 'IPアドレス,観測日時,ポート,マルウェア名,備考\r\n' +
+      '220.102.13.163,2015/04/20 10:15:30,80,ゲームオーバーゼウス,\r\n' +
+      '２２０．１０２．１３．１６４,2015/4/20 9:05,８０８０,ｹﾞｰﾑｵｰﾊﾞｰ　,手入力\r\n' +
+      '220.102.13.163,2015/04/20 10:15:30,80,ゲームオーバーゼウス,重複\r\n' +
+      '192.168.001.5,2015/04/20 10:15:30,80,x,\r\n' +
+      '220.102.13.165,平成27年4月20日 10時15分,,x,\r\n';
+    const r = await ingest('police.csv', iconv.encode(text, 'cp932'), { timezone: 'Asia/Tokyo' });
+    expect(r.list.state).toBe('parsed');
+    expect(counts(r.list)).toEqual([5, 3, 1, 1]);
+    expect(r.times).toEqual(['2015-04-20T01:15:30.000Z', '2015-04-20T00:05:00.000Z', '2015-04-20T01:15:00.000Z']);
+    expect(r.entries.map((e) => [e.ip, e.port, e.malware])).toEqual([
+      ['220.102.13.163', 80, 'ゲームオーバーゼウス'], ['220.102.13.164', 8080, 'ゲームオーバー'], ['220.102.13.165', null, 'x']]);
+    expect(r.entries[1].extra).toEqual({ 備考: '手入力' });
+    expect(r.rejects).toEqual([{ row_no: 4, line_no: 5, reason: 'ip.leading_zero', raw: '192.168.001.5,2015/04/20 10:15:30,80,x,',
+      message: 'field "IPアドレス": "192.168.001.5" has a leading zero in an octet (octal or decimal?); write 192.168.1.5' }]);
+  });
+
+  it('UTF-8 with BOM, ISO times with offsets, IPv6 and IPv4-mapped IPv6', async () => {
+    const r = await ingest('cert.csv', '\uFEFFip,timestamp,port\r\n2001:DB8::1,2014-06-02T10:15:30+09:00,443\r\n::ffff:203.0.113.9,2014-06-02T01:15:30Z,\r\n');
+    expect(counts(r.list)).toEqual([2, 2, 0, 0]);
+    expect(r.entries.map((e) => e.ip)).toEqual(['2001:db8::1', '203.0.113.9']);
+    expect(r.times).toEqual(['2014-06-02T01:15:30.000Z', '2014-06-02T01:15:30.000Z']);
+  });
+
+  it('a real Shadowserver report: profile chosen from the header, timestamps read as UTC whatever --timezone says', async () => {
+    const r = await ingest('2021-03-04-event4_sinkhole_http-jp.csv', fs.readFileSync(`${SAMPLES}/event4_sinkhole_http.csv`), { timezone: 'Asia/Tokyo' });
+    expect(r.list.state).toBe('parsed');
+    expect(counts(r.list)).toEqual([5, 5, 0, 0]);
+    expect(r.times[0]).toBe('2021-03-04T00:00:00.000Z');
+    expect(r.entries.map((e) => e.malware)).toEqual(['andromeda', 'andromeda', 'andromeda', expect.any(String), expect.any(String)]);
+    expect(r.entries[0]).toMatchObject({ ip: '103.196.1.2', port: 60902 });
+    const legacy = await ingest('microsoft_sinkhole.csv', fs.readFileSync(`${SAMPLES}/microsoft_sinkhole.csv`));
+    expect(legacy.list.received! + legacy.list.rejected! + legacy.list.duplicates!).toBe(107);
+    expect(legacy.entries[0]).toMatchObject({ ip: '77.12.73.138', port: 64742, malware: 'b68-zeroaccess-1-64bit' });
+    expect(legacy.times[0]).toBe('2014-09-12T00:00:00.000Z');
+  });
+
+  it('refuses a Shadowserver report that is not an infected-host list', async () => {
+    const r = await ingest('2021-03-04-event4_sinkhole_http_referer.csv', fs.readFileSync(`${SAMPLES}/event4_sinkhole_http_referer.csv`));
+    expect(r.list.state).toBe('failed');
+    expect(r.list.failure).toMatch(/^profile\.not_infected_report: report "event4_sinkhole_http_referer" is a referer report/);
+    const hp = await ingest('honeypot.csv', fs.readFileSync(`${SAMPLES}/event4_honeypot_brute_force.csv`));
+    expect(hp.list.failure).toMatch(/honeypot report/);
+    expect(r.entries).toHaveLength(0);
+  });
+
+  it('zip and gzip, with exact counts', async () => {
+    const csv = 'ip,observed_at\n203.0.113.1,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\nbad,2015-04-20 10:00:00\n';
+    const z = await ingest('list.zip', zipOf([{ name: 'list.csv', data: csv }]), { timezone: '+09:00' });
+    expect(counts(z.list)).toEqual([4, 2, 1, 1]);
+    expect(z.times).toEqual(['2015-04-20T01:00:00.000Z', '2015-04-20T01:00:00.000Z']);
+    const g = await ingest('list.csv.gz', gzipOf(csv), { timezone: 'UTC' });
+    expect(counts(g.list)).toEqual([4, 2, 1, 1]);
+    expect(g.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T10:00:00.000Z']);
+  });
+
+  it('xlsx with date cells, read in the list\'s time zone', async () => {
+    const x = await ingest('list.xlsx', await xlsxOf([['IPアドレス', '検知日時'], ['198.51.100.7', new Date(Date.UTC(2015, 3, 20, 10, 15, 30))]]), { timezone: 'Asia/Tokyo' });
+    expect(counts(x.list)).toEqual([1, 1, 0, 0]);
+    expect(x.times).toEqual(['2015-04-20T01:15:30.000Z']);
+  });
+
+  it('a dirty file: every row decided, each reject with its row, line and reason', async () => {
+    const text = [
+      'ip;observed_at;port;malware',
+      '203.0.113.1;2015-04-20 10:00;80;goz', // 1 ok
+      ';2015-04-20 10:00;80;goz', // 2 ip.empty
+      '203.0.113.300;2015-04-20 10:00;80;goz', // 3 ip.invalid
+      '"203.0.113.2";"2015-04-20\n10:00";80;goz', // 4 time.invalid, starts on line 5
+      '203.0.113.3;2099-01-01 00:00;80;goz', // 5 time.future
+      '203.0.113.4;2015-04-20 10:00;70000;goz', // 6 port.invalid
+      '203.0.113.5;2015-04-20 10:00;;' + 'x'.repeat(300), // 7 malware.too_long
+      '10.0.0.0/8;2015-04-20 10:00;;', // 8 ip.has_prefix
+      '203.0.113.1;2015-04-20 10:00;80;goz', // 9 duplicate of 1
+      '203.0.113.1;2015-04-20 11:00;80;goz', // 10 ok: same address, another time
+      '203.0.113.6;"2015-04-20 10:00;80;goz', // 11 unclosed quote
+      '203.0.113.7;1429491600;;', // 12 ok (unix seconds)
+    ].join('\r\n') + '\r\n';
+    const r = await ingest('dirty.csv', text, { timezone: 'UTC' });
+    expect(counts(r.list)).toEqual([12, 3, 8, 1]);
+    expect(r.rejects.map((x) => [x.row_no, x.line_no, x.reason])).toEqual([
+      [2, 3, 'ip.empty'], [3, 4, 'ip.invalid'], [4, 5, 'time.invalid'], [5, 7, 'time.future'], [6, 8, 'port.invalid'],
+      [7, 9, 'malware.too_long'], [8, 10, 'ip.has_prefix'], [11, 13, 'csv.unclosed_quote'],
+    ]);
+    expect(r.rejects[2].raw).toBe('"203.0.113.2";"2015-04-20\n10:00";80;goz');
+    expect(r.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T11:00:00.000Z', '2015-04-20T01:00:00.000Z']);
+  });
+
+  it('fails a list with naive times and no time zone before storing anything, saying so', async () => {
+    const r = await ingest('naive.csv', 'ip,time\n203.0.113.1,2015-04-20 10:00\n');
+    expect(r.list.state).toBe('failed');
+    expect(r.list.failure).toMatch(/^list\.naive_times: row 1 \(line 2\): .*--timezone/);
+    expect(r.entries).toHaveLength(0);
+  });
+
+  it('a source\'s own profile from the database is chosen from the header', async () => {
+    await ctx.pool.query(`INSERT INTO sources (id, name) VALUES ('isp-x', 'x') ON CONFLICT DO NOTHING`);
+    await saveSourceProfile(ctx.pool, 'isp-x', {
+      name: 'isp-x', fields: { ip: ['端末アドレス'], observedAt: ['発生時刻'], port: [], malware: ['種別'] }, timezone: 'Asia/Tokyo', detect: ['端末アドレス', '種別'],
+    });
+    const r = await ingest('x.csv', '端末アドレス,発生時刻,種別\n203.0.113.9,2015/04/20 10:00,mirai\n', { source: 'isp-x' });
+    expect((r.list as unknown as { read_as: string }).read_as).toBe('utf-8/csv(,) profile=isp-x');
+    expect(r.times).toEqual(['2015-04-20T01:00:00.000Z']);
+    expect(r.entries[0].malware).toBe('mirai');
+  });
+
+  it('the returned file keeps the source\'s layout for a Shift_JIS zip', async () => {
+    const text = 'IPアドレス,観測日時,備考\r\n203.0.113.1,2015/04/20 10:00,一\r\n203.0.113.2,2015/04/20 10:00,二\r\n';
+    const r = await ingest('ret.zip', zipOf([{ name: 'ret.csv', data: iconv.encode(text, 'cp932') }]), { timezone: 'Asia/Tokyo' });
+    await ctx.pool.query(`INSERT INTO routes (list_id, seq, state, reason) VALUES ($1, 2, 'returned', 'no_member')`, [r.listId]);
+    let out = '';
+    for await (const s of returnedRows(ctx.pool, r.listId)) out += s;
+    expect(out.replace(/\r\n/g, '\n')).toBe('IPアドレス,観測日時,備考,return_reason\n203.0.113.2,2015/04/20 10:00,二,no_member\n');
+  });
+});
