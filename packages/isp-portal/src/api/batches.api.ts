@@ -1,0 +1,89 @@
+import { z } from 'zod/v4';
+import { sumCounts, rate } from '@deliveryline/shared';
+import type { Caller } from '../auth/caller';
+import { withScope } from '../data/scope';
+import { scopedBatch, scopedBatches, scopedBatchFigures, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
+import { scopedLists } from '../data/lists.repository';
+import { batchDownload, FORMATS } from '../services/batch-files';
+import { outcomeRowsFromCsv, reportOutcomes } from '../services/outcomes';
+import { HttpError, notFound } from '../web/errors';
+import { route, id, type PortalRoute } from '../web/route-table';
+import type { AppContext } from '@deliveryline/shared';
+
+export const batchJson = (b: BatchView) => ({
+  id: b.id, listId: b.list_id, member: b.member_id, campaign: b.campaign_id, round: b.round, tlp: b.tlp, entries: b.entries,
+  state: b.state, dueAt: b.due_at, overdue: b.overdue, reported: b.reported, notifiedAt: b.notified_at,
+  firstDownloadedAt: b.first_downloaded_at, closedAt: b.closed_at,
+});
+
+export async function batchOr404(ctx: AppContext, caller: Caller, batchId: number): Promise<BatchView> {
+  const b = await withScope(ctx.pool, caller, (db) => scopedBatch(db, caller, batchId));
+  if (!b) throw notFound();
+  return b;
+}
+
+/** What each role's figures are: a member's own batches, a source's own lists, everyone's for coordinators and viewers. */
+export async function figuresFor(ctx: AppContext, caller: Caller) {
+  return withScope(ctx.pool, caller, async (db) => {
+    const lists = caller.role === 'member' ? [] : await scopedLists(db, caller, { limit: 100_000 });
+    const counts = sumCounts(lists.map((l) => ({ rowsRead: l.rows_read ?? 0, rejected: l.rejected ?? 0, duplicates: l.duplicates ?? 0,
+      received: l.received ?? 0, delivered: l.delivered ?? 0, returned: l.returned ?? 0 })));
+    const batches = caller.role === 'coordinator' || caller.role === 'member' ? await scopedBatchFigures(db, caller) : null;
+    return {
+      lists: caller.role === 'member' ? null : { count: lists.length, ...counts, handlingRate: rate(counts.delivered, counts.received) },
+      batches: batches && { ...batches, notifiedRate: rate(batches.notified, batches.entries) },
+    };
+  });
+}
+
+const batchParam = z.object({ batchId: id });
+
+export const batchApi: PortalRoute[] = [
+  route({
+    method: 'GET', url: '/api/v1/batches', kind: 'api', roles: ['coordinator', 'member'], summary: 'batches you may see (a member: its own)',
+    query: z.object({ list: id.optional(), overdue: z.enum(['0', '1']).optional() }),
+    handler: async ({ ctx, caller, query }) => ({
+      batches: (await withScope(ctx.pool, caller, (db) => scopedBatches(db, caller, { listId: query.list, overdue: query.overdue === '1' }))).map(batchJson),
+    }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/batches/:batchId', kind: 'api', roles: ['coordinator', 'member'], summary: 'one batch with its current outcomes',
+    params: batchParam,
+    handler: async ({ ctx, caller, params }) => {
+      const b = await batchOr404(ctx, caller, params.batchId);
+      const outcomes = await withScope(ctx.pool, caller, (db) => scopedOutcomeCounts(db, caller, b.id));
+      return { batch: batchJson(b), outcomes: Object.fromEntries(outcomes.map((o) => [o.outcome, o.n])) };
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/batches/:batchId/download', kind: 'api', roles: ['coordinator', 'member'],
+    summary: 'the batch\'s entries: csv, excel (CSV with BOM) or json', params: batchParam, query: z.object({ format: z.enum(FORMATS).default('csv') }),
+    handler: async ({ ctx, caller, params, query, reply }) => {
+      const b = await batchOr404(ctx, caller, params.batchId);
+      const f = await batchDownload(ctx, caller, b, query.format);
+      return reply.type(f.type).header('content-disposition', `attachment; filename="${f.name}"`).send(f.stream);
+    },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/batches/:batchId/outcomes', kind: 'api', roles: ['member'],
+    summary: 'report outcomes: JSON {"outcomes":[{entryId,outcome,notifiedAt?,channel?,note?}]} or text/csv (the downloaded file, filled in)',
+    params: batchParam, body: z.unknown(),
+    handler: async ({ ctx, caller, params, req, reply }) => {
+      const b = await batchOr404(ctx, caller, params.batchId);
+      let input: Parameters<typeof reportOutcomes>[3];
+      if (typeof req.body === 'string') input = { ...outcomeRowsFromCsv(req.body), via: 'api-csv' };
+      else {
+        const body = z.object({ outcomes: z.array(z.unknown()).max(1_000_000) }).safeParse(req.body);
+        if (!body.success) throw new HttpError(400, 'request.invalid', { detail: 'body: expected {"outcomes": [...]} or a text/csv body' });
+        input = { rows: body.data.outcomes, via: 'api-json' };
+      }
+      const r = await reportOutcomes(ctx, caller, b, input);
+      return reply.code(r.rejected.length && !r.stored ? 422 : 200).send(r);
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/figures', kind: 'api', roles: ['coordinator', 'member', 'source', 'viewer'],
+    summary: 'figures in your scope: a member its own batches, a source its own lists, coordinators and viewers all',
+    handler: async ({ ctx, caller }) => figuresFor(ctx, caller),
+  }),
+];

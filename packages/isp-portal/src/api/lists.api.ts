@@ -1,0 +1,96 @@
+import { z } from 'zod/v4';
+import { campaignReport, csvLine } from '@deliveryline/shared';
+import { withScope } from '../data/scope';
+import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, type ListView } from '../data/lists.repository';
+import { scopedBatches } from '../data/batches.repository';
+import { readUpload, submitUpload } from '../services/upload';
+import { notFound } from '../web/errors';
+import { t, type Lang } from '../web/i18n';
+import { route, id, type PortalRoute } from '../web/route-table';
+
+export const listJson = (l: ListView, lang: Lang) => ({
+  id: l.id, campaign: l.campaign_id, source: l.source_id, round: l.round, fileName: l.file_name, tlp: l.tlp,
+  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure,
+  counts: { rowsRead: l.rows_read, rejected: l.rejected, duplicates: l.duplicates, received: l.received, delivered: l.delivered, returned: l.returned },
+  routeChunks: { done: l.chunks_done, total: l.route_chunks },
+  createdAt: l.created_at, parsedAt: l.parsed_at, routedAt: l.routed_at, releasedAt: l.released_at,
+});
+
+const listParam = z.object({ listId: id });
+const fmt = z.object({ format: z.enum(['csv', 'json']).default('json') });
+
+export const listApi: PortalRoute[] = [
+  route({
+    method: 'POST', url: '/api/v1/lists', kind: 'api', roles: ['coordinator', 'source'], multipart: true,
+    summary: 'upload a list (multipart: file, campaign, source, round, profile, encoding, timezone, tlp)',
+    handler: async ({ ctx, req, reply, caller, lang }) => {
+      const up = await readUpload(req, caller);
+      const listId = await submitUpload(ctx, caller, up);
+      const l = await withScope(ctx.pool, caller, (db) => scopedList(db, caller, listId));
+      return reply.code(201).send({ list: listJson(l!, lang) });
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/lists', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'lists you may see, newest first',
+    query: z.object({ campaign: z.string().max(100).optional() }),
+    handler: async ({ ctx, caller, lang, query }) =>
+      ({ lists: (await withScope(ctx.pool, caller, (db) => scopedLists(db, caller, { campaignId: query.campaign }))).map((l) => listJson(l, lang)) }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/lists/:listId', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'a list\'s state and counters',
+    params: listParam,
+    handler: async ({ ctx, caller, lang, params }) => {
+      const l = await withScope(ctx.pool, caller, (db) => scopedList(db, caller, params.listId));
+      if (!l) throw notFound();
+      return { list: listJson(l, lang) };
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/lists/:listId/rejects', kind: 'api', roles: ['coordinator', 'source'], summary: 'rows refused while reading (JSON or CSV)',
+    params: listParam, query: fmt,
+    handler: async ({ ctx, caller, params, query, reply }) => {
+      const rows = await withScope(ctx.pool, caller, async (db) => {
+        if (!(await scopedList(db, caller, params.listId))) throw notFound();
+        return scopedRejects(db, caller, params.listId);
+      });
+      if (query.format === 'json') return { rejects: rows };
+      reply.header('content-disposition', `attachment; filename="list-${params.listId}-rejects.csv"`).type('text/csv; charset=utf-8');
+      return csvLine(['row', 'line', 'reason', 'message', 'raw']) + rows.map((r) => csvLine([r.row, r.line, r.reason, r.message, r.raw], new Set([0, 1]))).join('');
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/lists/:listId/returned', kind: 'api', roles: ['coordinator', 'source'], summary: 'entries no member took, with the reason (JSON or CSV)',
+    params: listParam, query: fmt,
+    handler: async ({ ctx, caller, params, query, reply }) => {
+      const rows = await withScope(ctx.pool, caller, async (db) => {
+        if (!(await scopedList(db, caller, params.listId))) throw notFound();
+        return scopedReturned(db, caller, params.listId);
+      });
+      if (query.format === 'json') return { returned: rows };
+      reply.header('content-disposition', `attachment; filename="list-${params.listId}-returned.csv"`).type('text/csv; charset=utf-8');
+      return csvLine(['row', 'ip', 'observed_at', 'port', 'malware', 'return_reason'])
+        + rows.map((r) => csvLine([r.row, r.ip, new Date(r.observed_at).toISOString(), r.port, r.malware, r.reason], new Set([0, 3]))).join('');
+    },
+  }),
+  route({
+    method: 'GET', url: '/api/v1/lists/:listId/batches', kind: 'api', roles: ['coordinator'], summary: 'the batches a list was split into',
+    params: listParam,
+    handler: async ({ ctx, caller, params }) => withScope(ctx.pool, caller, async (db) => {
+      if (!(await scopedList(db, caller, params.listId))) throw notFound();
+      return { batches: await scopedBatches(db, caller, { listId: params.listId }) };
+    }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/campaigns', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'campaigns with lists you may see',
+    handler: async ({ ctx, caller }) => ({ campaigns: await withScope(ctx.pool, caller, (db) => scopedCampaigns(db, caller)) }),
+  }),
+  route({
+    method: 'GET', url: '/api/v1/campaigns/:campaignId/report', kind: 'api', roles: ['coordinator', 'viewer'], summary: 'the per-round table of a campaign',
+    params: z.object({ campaignId: z.string().max(100) }),
+    handler: async ({ ctx, caller, params }) => {
+      const known = await withScope(ctx.pool, caller, (db) => scopedCampaigns(db, caller));
+      if (!known.some((c) => c.id === params.campaignId)) throw notFound();
+      return campaignReport(ctx.pool, params.campaignId);
+    },
+  }),
+];

@@ -1,0 +1,89 @@
+import { z } from 'zod/v4';
+import { OUTCOMES } from '@deliveryline/shared';
+import { withScope } from '../data/scope';
+import { scopedBatches, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
+import { batchOr404, figuresFor } from '../api/batches.api';
+import { batchDownload, FORMATS } from '../services/batch-files';
+import { outcomeRowsFromCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
+import { readUpload } from '../services/upload';
+import { badge, csrfField, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
+import { t, type Lang } from '../web/i18n';
+import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
+import { render } from './render';
+
+export function batchTable(lang: Lang, batches: BatchView[], showMember = true): Safe {
+  return table(['#', ...(showMember ? [t(lang, 'field.member')] : []), t(lang, 'field.campaign'), t(lang, 'field.round'), t(lang, 'field.entries'),
+    t(lang, 'field.reported'), t(lang, 'common.state'), t(lang, 'field.due')],
+  batches.map((b) => [html`<a href="/batches/${b.id}">${b.id}</a>`, ...(showMember ? [b.member_id] : []), b.campaign_name, b.round ?? '—', fmtNum(b.entries),
+    `${fmtNum(b.reported)} / ${fmtNum(b.entries)}`, badge(lang, b.state),
+    b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)]));
+}
+
+const stat = (label: string, v: string) => html`<div class="stat"><b>${v}</b><span>${label}</span></div>`;
+
+async function batchPage(c: RouteCall<{ batchId: number }, unknown, unknown>, result?: OutcomeReport, status = 200) {
+  const { lang, ctx, caller } = c;
+  const b = await batchOr404(ctx, caller, c.params.batchId);
+  const counts = await withScope(ctx.pool, caller, (db) => scopedOutcomeCounts(db, caller, b.id));
+  const res = result && html`<div class="card" id="outcome-result"><h2>${t(lang, 'batch.result')}</h2>
+<p class="flash ok">${t(lang, 'batch.result.stored', { n: result.stored })}${result.batchClosed ? ' ' + t(lang, 'batch.result.closed') : ''}</p>
+${result.rejected.length ? html`<p class="flash error">${t(lang, 'batch.result.rejected', { n: result.rejected.length })}</p>
+${table([t(lang, 'list.row'), 'field', 'code', ''], result.rejected.map((r) => [r.row, r.field, html`<code>${r.code}</code>`, r.message]))}` : ''}</div>`;
+  const upload = caller.role === 'member' ? html`<h2>${t(lang, 'batch.outcomes')}</h2><div class="card"><p>${t(lang, 'batch.outcomes.help')}</p>
+<form method="post" action="/batches/${b.id}/outcomes" enctype="multipart/form-data" class="row">${csrfField(caller)}
+<input type="file" name="file" accept=".csv,text/csv" required><button id="outcome-submit">${t(lang, 'batch.outcomes.submit')}</button></form></div>` : '';
+  return render(c, `${t(lang, 'batch.title')} #${b.id} · ${b.campaign_name}${b.round ? ` · ${t(lang, 'field.round')} ${b.round}` : ''}`, html`${res ?? ''}
+<div class="card"><p>${badge(lang, b.state)} ${t(lang, 'field.member')}: <b>${b.member_name}</b> (${b.member_id}) · TLP:${b.tlp.toUpperCase()} ·
+${t(lang, 'field.due')}: ${b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)}</p>
+<div class="grid">${stat(t(lang, 'field.entries'), fmtNum(b.entries))}${stat(t(lang, 'field.reported'), fmtNum(b.reported))}
+${stat(t(lang, 'fig.rate'), fmtRate(b.entries ? b.reported / b.entries : null))}</div>
+<h2>${t(lang, 'batch.download')}</h2><p class="row">${FORMATS.map((f) => html`<a class="button${f === 'csv' ? '' : ' secondary'}" id="download-${f}" href="/batches/${b.id}/download?format=${f}">${t(lang, `batch.${f}`)}</a>`)}</p></div>
+${upload}<h2>${t(lang, 'batch.current')}</h2>${table(OUTCOMES.map((o) => o), [OUTCOMES.map((o) => fmtNum(counts.find((x) => x.outcome === o)?.n ?? 0))])}`, { status });
+}
+
+export const batchPages: PortalRoute[] = [
+  route({
+    method: 'GET', url: '/batches', kind: 'page', roles: ['coordinator', 'member'], summary: 'batches (a member: its own, with its figures)',
+    query: z.object({ overdue: z.enum(['0', '1']).optional() }),
+    handler: async (c) => {
+      const { lang, ctx, caller, query } = c;
+      const batches = await withScope(ctx.pool, caller, (db) => scopedBatches(db, caller, { overdue: query.overdue === '1' }));
+      const f = (await figuresFor(ctx, caller)).batches!;
+      const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'nav.batches')}</h2><div class="grid">
+${stat(t(lang, 'fig.batches'), fmtNum(f.batches))}${stat(t(lang, 'field.entries'), fmtNum(f.entries))}${stat(t(lang, 'field.reported'), fmtNum(f.reported))}
+${stat(t(lang, 'fig.notified'), fmtNum(f.notified))}${stat(t(lang, 'fig.rate'), fmtRate(f.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(f.overdue))}</div>`;
+      const title = query.overdue === '1' ? t(lang, 'nav.overdue') : t(lang, 'nav.batches');
+      return render(c, title, html`${figs}${batches.length ? batchTable(lang, batches, caller.role !== 'member') : html`<div class="card">${t(lang, 'common.none')}</div>`}`);
+    },
+  }),
+  route({
+    method: 'GET', url: '/batches/:batchId', kind: 'page', roles: ['coordinator', 'member'], summary: 'a batch: download and report outcomes',
+    params: z.object({ batchId: id }),
+    handler: async (c) => batchPage(c),
+  }),
+  route({
+    method: 'GET', url: '/batches/:batchId/download', kind: 'page', roles: ['coordinator', 'member'], summary: 'download a batch (csv, excel, json)',
+    params: z.object({ batchId: id }), query: z.object({ format: z.enum(FORMATS).default('csv') }),
+    handler: async ({ ctx, caller, params, query, reply }) => {
+      const b = await batchOr404(ctx, caller, params.batchId);
+      const f = await batchDownload(ctx, caller, b, query.format);
+      return reply.type(f.type).header('content-disposition', `attachment; filename="${f.name}"`).send(f.stream);
+    },
+  }),
+  route({
+    method: 'POST', url: '/batches/:batchId/outcomes', kind: 'page', roles: ['member'], multipart: true, summary: 'upload outcomes (CSV) and see the per-row result',
+    params: z.object({ batchId: id }),
+    handler: async (c) => {
+      const b = await batchOr404(c.ctx, c.caller, c.params.batchId);
+      const up = await readUpload(c.req, c.caller);
+      let text: string;
+      try {
+        text = await (await import('node:fs')).promises.readFile(up.path, 'utf8');
+      } finally {
+        await up.cleanup();
+      }
+      const r = await reportOutcomes(c.ctx, c.caller, b, { ...outcomeRowsFromCsv(text), via: 'portal' });
+      return batchPage(c, r, r.stored === 0 && r.rejected.length ? 422 : 200);
+    },
+  }),
+];

@@ -1,0 +1,15 @@
+import type { PortalRoute } from './web/route-table';
+import { authRoutes } from './auth/auth.routes';
+import { accountRoutes } from './auth/account.routes';
+import { listApi } from './api/lists.api';
+import { batchApi } from './api/batches.api';
+import { registryApi } from './api/registry.api';
+import { listPages } from './pages/lists.pages';
+import { batchPages } from './pages/batches.pages';
+import { registryPages } from './pages/registry.pages';
+import { adminPages } from './pages/admin.pages';
+
+/** Every page and API route, in one table: the server registers it and the isolation test walks it. */
+export const ROUTES: PortalRoute[] = [
+  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...listApi, ...batchApi, ...registryApi,
+];

@@ -1,0 +1,56 @@
+import { audit, type Pool } from '@deliveryline/shared';
+import { z } from 'zod/v4';
+import { ROLES } from '../auth/caller';
+import { insertToken, insertUser, memberExists, userByEmail } from '../auth/identity.repository';
+import { hashPassword, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
+
+export const NewUserSchema = z.object({
+  email: z.email().max(320),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  org: z.string().trim().max(100).optional(),
+  password: z.string().max(1000),
+  language: z.enum(['ja', 'en']).default('ja'),
+});
+export type NewUserInput = z.input<typeof NewUserSchema>;
+
+export class UserInputError extends Error {
+  constructor(public code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Adds a user (portal and `dline users add`). A member user is bound to an existing member,
+ * a source user to a source (created on first use, as uploads do).
+ */
+export async function createUser(pool: Pool, input: NewUserInput, actor: string): Promise<number> {
+  const p = NewUserSchema.safeParse(input);
+  if (!p.success) {
+    const i = p.error.issues[0];
+    throw new UserInputError('request.invalid', `${i.path.join('.')}: ${i.message}`);
+  }
+  const u = p.data;
+  if (u.password.length < MIN_PASSWORD) throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  if (await userByEmail(pool, u.email)) throw new UserInputError('user.exists', `${u.email} already has an account`);
+  const org = u.org || null;
+  if (u.role === 'member' && (!org || !(await memberExists(pool, org)))) throw new UserInputError('user.org', `a member user needs an existing member id (--member); "${org ?? ''}" is not one (see dline members import)`);
+  if (u.role === 'source') {
+    if (!org || !/^[a-z0-9][a-z0-9_.-]*$/.test(org)) throw new UserInputError('user.org', 'a source user needs a source id (--source), lower-case letters, digits, _ . -');
+    await pool.query('INSERT INTO sources (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING', [org]);
+  }
+  const userId = await insertUser(pool, {
+    email: u.email, name: u.name, role: u.role, memberId: u.role === 'member' ? org : null, sourceId: u.role === 'source' ? org : null,
+    passwordHash: await hashPassword(u.password), language: u.language,
+  });
+  await audit(pool, { actor, action: 'user.add', object: `user:${userId}`, details: { email: u.email.toLowerCase(), role: u.role, org } });
+  return userId;
+}
+
+/** A new API token for a user; the secret is returned once and only its hash is kept. */
+export async function createToken(pool: Pool, a: { userId: number; name: string; scope: 'read' | 'write'; actor: string }): Promise<{ id: number; token: string }> {
+  const token = newApiToken();
+  const id = await insertToken(pool, { userId: a.userId, name: a.name, hash: sha256(token), scope: a.scope });
+  await audit(pool, { actor: a.actor, action: 'token.create', object: `token:${id}`, details: { user: a.userId, name: a.name, scope: a.scope } });
+  return { id, token };
+}

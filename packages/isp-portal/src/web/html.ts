@@ -1,0 +1,74 @@
+import type { Caller } from '../auth/caller';
+import { t, type Lang } from './i18n';
+
+/** A string already escaped: only `html` and `raw` make one, so user data is escaped by default. */
+export class Safe {
+  constructor(readonly s: string) {}
+  toString() { return this.s; }
+}
+export const raw = (s: string) => new Safe(s);
+
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function part(v: unknown): string {
+  if (v instanceof Safe) return v.s;
+  if (Array.isArray(v)) return v.map(part).join('');
+  if (v === false || v == null) return '';
+  return esc(v);
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Safe {
+  return new Safe(strings.reduce((acc, s, i) => acc + s + (i < values.length ? part(values[i]) : ''), ''));
+}
+
+export function fmtDate(d: Date | string | null | undefined, lang: Lang): string {
+  if (!d) return '—';
+  return new Date(d).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }) + ' JST';
+}
+export const fmtNum = (n: number | null | undefined) => (n == null ? '—' : n.toLocaleString('en-US'));
+export const fmtRate = (r: number | null | undefined) => (r == null ? '—' : `${(r * 100).toFixed(1)}%`);
+
+export function badge(lang: Lang, state: string): Safe {
+  return html`<span class="badge s-${state}">${t(lang, `state.${state}`)}</span>`;
+}
+
+const NAV: Record<Caller['role'], [href: string, key: string][]> = {
+  coordinator: [['/dashboard', 'nav.dashboard'], ['/upload', 'nav.upload'], ['/lists', 'nav.lists'], ['/batches', 'nav.batches'],
+    ['/batches?overdue=1', 'nav.overdue'], ['/members', 'nav.members'], ['/approvals', 'nav.approvals'], ['/users', 'nav.users'],
+    ['/audit', 'nav.audit'], ['/admin/queues', 'nav.queues']],
+  member: [['/batches', 'nav.batches'], ['/registry', 'nav.registry']],
+  source: [['/lists', 'nav.lists'], ['/upload', 'nav.upload']],
+  viewer: [['/dashboard', 'nav.dashboard'], ['/lists', 'nav.lists']],
+};
+
+export interface PageOpts { lang: Lang; title: string; caller?: Caller | null; path?: string; flash?: { kind: 'ok' | 'error'; text: string } | null }
+
+export function page(o: PageOpts, body: Safe): string {
+  const { lang, caller } = o;
+  const other: Lang = lang === 'ja' ? 'en' : 'ja';
+  const back = encodeURIComponent(o.path ?? '/');
+  const nav = caller && !caller.pending
+    ? NAV[caller.role].map(([href, key]) => html`<a href="${href}" class="${o.path === href ? 'on' : ''}">${t(lang, key)}</a>`)
+    : [];
+  const who = caller
+    ? html`<span class="who">${caller.name} · ${t(lang, `role.${caller.role}`)}${caller.memberId ? ` · ${caller.memberId}` : ''}${caller.sourceId ? ` · ${caller.sourceId}` : ''}</span>
+      <a href="/account">${t(lang, 'nav.account')}</a>
+      <form method="post" action="/signout" class="inline"><input type="hidden" name="_csrf" value="${caller.csrf ?? ''}"><button class="link">${t(lang, 'nav.signout')}</button></form>`
+    : '';
+  return '<!doctype html>' + html`<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${o.title} · deliveryline</title><link rel="stylesheet" href="/assets/portal.css"></head>
+<body><header><div class="bar"><a class="brand" href="/">deliveryline</a><nav>${nav}</nav>
+<div class="right">${who}<a class="lang" href="/lang/${other}?back=${back}" hreflang="${other}" id="lang-switch">${t(lang, 'lang.switch')}</a></div></div></header>
+<main>${o.flash ? html`<div class="flash ${o.flash.kind}" role="status">${o.flash.text}</div>` : ''}<h1>${o.title}</h1>${body}</main>
+<footer>deliveryline · ${t(lang, 'app.name')}</footer></body></html>`.s;
+}
+
+export function table(headers: (string | Safe)[], rows: unknown[][], cls = ''): Safe {
+  if (!rows.length) return html`<p class="muted">—</p>`;
+  return html`<table class="${cls}"><thead><tr>${headers.map((h) => html`<th>${h}</th>`)}</tr></thead>
+<tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+}
+
+export const csrfField = (c: Caller | null | undefined) => html`<input type="hidden" name="_csrf" value="${c?.csrf ?? ''}">`;

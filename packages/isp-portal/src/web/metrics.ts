@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QUEUES, type AppContext } from '@deliveryline/shared';
+import { listsByState } from '../data/lists.repository';
+
+/**
+ * /metrics for Prometheus: requests by route and status, queue depths, lists by state. A
+ * registry per server (not prom-client's global one) so tests can build several servers.
+ */
+export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'deliveryline_portal_' });
+  const requests = new Counter({ name: 'deliveryline_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const duration = new Histogram({ name: 'deliveryline_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers: [registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+  new Gauge({
+    name: 'deliveryline_queue_jobs', help: 'jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry],
+    async collect() {
+      for (const q of QUEUES) {
+        const counts = await ctx.queues.queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'deliveryline_lists', help: 'lists by state', labelNames: ['state'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await listsByState(ctx.pool)) this.set({ state: r.state }, r.n);
+    },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const r = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route: r, status: String(reply.statusCode) });
+    duration.observe({ method: req.method, route: r }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+}
