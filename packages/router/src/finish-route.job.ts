@@ -1,9 +1,10 @@
-import { type Payload, enqueue, getList, withTransaction } from '@deliveryline/shared';
+import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
 
 /**
  * Closes a routing run: counts delivered and returned from the decisions and checks that every
- * received entry has exactly one. Then the list waits for approval or is released.
+ * received entry has exactly one. Then the list waits for approval (per campaign
+ * `approval_required`, else APPROVAL_REQUIRED; `dline approve LIST --by NAME`) or is released.
  */
 export async function finishRoute(p: Payload<'router.finish-route'>, deps: RouterDeps): Promise<void> {
   const { pool } = deps;
@@ -22,6 +23,11 @@ export async function finishRoute(p: Payload<'router.finish-route'>, deps: Route
     await tx.query(
       `UPDATE lists SET state = $2, delivered = $3, returned = $4, routed_at = now(), updated_at = now() WHERE id = $1`,
       [p.listId, needsApproval ? 'awaiting_approval' : 'routed', c.delivered, c.returned]);
+    if (needsApproval) {
+      // The wait is on record too: who uploaded, what waits, so the approver's event has its pair.
+      await audit(tx, { actor: 'system', action: 'list.awaiting_approval', object: `list:${p.listId}`,
+        details: { uploadedBy: l.uploaded_by, delivered: c.delivered, returned: c.returned } });
+    }
     return needsApproval ? ('approval' as const) : ('release' as const);
   });
   if (outcome === 'release') await enqueue(deps.queues, 'router.release-list', { listId: p.listId });

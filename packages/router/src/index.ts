@@ -5,3 +5,7 @@ export * from './batch-email';
 export * from './registry/cidr';
 export * from './registry/matcher';
 export * from './registry/import';
+export * from './due-date';
+export * from './delivery/webhook-signature';
+export * from './delivery/reminder-policy';
+export * from './delivery/preview';

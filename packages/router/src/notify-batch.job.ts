@@ -1,62 +1,38 @@
-import { type Payload, UnrecoverableError } from '@deliveryline/shared';
+import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
 import type { Mailer } from './mailer';
 import { batchReadyMail } from './batch-email';
+import { recordAttempt, describeFailure } from './delivery/batch-facts';
+import { withLockedBatch, AttemptFailure } from './delivery/locked-attempt';
 
 /**
- * Tells a member's contacts that its batch is ready: exactly one message per batch. The batch row
- * stays locked while the message is sent, so a second run of the job waits and then sees it sent.
- * Every attempt, failed or not, is recorded in `deliveries`.
+ * Tells a member's contacts that its batch is ready: exactly one message per batch, to all of
+ * the member's contacts at once. The batch row stays locked while the message is sent, so a
+ * second run of the job (retried, duplicated, or concurrent on another worker) waits and then
+ * sees it sent. Every attempt, failed or not, is recorded in `deliveries` with the server's
+ * answer; the last attempt BullMQ will make is marked `final`. A failure throws, and BullMQ
+ * retries with exponential backoff (catalog: 8 attempts from 2 s).
  */
 export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: RouterDeps & { mailer: Mailer }, attempt = 1): Promise<void> {
-  const { pool } = deps;
-  const client = await pool.connect();
-  let failure: { recipients: string[]; response: string } | undefined;
-  try {
-    await client.query('BEGIN');
-    const b = (await client.query(
-      `SELECT b.*, m.name AS member_name, m.contact_emails, c.name AS campaign_name, l.round, l.tlp
-         FROM batches b JOIN members m ON m.id = b.member_id JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id
-        WHERE b.id = $1 FOR UPDATE OF b`, [p.batchId])).rows[0];
-    if (!b) throw new UnrecoverableError(`batch ${p.batchId} does not exist`);
-    if (b.notified_at) {
-      await client.query('ROLLBACK');
-      return;
-    }
-    const to: string[] = b.contact_emails ?? [];
+  const lastAttempt = attempt >= JOBS['router.notify-batch'].attempts;
+  const markFailed = (pool: RouterDeps['pool']) => pool.query(`UPDATE batches SET notify_failed_at = now() WHERE id = $1`, [p.batchId]);
+  await withLockedBatch(deps.pool, p.batchId, async (tx, b) => {
+    if (b.notifiedAt) return;
+    const to = b.contacts;
+    const base = { batchId: b.id, channel: 'email', kind: 'ready', attempt, recipients: to, status: 'failed' } as const;
     if (to.length === 0) {
-      await client.query(
-        `INSERT INTO deliveries (batch_id, channel, attempt, recipients, status, response) VALUES ($1, 'email', $2, '{}', 'failed', $3)`,
-        [b.id, attempt, 'the member has no contact e-mail address']);
-      await client.query('COMMIT');
-      throw new UnrecoverableError(`member ${b.member_id} has no contact e-mail address; batch ${b.id} was not announced`);
+      throw new AttemptFailure({ ...base, response: 'the member has no contact e-mail address', final: true },
+        new UnrecoverableError(`member ${b.memberId} has no contact e-mail address; batch ${b.id} was not announced (add one with: dline members import)`), markFailed);
     }
-    const mail = batchReadyMail({
-      batchId: Number(b.id), memberName: b.member_name, campaignName: b.campaign_name, listId: Number(b.list_id),
-      round: b.round, entries: b.entries, tlp: b.tlp, dueAt: b.due_at, portalUrl: deps.env.publicUrl,
-    }, to);
     let sent;
     try {
-      sent = await deps.mailer.send(mail);
+      sent = await deps.mailer.send(batchReadyMail({ ...b.facts, portalUrl: deps.env.publicUrl }, to));
     } catch (err) {
-      failure = { recipients: to, response: (err as Error).message };
-      throw err;
+      deps.log.warn({ batchId: b.id, attempt, response: describeFailure(err) }, 'batch e-mail failed; BullMQ retries with backoff');
+      throw new AttemptFailure({ ...base, response: describeFailure(err), final: lastAttempt }, err, lastAttempt ? markFailed : undefined);
     }
-    await client.query(
-      `INSERT INTO deliveries (batch_id, channel, attempt, recipients, status, response, message_id) VALUES ($1, 'email', $2, $3, 'sent', $4, $5)`,
-      [b.id, attempt, to, sent.response, sent.messageId]);
-    await client.query(
-      `UPDATE batches SET notified_at = now(), state = CASE WHEN state = 'ready' THEN 'notified' ELSE state END WHERE id = $1`, [b.id]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    if (failure) {
-      await pool.query(
-        `INSERT INTO deliveries (batch_id, channel, attempt, recipients, status, response) VALUES ($1, 'email', $2, $3, 'failed', $4)`,
-        [p.batchId, attempt, failure.recipients, failure.response]).catch(() => undefined);
-    }
-    throw err;
-  } finally {
-    client.release();
-  }
+    await recordAttempt(tx, { ...base, status: 'sent', response: sent.response, messageId: sent.messageId, final: true });
+    await tx.query(
+      `UPDATE batches SET notified_at = now(), notify_failed_at = NULL, state = CASE WHEN state = 'ready' THEN 'notified' ELSE state END WHERE id = $1`, [b.id]);
+  });
 }

@@ -1,8 +1,33 @@
-import type { Payload } from '@deliveryline/shared';
+import { type Payload, enqueue } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
+import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderPolicy } from './delivery/reminder-policy';
+import { jstDayNumber } from './due-date';
 
-/** Finds batches past their due date with entries lacking an outcome (reminder e-mails come with the delivery issue). */
-export async function remind(_p: Payload<'router.remind'>, deps: RouterDeps): Promise<void> {
-  const r = await deps.pool.query(`SELECT count(*)::int AS n FROM batches WHERE state <> 'closed' AND due_at < now()`);
-  deps.log.info({ overdue: r.rows[0].n }, 'overdue batches');
+export type RemindDeps = RouterDeps & { now?: () => Date; reminderPolicy?: ReminderPolicy };
+
+export const jstDayKey = (d: Date) => new Date(jstDayNumber(d) * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The scheduled sweep (a BullMQ job scheduler runs it every hour, see worker.ts): finds open
+ * batches that need a reminder and enqueues one `router.remind-batch` per batch, with the JST
+ * day in its job id, so a batch gets at most one reminder job a day however often this runs;
+ * the interval between reminders is then checked again under the batch's lock.
+ */
+export async function remind(p: Payload<'router.remind'>, deps: RemindDeps): Promise<void> {
+  const now = p.at ? new Date(p.at) : deps.now?.() ?? new Date();
+  const policy = deps.reminderPolicy ?? DEFAULT_REMINDER_POLICY;
+  const r = await deps.pool.query(
+    `SELECT b.id, b.state, b.notified_at, b.first_downloaded_at, b.due_at, b.last_reminded_at,
+            b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
+       FROM batches b WHERE b.state <> 'closed' AND b.notified_at IS NOT NULL`);
+  let n = 0;
+  let overdue = 0;
+  for (const b of r.rows) {
+    const why = reminderDue({ state: b.state, notifiedAt: b.notified_at, firstDownloadedAt: b.first_downloaded_at, dueAt: b.due_at, lastRemindedAt: b.last_reminded_at, open: b.open }, now, policy);
+    if (why === 'overdue') overdue++;
+    if (!why) continue;
+    await enqueue(deps.queues, 'router.remind-batch', { batchId: Number(b.id), day: jstDayKey(now) });
+    n++;
+  }
+  deps.log.info({ reminders: n, overdue }, 'reminder sweep');
 }

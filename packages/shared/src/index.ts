@@ -19,3 +19,7 @@ export * from './csv-safe';
 export * from './repositories/batch.repository';
 export * from './audit';
 export * from './repositories/outcome.repository';
+export * from './exports/batch-export';
+export * from './exports/returned-export';
+export * from './exports/outcome-csv';
+export * from './delivery/list-approval';

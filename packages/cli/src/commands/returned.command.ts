@@ -1,21 +1,45 @@
 import type { Command } from 'commander';
-import { getList } from '@deliveryline/shared';
+import { getList, returnedJson, markReturnsSent, ListDecisionError, BOM } from '@deliveryline/shared';
 import { returnedRows } from '@deliveryline/ingest';
-import { withContext, intArg, CliError } from '../cli-context';
+import { withContext, intArg, CliError, print, say } from '../cli-context';
 import { writeAll } from '../write-all';
+
+async function* withBom(gen: AsyncIterable<string>, bom: boolean): AsyncGenerator<string> {
+  let first = true;
+  for await (const s of gen) {
+    yield first && bom ? BOM + s : s;
+    first = false;
+  }
+}
 
 export function register(program: Command) {
   program
     .command('returned <list>')
-    .description("the list's returned entries in the source's own columns, plus return_reason (CSV)")
+    .description("the list's returned entries in the source's own columns, plus return_reason (CSV); --mark-sent records that they went back")
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (listArg: string, o: { out?: string }) => {
+    .option('--bom', 'CSV with a UTF-8 BOM, for Excel')
+    .option('--json', 'JSON array of { row, ip, port, observedAtJst, observedAtUtc, malware, returnReason }')
+    .option('--mark-sent', 'record that the returned entries were given back to the source (list → returned_sent, audit event); writes no file')
+    .option('--by <user>', 'who sent them (with --mark-sent)', 'cli')
+    .option('--note <text>', 'a note for the audit log (with --mark-sent)')
+    .action(async (listArg: string, o: { out?: string; bom?: boolean; json?: boolean; markSent?: boolean; by: string; note?: string }) => {
       const listId = intArg('LIST')(listArg);
       await withContext(async (ctx) => {
+        if (o.markSent) {
+          try {
+            const r = await markReturnsSent(ctx, listId, o.by, o.note);
+            if (o.json) print({ listId, state: 'returned_sent', returned: r.returned });
+            else say(`list ${listId}: ${r.returned} returned entries marked as sent to the source`);
+          } catch (err) {
+            if (err instanceof ListDecisionError) throw new CliError(err.message);
+            throw err;
+          }
+          return;
+        }
         const l = await getList(ctx.pool, listId);
         if (!l) throw new CliError(`list ${listId} does not exist`);
         if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state)) throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
-        await writeAll(returnedRows(ctx.pool, listId), o.out);
+        await writeAll(o.json ? returnedJson(ctx.pool, listId) : withBom(returnedRows(ctx.pool, listId), !!o.bom), o.out);
       });
     });
 }

@@ -18,6 +18,9 @@ export const FinishRouteSchema = z.object({ listId: ListId, run: z.number().int(
 export const ReleaseListSchema = z.object({ listId: ListId });
 export const NotifyBatchSchema = z.object({ batchId: z.number().int().positive() });
 export const RemindSchema = z.object({ at: z.string().optional() });
+export const NotifyWebhookSchema = z.object({ batchId: z.number().int().positive() });
+/** `day`: the JST day (YYYY-MM-DD) the reminder is for, so one reminder per batch per day at most is even enqueued. */
+export const RemindBatchSchema = z.object({ batchId: z.number().int().positive(), day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });
 
 interface JobDef<S extends z.ZodTypeAny> {
   queue: QueueName;
@@ -35,6 +38,8 @@ export const JOBS = {
   'router.finish-route': def({ queue: 'route', schema: FinishRouteSchema, jobId: (p) => `finish-${p.listId}-${p.run}`, attempts: 5, backoffMs: 1000 }),
   'router.release-list': def({ queue: 'deliver', schema: ReleaseListSchema, jobId: (p) => `release-${p.listId}`, attempts: 5, backoffMs: 1000 }),
   'router.notify-batch': def({ queue: 'deliver', schema: NotifyBatchSchema, jobId: (p) => `notify-${p.batchId}`, attempts: 8, backoffMs: 2000 }),
+  'router.notify-webhook': def({ queue: 'deliver', schema: NotifyWebhookSchema, jobId: (p) => `webhook-${p.batchId}`, attempts: 8, backoffMs: 2000 }),
+  'router.remind-batch': def({ queue: 'remind', schema: RemindBatchSchema, jobId: (p) => `reminder-${p.batchId}-${p.day}`, attempts: 6, backoffMs: 5000 }),
   'router.remind': def({ queue: 'remind', schema: RemindSchema, jobId: (p) => `remind-${p.at ?? 'now'}`, attempts: 3, backoffMs: 5000 }),
 } as const;
 

@@ -1,5 +1,12 @@
 import type { Queryable } from '../db/pool';
 
+/**
+ * Batches: one per member per list, `ready → notified → downloaded → closed`. Their entries
+ * are fixed at release in `batch_entries` (opaque ids, relapse marks), so an export reads
+ * exactly what was released, page by page.
+ */
+export type BatchState = 'ready' | 'notified' | 'downloaded' | 'closed';
+
 export interface BatchSummary {
   batchId: number;
   listId: number;
@@ -8,25 +15,42 @@ export interface BatchSummary {
   state: string;
   dueAt: string | null;
   notifiedAt: string | null;
+  createdAt?: string;
+  firstDownloadedAt?: string | null;
+  closedAt?: string | null;
+  relapses?: number;
+  /** entries whose current outcome is missing */
+  open?: number;
 }
 
 export async function listBatches(db: Queryable, f: { listId?: number; memberId?: string } = {}): Promise<BatchSummary[]> {
   const r = await db.query(
-    `SELECT id, list_id, member_id, entries, state, due_at, notified_at FROM batches
-      WHERE ($1::bigint IS NULL OR list_id = $1) AND ($2::text IS NULL OR member_id = $2) ORDER BY list_id, member_id`,
+    `SELECT b.id, b.list_id, b.member_id, b.entries, b.state, b.due_at, b.notified_at, b.created_at, b.first_downloaded_at, b.closed_at,
+            (SELECT count(*)::int FROM batch_entries be WHERE be.batch_id = b.id AND be.relapse_of IS NOT NULL) AS relapses,
+            b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
+       FROM batches b
+      WHERE ($1::bigint IS NULL OR b.list_id = $1) AND ($2::text IS NULL OR b.member_id = $2) ORDER BY b.list_id, b.member_id`,
     [f.listId ?? null, f.memberId ?? null]);
   return r.rows.map((b) => ({
     batchId: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, entries: b.entries, state: b.state,
     dueAt: b.due_at?.toISOString() ?? null, notifiedAt: b.notified_at?.toISOString() ?? null,
+    createdAt: b.created_at.toISOString(), firstDownloadedAt: b.first_downloaded_at?.toISOString() ?? null,
+    closedAt: b.closed_at?.toISOString() ?? null, relapses: b.relapses, open: b.open,
   }));
 }
 
 export interface BatchEntry {
+  /** internal entries.id; never shown to a member (use `ref`) */
   entryId: number;
+  /** the stable, opaque id a member sees and reports outcomes against (`e` + 24 hex digits) */
+  ref: string;
+  seq: number;
   ip: string;
   port: number | null;
   observedAt: Date;
   malware: string | null;
+  /** the member already reported an earlier entry of this address as notified */
+  relapse: boolean;
 }
 
 export interface BatchHeader {
@@ -38,29 +62,114 @@ export interface BatchHeader {
   campaignName: string;
   round: number | null;
   tlp: string;
+  state?: BatchState;
+  dueAt?: Date | null;
+  /** null when the source is anonymous: its name must never reach a member */
+  sourceName?: string | null;
 }
 
 export async function getBatch(db: Queryable, id: number): Promise<BatchHeader | undefined> {
   const r = await db.query(
-    `SELECT b.id, b.list_id, b.member_id, b.entries, l.campaign_id, c.name AS campaign_name, l.round, l.tlp
-       FROM batches b JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id WHERE b.id = $1`, [id]);
+    `SELECT b.id, b.list_id, b.member_id, b.entries, b.state, b.due_at, l.campaign_id, c.name AS campaign_name, l.round, l.tlp,
+            CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
+       FROM batches b JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id
+      WHERE b.id = $1`, [id]);
   const b = r.rows[0];
-  return b && { id: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, entries: b.entries, campaignId: b.campaign_id, campaignName: b.campaign_name, round: b.round, tlp: b.tlp };
+  return b && {
+    id: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, entries: b.entries, campaignId: b.campaign_id,
+    campaignName: b.campaign_name, round: b.round, tlp: b.tlp, state: b.state, dueAt: b.due_at, sourceName: b.source_name,
+  };
 }
 
 /** A batch's entries in file order, a page at a time (keyset on seq): a big batch never sits in memory. */
-export async function* batchEntries(db: Queryable, batch: BatchHeader, pageSize = 5000): AsyncGenerator<BatchEntry[]> {
+export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'>, pageSize = 5000): AsyncGenerator<BatchEntry[]> {
   let after = 0;
   for (;;) {
     const r = await db.query(
-      `SELECT e.id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, e.seq
-         FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-        WHERE r.list_id = $1 AND r.member_id = $2 AND r.state = 'delivered' AND r.seq > $3
-        ORDER BY r.seq LIMIT $4`,
-      [batch.listId, batch.memberId, after, pageSize]);
+      `SELECT be.seq, be.ref, be.entry_id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, be.relapse_of IS NOT NULL AS relapse
+         FROM batch_entries be JOIN entries e ON e.id = be.entry_id
+        WHERE be.batch_id = $1 AND be.seq > $2
+        ORDER BY be.seq LIMIT $3`,
+      [batch.id, after, pageSize]);
     if (r.rowCount === 0) return;
     after = r.rows[r.rows.length - 1].seq;
-    yield r.rows.map((e) => ({ entryId: Number(e.id), ip: e.ip, port: e.port, observedAt: e.observed_at, malware: e.malware }));
+    yield r.rows.map((e) => ({
+      entryId: Number(e.entry_id), ref: e.ref, seq: e.seq, ip: e.ip, port: e.port, observedAt: e.observed_at, malware: e.malware, relapse: e.relapse,
+    }));
     if (r.rowCount! < pageSize) return;
   }
+}
+
+/**
+ * Writes a list's batches and their entries (one INSERT … SELECT each, in the caller's
+ * transaction). A new entry is a relapse when this member's current outcome for an earlier
+ * observation of the same address, from another list, is `notified`.
+ */
+export async function createBatches(db: Queryable, listId: number, dueAt: Date, dueBusinessDays: number): Promise<void> {
+  await db.query(
+    `INSERT INTO batches (list_id, member_id, entries, due_at, due_business_days)
+     SELECT $1, member_id, count(*), $2, $3 FROM routes WHERE list_id = $1 AND state = 'delivered' GROUP BY member_id
+     ON CONFLICT (list_id, member_id) DO NOTHING`,
+    [listId, dueAt, dueBusinessDays]);
+  await db.query(
+    `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref, relapse_of)
+     SELECT b.id, r.seq, r.list_id, e.id, 'e' || encode(substring(uuid_send(gen_random_uuid()) from 1 for 12), 'hex'), rl.id
+       FROM routes r
+       JOIN batches b ON b.list_id = r.list_id AND b.member_id = r.member_id
+       JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
+       LEFT JOIN LATERAL (
+         SELECT e2.id FROM entries e2
+          WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
+            AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = r.member_id ORDER BY o.id DESC LIMIT 1) = 'notified'
+          ORDER BY e2.observed_at DESC LIMIT 1) rl ON true
+      WHERE r.list_id = $1 AND r.state = 'delivered'
+     ON CONFLICT (batch_id, seq) DO NOTHING`,
+    [listId]);
+}
+
+/**
+ * The first download moves a batch to `downloaded` (a closed batch stays closed); later
+ * downloads keep the first timestamp. Returns whether this was the first.
+ */
+export async function markBatchDownloaded(db: Queryable, batchId: number, at: Date = new Date()): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE batches SET first_downloaded_at = $2,
+            state = CASE WHEN state IN ('ready', 'notified') THEN 'downloaded' ELSE state END
+      WHERE id = $1 AND first_downloaded_at IS NULL`, [batchId, at]);
+  return r.rowCount === 1;
+}
+
+export interface OverdueBatch {
+  batchId: number;
+  listId: number;
+  memberId: string;
+  memberName: string;
+  campaignName: string;
+  round: number | null;
+  state: string;
+  entries: number;
+  open: number;
+  notifiedAt: string | null;
+  firstDownloadedAt: string | null;
+  dueAt: string | null;
+  lastRemindedAt: string | null;
+  reminders: number;
+}
+
+/** Open batches (not closed) that are past due at `now`, or not downloaded; the coordinator's `dline overdue`. */
+export async function openBatches(db: Queryable, f: { now?: Date; overdueOnly?: boolean } = {}): Promise<OverdueBatch[]> {
+  const r = await db.query(
+    `SELECT b.id, b.list_id, b.member_id, m.name AS member_name, c.name AS campaign_name, l.round, b.state, b.entries,
+            b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open,
+            b.notified_at, b.first_downloaded_at, b.due_at, b.last_reminded_at, b.reminders
+       FROM batches b JOIN members m ON m.id = b.member_id JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id
+      WHERE b.state <> 'closed' AND (NOT $2::boolean OR b.due_at < $1 OR b.first_downloaded_at IS NULL)
+      ORDER BY b.due_at NULLS LAST, b.id`,
+    [f.now ?? new Date(), f.overdueOnly ?? false]);
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return r.rows.map((b) => ({
+    batchId: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, memberName: b.member_name, campaignName: b.campaign_name,
+    round: b.round, state: b.state, entries: b.entries, open: b.open, notifiedAt: iso(b.notified_at),
+    firstDownloadedAt: iso(b.first_downloaded_at), dueAt: iso(b.due_at), lastRemindedAt: iso(b.last_reminded_at), reminders: b.reminders,
+  }));
 }

@@ -4,8 +4,14 @@ import { withTransaction, type Pool } from '../db/pool';
 export const OUTCOMES = ['notified', 'not_identified', 'not_our_address', 'duplicate', 'declined'] as const;
 export type OutcomeValue = (typeof OUTCOMES)[number];
 
+/** An entry as a member names it: the opaque id from its batch export (`e` + 24 hex digits), or the internal number. */
+export const EntryIdSchema = z.union([
+  z.string().trim().toLowerCase().regex(/^e[0-9a-f]{24}$/),
+  z.coerce.number().int().positive(),
+]);
+
 export const OutcomeRowSchema = z.object({
-  entryId: z.coerce.number().int().positive(),
+  entryId: EntryIdSchema,
   outcome: z.enum(OUTCOMES),
   notifiedAt: z.string().datetime({ offset: true }).nullish(),
   channel: z.string().max(100).nullish(),
@@ -35,13 +41,14 @@ export interface OutcomeResult {
  */
 export async function recordOutcomes(
   pool: Pool,
-  a: { batchId: number; memberId: string; reportedBy: string; rows: unknown[] },
+  a: { batchId: number; memberId: string; reportedBy: string; rows: unknown[]; /** added to row numbers (pages of a long file) */ rowOffset?: number },
 ): Promise<OutcomeResult> {
+  const off = a.rowOffset ?? 0;
   const rejected: OutcomeRejection[] = [];
   const valid: { row: number; v: OutcomeRow }[] = [];
   a.rows.forEach((raw, i) => {
     const p = OutcomeRowSchema.safeParse(raw);
-    if (p.success) valid.push({ row: i + 1, v: p.data });
+    if (p.success) valid.push({ row: off + i + 1, v: p.data });
     else {
       const issue = p.error.issues[0];
       const field = String(issue.path[0] ?? 'row');
@@ -49,23 +56,28 @@ export async function recordOutcomes(
       const message = field === 'outcome'
         ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
         : `${field}: ${issue.message}`;
-      rejected.push({ row: i + 1, field, code, message });
+      rejected.push({ row: off + i + 1, field, code, message });
     }
   });
   return withTransaction(pool, async (tx) => {
     const batch = (await tx.query('SELECT id, list_id, member_id FROM batches WHERE id = $1 FOR UPDATE', [a.batchId])).rows[0];
     if (!batch || batch.member_id !== a.memberId) throw new Error(`batch ${a.batchId} is not a batch of member ${a.memberId}`);
-    const ids = valid.map((x) => x.v.entryId);
-    const inBatch = new Set<number>(
-      (await tx.query(
-        `SELECT e.id FROM entries e JOIN routes r ON r.list_id = e.list_id AND r.seq = e.seq
-          WHERE e.id = ANY($1::bigint[]) AND e.list_id = $2 AND r.member_id = $3 AND r.state = 'delivered'`,
-        [ids, batch.list_id, a.memberId])).rows.map((r) => Number(r.id)));
-    const good = valid.filter((x) => {
-      if (inBatch.has(x.v.entryId)) return true;
-      rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}` });
-      return false;
-    });
+    // Both names of an entry resolve through the batch's own rows, so another member's entry is never found.
+    const refs = valid.flatMap((x) => (typeof x.v.entryId === 'string' ? [x.v.entryId] : []));
+    const nums = valid.flatMap((x) => (typeof x.v.entryId === 'number' ? [x.v.entryId] : []));
+    const found = new Map<string | number, number>();
+    for (const r of (await tx.query(
+      `SELECT ref, entry_id FROM batch_entries WHERE batch_id = $1 AND (ref = ANY($2::text[]) OR entry_id = ANY($3::bigint[]))`,
+      [a.batchId, refs, nums])).rows) {
+      found.set(r.ref, Number(r.entry_id));
+      found.set(Number(r.entry_id), Number(r.entry_id));
+    }
+    const good: { row: number; v: OutcomeRow & { entryId: number } }[] = [];
+    for (const x of valid) {
+      const id = found.get(x.v.entryId);
+      if (id !== undefined) good.push({ row: x.row, v: { ...x.v, entryId: id } });
+      else rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}; use the entry_id column of this batch's download` });
+    }
     if (good.length) {
       await tx.query(
         `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, notified_at, channel, note, reported_by)

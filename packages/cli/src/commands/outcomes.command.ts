@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { getBatch, importOutcomesCsv, OutcomeFileError, OUTCOMES, audit } from '@deliveryline/shared';
+import { withContext, intArg, CliError, print, say } from '../cli-context';
+
+export function register(program: Command) {
+  const outcomes = program.command('outcomes').description("members' outcomes per entry");
+  outcomes
+    .command('import <batch> <file>')
+    .description(`store a member's outcome report for a batch: CSV entry_id,outcome[,notified_at,channel,note]; outcomes: ${OUTCOMES.join(', ')}`)
+    .option('--by <user>', 'who reported it (recorded with each outcome)', 'cli')
+    .option('--json', 'machine output: { rows, stored, rejected: [{ row, field, code, message }], batchClosed }')
+    .action(async (batchArg: string, file: string, o: { by: string; json?: boolean }) => {
+      const batchId = intArg('BATCH')(batchArg);
+      if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
+      await withContext(async (ctx) => {
+        const batch = await getBatch(ctx.pool, batchId);
+        if (!batch) throw new CliError(`batch ${batchId} does not exist (see: dline batches)`);
+        let r;
+        try {
+          r = await importOutcomesCsv(ctx.pool, { batchId, memberId: batch.memberId, reportedBy: o.by, input: fs.createReadStream(file) });
+        } catch (err) {
+          if (err instanceof OutcomeFileError) throw new CliError(`${file}: ${err.message} [${err.code}]`);
+          throw err;
+        }
+        await audit(ctx.pool, { actor: o.by, action: 'outcome.import', object: `batch:${batchId}`, details: { file, rows: r.rows, stored: r.stored, rejected: r.rejected.length } });
+        if (o.json) {
+          print(r);
+          return;
+        }
+        for (const x of r.rejected) say(`${file}: row ${x.row}, ${x.field}: ${x.message} [${x.code}]`);
+        say(`batch ${batchId}: ${r.rows} rows read, ${r.stored} stored, ${r.rejected.length} refused${r.batchClosed ? '; every entry now has an outcome: batch closed' : ''}`);
+      });
+    });
+}

@@ -1,0 +1,141 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { createBatches, getBatch, batchCsv, batchJson, returnedJson, importOutcomesCsv, listBatches, type Queryable } from '@deliveryline/shared';
+import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { dueDate } from '../due-date';
+import { makeRoutedList } from './routed-list.fixture';
+
+const EVIL = '=HYPERLINK("http://x","y")';
+const collect = async (g: AsyncIterable<string>) => {
+  let s = '';
+  for await (const c of g) s += c;
+  return s;
+};
+const release = async (db: Queryable, listId: number) => createBatches(db, listId, dueDate(new Date(), 10), 10);
+const batchOf = async (ctx: TestContext, listId: number, member: string) =>
+  (await getBatch(ctx.pool, Number((await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1 AND member_id = $2', [listId, member])).rows[0].id)))!;
+
+describe('batch exports, outcomes and relapses', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await openTestContext();
+  });
+  afterAll(() => ctx.close());
+
+  it('exports exactly the routed entries with opaque ids, and a malicious malware name stays inert', async () => {
+    const listId = await makeRoutedList(ctx.pool, {
+      campaignName: 'VAWTRAK 2015', tlp: 'green', round: 1, members: [{ id: 'isp-a' }, { id: 'isp-b' }],
+      entries: [
+        { ip: '203.0.113.1', observedAt: '2015-04-20T01:15:30Z', port: 1234, malware: EVIL, memberId: 'isp-a' },
+        { ip: '2001:db8::5', observedAt: '2015-04-20T02:00:00Z', malware: '@SUM(1+1)*cmd|" /C calc"!A0', memberId: 'isp-a' },
+        { ip: '198.51.100.9', observedAt: '2015-04-20T03:00:00Z', malware: 'vawtrak', memberId: 'isp-b' },
+        { ip: '192.0.2.1', observedAt: '2015-04-20T03:00:00Z', malware: EVIL, memberId: null },
+      ],
+    });
+    await release(ctx.pool, listId);
+    const b = await batchOf(ctx, listId, 'isp-a');
+    const csv = await collect(batchCsv(ctx.pool, b, { bom: true }));
+    expect(csv.startsWith('\uFEFFentry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse\r\n')).toBe(true);
+    const rows: string[][] = parse(csv, { bom: true, from_line: 2 });
+    expect(rows.map((r) => r[1])).toEqual(['203.0.113.1', '2001:db8::5']); // exactly isp-a's entries, in file order
+    expect(rows[0].slice(2, 9)).toEqual(['1234', '2015-04-20T10:15:30+09:00', '2015-04-20T01:15:30Z', `'${EVIL}`, 'VAWTRAK 2015', '1', 'TLP:GREEN']);
+    expect(rows[1][5].startsWith("'@")).toBe(true);
+    for (const r of rows) expect(r[0]).toMatch(/^e[0-9a-f]{24}$/);
+    // No cell of any line starts with a formula character.
+    for (const r of rows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    // Stable: a second export gives the same ids.
+    expect(await collect(batchCsv(ctx.pool, b, { bom: true }))).toBe(csv);
+    const json = JSON.parse(await collect(batchJson(ctx.pool, b)));
+    expect(json.map((x: { entryId: string }) => x.entryId)).toEqual(rows.map((r) => r[0]));
+    expect(json[0].malware).toBe(EVIL); // JSON carries the value as it is: no spreadsheet reads it
+    const returned = JSON.parse(await collect(returnedJson(ctx.pool, listId)));
+    expect(returned).toEqual([expect.objectContaining({ ip: '192.0.2.1', returnReason: 'no_member', row: 4 })]);
+  });
+
+  it('streams a 100,000-entry batch page by page, never reading it whole', async () => {
+    const listId = await makeRoutedList(ctx.pool, { round: 9, members: [{ id: 'isp-big' }], generated: { memberId: 'isp-big', count: 100_000, malware: EVIL } });
+    await release(ctx.pool, listId);
+    const b = await batchOf(ctx, listId, 'isp-big');
+    expect(b.entries).toBe(100_000);
+    let queries = 0;
+    let maxRows = 0;
+    const spy = {
+      query: async (...args: unknown[]) => {
+        queries++;
+        const r = await (ctx.pool.query as (...a: unknown[]) => Promise<{ rowCount: number }>)(...args);
+        maxRows = Math.max(maxRows, r.rowCount ?? 0);
+        return r;
+      },
+    } as unknown as Queryable;
+    const gen = batchCsv(spy, b, { pageSize: 5000 });
+    await gen.next(); // header
+    await gen.next(); // first page
+    expect(queries).toBe(1); // the rest is not read until asked for
+    let lines = 2 + 5000 - 1;
+    let inert = true;
+    for await (const chunk of gen) {
+      lines += chunk.split('\r\n').length - 1;
+      if (chunk.includes(`,${EVIL}`) || chunk.includes(`,"${EVIL.replace(/"/g, '""')}"`)) inert = false;
+    }
+    expect(lines).toBe(100_001);
+    expect(maxRows).toBeLessThanOrEqual(5000);
+    expect(queries).toBeGreaterThanOrEqual(20);
+    expect(inert).toBe(true);
+  });
+
+  it('imports an outcome CSV row by row, replaces earlier reports but keeps history, and closes the batch', async () => {
+    const listId = await makeRoutedList(ctx.pool, {
+      round: 2, members: [{ id: 'isp-c' }, { id: 'isp-d' }],
+      entries: [
+        { ip: '203.0.113.21', observedAt: '2014-06-01T00:00:00Z', memberId: 'isp-c' },
+        { ip: '203.0.113.22', observedAt: '2014-06-01T00:00:00Z', memberId: 'isp-c' },
+        { ip: '198.51.100.23', observedAt: '2014-06-01T00:00:00Z', memberId: 'isp-d' },
+      ],
+    });
+    await release(ctx.pool, listId);
+    const c = await batchOf(ctx, listId, 'isp-c');
+    const d = await batchOf(ctx, listId, 'isp-d');
+    const ids = parse(await collect(batchCsv(ctx.pool, c)), { from_line: 2 }).map((r: string[]) => r[0]);
+    const other = parse(await collect(batchCsv(ctx.pool, d)), { from_line: 2 })[0][0];
+    const file = [
+      '\uFEFFEntry_ID,Outcome,Notified_At,Channel,Note',
+      `${ids[0]},notified,2014/6/10 9:30,letter,`,
+      `${other},notified,,,`,
+      `e000000000000000000000000,declined,,,`,
+      `${ids[1]},forgotten,,,`,
+      `${ids[1]},not_identified,,,"no subscriber at that time"`,
+    ].join('\r\n');
+    const r = await importOutcomesCsv(ctx.pool, { batchId: c.id, memberId: 'isp-c', reportedBy: 'op@isp-c', input: Readable.from([file]) });
+    expect(r).toMatchObject({ rows: 5, stored: 2, batchClosed: true });
+    expect(r.rejected.map((x) => [x.row, x.code])).toEqual([[2, 'entry.not_in_batch'], [3, 'entry.not_in_batch'], [4, 'outcome.invalid']]);
+    expect(r.rejected[2].message).toContain('not_identified');
+    const stored = await ctx.pool.query(`SELECT outcome, notified_at FROM outcomes WHERE batch_id = $1 ORDER BY id`, [c.id]);
+    expect(stored.rows[0].notified_at.toISOString()).toBe('2014-06-10T00:30:00.000Z'); // JST without offset
+    // A later report replaces the current one; both stay.
+    const again = await importOutcomesCsv(ctx.pool, { batchId: c.id, memberId: 'isp-c', reportedBy: 'op@isp-c', input: Readable.from([`entry_id,outcome\n${ids[0]},duplicate\n`]) });
+    expect(again.stored).toBe(1);
+    const hist = await ctx.pool.query(
+      `SELECT outcome FROM outcomes o JOIN batch_entries be ON be.entry_id = o.entry_id WHERE be.ref = $1 ORDER BY o.id`, [ids[0]]);
+    expect(hist.rows.map((x) => x.outcome)).toEqual(['notified', 'duplicate']);
+    expect((await listBatches(ctx.pool, { listId })).find((x) => x.memberId === 'isp-c')).toMatchObject({ state: 'closed', open: 0 });
+    // A file without the required columns is refused as a whole, saying which.
+    await expect(importOutcomesCsv(ctx.pool, { batchId: c.id, memberId: 'isp-c', reportedBy: 'x', input: Readable.from(['id,result\n1,notified\n']) }))
+      .rejects.toThrow(/no entry_id or outcome column/);
+  });
+
+  it('marks an address the member had already notified as a relapse in a later list', async () => {
+    const first = await makeRoutedList(ctx.pool, { campaignId: 'goz-2014', round: 5, members: [{ id: 'isp-e' }],
+      entries: [{ ip: '203.0.113.99', observedAt: '2014-06-01T00:00:00Z', memberId: 'isp-e' }, { ip: '203.0.113.98', observedAt: '2014-06-01T00:00:00Z', memberId: 'isp-e' }] });
+    await release(ctx.pool, first);
+    const b1 = await batchOf(ctx, first, 'isp-e');
+    const refs = parse(await collect(batchCsv(ctx.pool, b1)), { from_line: 2 }).map((r: string[]) => r[0]);
+    await importOutcomesCsv(ctx.pool, { batchId: b1.id, memberId: 'isp-e', reportedBy: 'op', input: Readable.from([`entry_id,outcome\n${refs[0]},notified\n${refs[1]},not_identified\n`]) });
+    const later = await makeRoutedList(ctx.pool, { campaignId: 'goz-2014', round: 6,
+      entries: [{ ip: '203.0.113.99', observedAt: '2014-07-01T00:00:00Z', memberId: 'isp-e' }, { ip: '203.0.113.98', observedAt: '2014-07-01T00:00:00Z', memberId: 'isp-e' }] });
+    await release(ctx.pool, later);
+    const b2 = await batchOf(ctx, later, 'isp-e');
+    const rows = parse(await collect(batchCsv(ctx.pool, b2)), { from_line: 2 });
+    expect(rows.map((r: string[]) => [r[1], r[9]])).toEqual([['203.0.113.99', 'relapse'], ['203.0.113.98', '']]);
+    expect((await listBatches(ctx.pool, { listId: later }))[0].relapses).toBe(1);
+  });
+});

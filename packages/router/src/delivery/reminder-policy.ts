@@ -1,0 +1,35 @@
+import { businessDaysBetween } from '../due-date';
+
+/**
+ * When a member is reminded about a batch. All counts are Japanese business days (JST):
+ * - not downloaded `notDownloadedDays` after it was announced;
+ * - entries without an outcome when the due date is `dueSoonDays` away or has passed;
+ * - never more often than once every `intervalDays`.
+ */
+export interface ReminderPolicy {
+  notDownloadedDays: number;
+  dueSoonDays: number;
+  intervalDays: number;
+}
+export const DEFAULT_REMINDER_POLICY: ReminderPolicy = { notDownloadedDays: 3, dueSoonDays: 2, intervalDays: 2 };
+
+export interface ReminderState {
+  state: string;
+  notifiedAt: Date | null;
+  firstDownloadedAt: Date | null;
+  dueAt: Date | null;
+  lastRemindedAt: Date | null;
+  open: number;
+}
+
+export type ReminderReason = 'not_downloaded' | 'due_soon' | 'overdue';
+
+/** Why this batch should be reminded now, or undefined. */
+export function reminderDue(b: ReminderState, now: Date, policy: ReminderPolicy = DEFAULT_REMINDER_POLICY): ReminderReason | undefined {
+  if (b.state === 'closed' || !b.notifiedAt || b.open <= 0) return undefined;
+  if (b.lastRemindedAt && businessDaysBetween(b.lastRemindedAt, now) < policy.intervalDays) return undefined;
+  if (b.dueAt && b.dueAt.getTime() < now.getTime()) return 'overdue';
+  if (!b.firstDownloadedAt && businessDaysBetween(b.notifiedAt, now) >= policy.notDownloadedDays) return 'not_downloaded';
+  if (b.dueAt && businessDaysBetween(now, b.dueAt) <= policy.dueSoonDays) return 'due_soon';
+  return undefined;
+}

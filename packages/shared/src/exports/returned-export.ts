@@ -1,0 +1,41 @@
+import type { Queryable } from '../db/pool';
+import { isoJst, isoUtc } from './batch-export';
+
+export interface ReturnedEntryJson {
+  row: number;
+  ip: string;
+  port: number | null;
+  observedAtJst: string;
+  observedAtUtc: string;
+  malware: string | null;
+  returnReason: string;
+}
+
+/**
+ * A list's returned entries as JSON (the CSV in the source's own layout is ingest's
+ * `returnedRows`). Streamed a page at a time, keyset on seq.
+ */
+export async function* returnedJson(db: Queryable, listId: number, pageSize = 5000): AsyncGenerator<string> {
+  let after = 0;
+  let first = true;
+  yield '[';
+  for (;;) {
+    const r = await db.query(
+      `SELECT r.seq, e.row_no, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.reason
+         FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
+        WHERE r.list_id = $1 AND r.state = 'returned' AND r.seq > $2 ORDER BY r.seq LIMIT $3`,
+      [listId, after, pageSize]);
+    let s = '';
+    for (const x of r.rows) {
+      const o: ReturnedEntryJson = {
+        row: x.row_no, ip: x.ip, port: x.port, observedAtJst: isoJst(x.observed_at), observedAtUtc: isoUtc(x.observed_at), malware: x.malware, returnReason: x.reason,
+      };
+      s += (first ? '\n' : ',\n') + JSON.stringify(o);
+      first = false;
+    }
+    if (s) yield s;
+    if (r.rowCount! < pageSize) break;
+    after = r.rows[r.rows.length - 1].seq;
+  }
+  yield first ? ']\n' : '\n]\n';
+}
