@@ -36,7 +36,7 @@ ${table([t(lang, 'list.row'), 'field', 'code', ''], result.rejected.map((r) => [
 <div class="card"><p>${badge(lang, b.state)} ${t(lang, 'field.member')}: <b>${b.member_name}</b> (${b.member_id}) · TLP:${b.tlp.toUpperCase()} ·
 ${t(lang, 'field.due')}: ${b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)}</p>
 <div class="grid">${stat(t(lang, 'field.entries'), fmtNum(b.entries))}${stat(t(lang, 'field.reported'), fmtNum(b.reported))}
-${stat(t(lang, 'fig.rate'), fmtRate(b.entries ? b.reported / b.entries : null))}</div>
+${stat(t(lang, 'fig.notifiedRate'), fmtRate(b.entries ? (counts.find((x) => x.outcome === 'notified')?.n ?? 0) / b.entries : null))}</div>
 <h2>${t(lang, 'batch.download')}</h2><p class="row">${FORMATS.map((f) => html`<a class="button${f === 'csv' ? '' : ' secondary'}" id="download-${f}" href="/batches/${b.id}/download?format=${f}">${t(lang, `batch.${f}`)}</a>`)}</p></div>
 ${upload}<h2>${t(lang, 'batch.current')}</h2>${table(OUTCOMES.map((o) => o), [OUTCOMES.map((o) => fmtNum(counts.find((x) => x.outcome === o)?.n ?? 0))])}`, { status });
 }
@@ -51,7 +51,7 @@ export const batchPages: PortalRoute[] = [
       const f = (await figuresFor(ctx, caller)).batches!;
       const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'nav.batches')}</h2><div class="grid">
 ${stat(t(lang, 'fig.batches'), fmtNum(f.batches))}${stat(t(lang, 'field.entries'), fmtNum(f.entries))}${stat(t(lang, 'field.reported'), fmtNum(f.reported))}
-${stat(t(lang, 'fig.notified'), fmtNum(f.notified))}${stat(t(lang, 'fig.rate'), fmtRate(f.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(f.overdue))}</div>`;
+${stat(t(lang, 'fig.notified'), fmtNum(f.notified))}${stat(t(lang, 'fig.notifiedRate'), fmtRate(f.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(f.overdue))}</div>`;
       const title = query.overdue === '1' ? t(lang, 'nav.overdue') : t(lang, 'nav.batches');
       return render(c, title, html`${figs}${batches.length ? batchTable(lang, batches, caller.role !== 'member') : html`<div class="card">${t(lang, 'common.none')}</div>`}`);
     },

@@ -1,14 +1,14 @@
 /** Static assets, served from memory: no build step, same origin (the CSP allows nothing else). */
 export const CSS = `
 :root{--bg:#f5f7fa;--card:#fff;--ink:#1c2430;--muted:#5d6b7e;--line:#dde3ea;--brand:#0b5cab;--brand-2:#e8f1fb;--ok:#1e7b45;--warn:#a35c00;--bad:#b3261e}
-*{box-sizing:border-box}body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans JP",Meiryo,sans-serif;background:var(--bg);color:var(--ink)}
-header{background:#0d2440;color:#fff}.bar{max-width:1200px;margin:0 auto;display:flex;align-items:center;gap:20px;padding:0 20px;min-height:54px;flex-wrap:wrap}
+*{box-sizing:border-box}body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans JP","IPAPGothic",Meiryo,sans-serif;background:var(--bg);color:var(--ink)}
+header{background:#0d2440;color:#fff}.bar{max-width:1320px;margin:0 auto;display:flex;align-items:center;gap:14px;padding:0 20px;min-height:54px}
 .brand{color:#fff;font-weight:700;text-decoration:none;font-size:17px;letter-spacing:.02em}
-nav{display:flex;gap:2px;flex-wrap:wrap}nav a{color:#c9d6e6;text-decoration:none;padding:16px 10px;font-size:14px;border-bottom:3px solid transparent}
+nav{display:flex;gap:0;flex-wrap:wrap}nav a{color:#c9d6e6;text-decoration:none;padding:17px 8px 14px;font-size:13.5px;border-bottom:3px solid transparent;white-space:nowrap}
 nav a:hover{color:#fff}nav a.on{color:#fff;border-bottom-color:#5aa7ff}
-.right{margin-left:auto;display:flex;gap:14px;align-items:center;font-size:13px}.right a,.right .link{color:#c9d6e6}.who{color:#9fb3c8}
+.right{margin-left:auto;display:flex;gap:12px;align-items:center;font-size:13px;white-space:nowrap}.right a,.right .link{color:#c9d6e6}.who{color:#9fb3c8}
 .lang{border:1px solid #49617d;border-radius:4px;padding:3px 8px;text-decoration:none}
-main{max-width:1200px;margin:0 auto;padding:24px 20px 40px}h1{font-size:22px;margin:4px 0 18px}h2{font-size:17px;margin:26px 0 10px}
+main{max-width:1320px;margin:0 auto;padding:24px 20px 40px}h1{font-size:22px;margin:4px 0 18px}h2{font-size:17px;margin:26px 0 10px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin-bottom:18px}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden;font-size:14px}
 th,td{text-align:left;padding:8px 12px;border-bottom:1px solid var(--line);vertical-align:top}th{background:#eef2f7;font-weight:600;color:#33425a;white-space:nowrap}
@@ -29,7 +29,7 @@ button.link{background:none;border:0;padding:0;text-decoration:underline;cursor:
 .signin{max-width:380px;margin:40px auto}.secret{font-family:ui-monospace,monospace;background:#0d2440;color:#fff;padding:10px;border-radius:6px;word-break:break-all}
 .steps{display:flex;gap:0;margin:18px 0;list-style:none;padding:0}.steps li{flex:1;padding:10px 12px;border-top:4px solid var(--line);color:var(--muted);font-size:14px}
 .steps li.done{border-color:var(--ok);color:var(--ok)}.steps li.active{border-color:#5aa7ff;color:var(--brand);font-weight:600}.steps li.failed{border-color:var(--bad);color:var(--bad)}
-progress{width:100%;height:10px}footer{max-width:1200px;margin:0 auto;padding:10px 20px 30px;color:var(--muted);font-size:12px}
+progress{width:100%;height:10px}footer{max-width:1320px;margin:0 auto;padding:10px 20px 30px;color:var(--muted);font-size:12px}
 code{font-family:ui-monospace,monospace;font-size:13px;background:#eef2f7;padding:1px 4px;border-radius:3px}
 `;
 

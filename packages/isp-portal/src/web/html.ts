@@ -53,7 +53,7 @@ export function page(o: PageOpts, body: Safe): string {
     ? NAV[caller.role].map(([href, key]) => html`<a href="${href}" class="${o.path === href ? 'on' : ''}">${t(lang, key)}</a>`)
     : [];
   const who = caller
-    ? html`<span class="who">${caller.name} · ${t(lang, `role.${caller.role}`)}${caller.memberId ? ` · ${caller.memberId}` : ''}${caller.sourceId ? ` · ${caller.sourceId}` : ''}</span>
+    ? html`<span class="who" title="${caller.email} · ${t(lang, `role.${caller.role}`)}">${caller.name}${caller.memberId ? ` · ${caller.memberId}` : ''}${caller.sourceId ? ` · ${caller.sourceId}` : ''}</span>
       <a href="/account">${t(lang, 'nav.account')}</a>
       <form method="post" action="/signout" class="inline"><input type="hidden" name="_csrf" value="${caller.csrf ?? ''}"><button class="link">${t(lang, 'nav.signout')}</button></form>`
     : '';

@@ -61,6 +61,7 @@ const T: Record<string, [ja: string, en: string]> = {
   'fig.returned': ['返却', 'Returned'],
   'fig.rate': ['対応率', 'Handling rate'],
   'fig.total': ['合計', 'Total'],
+  'fig.notifiedRate': ['通知率', 'Notified rate'],
   'fig.batches': ['バッチ', 'Batches'],
   'fig.notified': ['通知済み', 'Notified'],
   'fig.closed': ['完了', 'Closed'],
