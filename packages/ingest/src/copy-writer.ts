@@ -3,50 +3,73 @@ import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
 
+/** COPY text written straight into a growing buffer: each row's line is garbage at once. */
+class CopyBuffer {
+  buf = Buffer.allocUnsafe(1 << 20);
+  len = 0;
+  rows = 0;
+
+  add(line: string): void {
+    if (this.len + line.length * 3 > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + line.length * 3));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    this.len += this.buf.write(line, this.len);
+    this.rows++;
+  }
+
+  take(): Buffer | null {
+    if (this.rows === 0) return null;
+    const out = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.len = 0;
+    this.rows = 0;
+    return out;
+  }
+}
+
 /**
- * Buffers COPY text lines for entries and rejects and sends them in chunks. A chunk is sent
- * while the next one is being parsed (one connection runs one COPY at a time, so a send waits
- * for the previous one): PostgreSQL's work overlaps the parsing instead of following it.
+ * Buffers COPY text for entries and rejects and sends it in chunks. A chunk is sent while the
+ * next one is being parsed (one connection runs one COPY at a time, so a send waits for the
+ * previous one): PostgreSQL's work overlaps the parsing instead of following it.
  */
 export class CopyWriter {
-  private entries: string[] = [];
-  private rejects: string[] = [];
+  private entries = new CopyBuffer();
+  private rejects = new CopyBuffer();
   private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly client: PoolClient, private readonly chunk: number) {}
 
   entry(line: string): void {
-    this.entries.push(line);
+    this.entries.add(line);
   }
 
   reject(line: string): void {
-    this.rejects.push(line);
+    this.rejects.add(line);
   }
 
   /** Starts sending when a chunk is full; resolves once the previous send is done. */
   async maybeFlush(): Promise<void> {
-    if (this.entries.length + this.rejects.length >= this.chunk) await this.flush(false);
+    if (this.entries.rows + this.rejects.rows >= this.chunk) await this.flush(false);
   }
 
   async flush(wait = true): Promise<void> {
-    const e = this.entries;
-    const r = this.rejects;
-    this.entries = [];
-    this.rejects = [];
     await this.sending;
+    const e = this.entries.take();
+    const r = this.rejects.take();
     this.sending = this.send(e, r);
     // a failed send must surface even if nobody awaits it again
     this.sending.catch(() => undefined);
     if (wait) await this.sending;
   }
 
-  private async send(entries: string[], rejects: string[]): Promise<void> {
-    await copy(this.client, 'COPY entries (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN', entries);
-    await copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects);
+  private async send(entries: Buffer | null, rejects: Buffer | null): Promise<void> {
+    if (entries) await copy(this.client, 'COPY entries (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN', entries);
+    if (rejects) await copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects);
   }
 }
 
-async function copy(client: PoolClient, sql: string, lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
-  await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(sql)));
+async function copy(client: PoolClient, sql: string, data: Buffer): Promise<void> {
+  await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
 }

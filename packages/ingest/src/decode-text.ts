@@ -13,6 +13,7 @@ import { InputError } from './input-error';
 export type Detected = 'utf-8' | 'utf-8-bom' | 'cp932' | 'utf-16le' | 'utf-16be' | string;
 
 const SNIFF = 64 * 1024;
+const PIECE = 64 * 1024;
 
 export function normaliseEncodingName(name: string): string {
   const n = name.trim().toLowerCase().replace(/_/g, '-');
@@ -131,7 +132,15 @@ async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'
       continue;
     }
     carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
-    yield decodeLines(buf.subarray(0, last + 1), mode);
+    // pieces of ~64 KiB: the records of one piece are processed while they are young, so the
+    // garbage collector does not copy a megabyte's worth of rows around
+    let start = 0;
+    while (start <= last) {
+      let end = start + PIECE >= last ? last : buf.lastIndexOf(10, start + PIECE);
+      if (end < start) end = buf.indexOf(10, start + PIECE);
+      yield decodeLines(buf.subarray(start, end + 1), mode);
+      start = end + 1;
+    }
   }
   if (carry && carry.length) yield decodeLines(carry, mode);
 }

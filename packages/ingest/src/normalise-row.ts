@@ -4,12 +4,14 @@ import type { ColumnMap } from './profile';
 
 export interface NormalisedEntry {
   ip: string;
-  /** canonical key for de-duplication: family-specific numeric form */
-  ipKey: string;
+  /** the address as numbers, for de-duplication: IPv4 in w[0]; IPv6 as four 32-bit words */
+  family: 4 | 6;
+  w: readonly number[];
   observedAt: number;
   port: number | null;
   malware: string | null;
-  extra: Record<string, string> | null;
+  /** the other columns as JSON text (built directly: no object per row) */
+  extra: string | null;
 }
 
 export interface RowReject {
@@ -64,19 +66,19 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
     }
   }
 
-  // a null-prototype object: a column named "__proto__" is data like any other
-  let extra: Record<string, string> | null = null;
+  // JSON text built by hand: a column named "__proto__" is data like any other, and no object per row
+  let extra: string | null = null;
   for (const i of cols.extra) {
     const v = rec[i];
-    if (v !== undefined && v !== '') (extra ??= Object.create(null) as Record<string, string>)[cols.names[i]] = v;
+    if (v !== undefined && v !== '') extra = (extra === null ? '{' : extra + ',') + cols.jsonNames[i] + ':' + JSON.stringify(v);
   }
   // fields past the header's last column are kept too, so nothing the source sent is dropped
   for (let i = cols.header.length; i < rec.length; i++) {
-    if (rec[i] !== '') (extra ??= Object.create(null) as Record<string, string>)[`column_${i + 1}`] = rec[i];
+    if (rec[i] !== '') extra = (extra === null ? '{' : extra + ',') + `"column_${i + 1}":` + JSON.stringify(rec[i]);
   }
+  if (extra !== null) extra += '}';
 
-  const ipKey = ip.family === 4 ? String(ip.v4) : ip.text;
-  return { ip: ip.text, ipKey, observedAt: t.ms, port, malware, extra };
+  return { ip: ip.text, family: ip.family, w: ip.family === 4 ? [ip.v4] : ip.words, observedAt: t.ms, port, malware, extra };
 }
 
 export const isReject = (r: NormalisedEntry | RowReject): r is RowReject => 'reason' in r;

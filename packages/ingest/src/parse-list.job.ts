@@ -8,6 +8,7 @@ import { normaliseRow, isReject, type RowOptions } from './normalise-row';
 import { zoneOffset, type ZoneOffset } from './time';
 import { copyText } from './copy-text';
 import { CopyWriter } from './copy-writer';
+import { EntryKeySet } from './entry-key-set';
 import { brokenMessage } from './reject-messages';
 import { finishParsedList, listSource } from './parse-list.repository';
 
@@ -80,6 +81,9 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   await enqueue(deps.queues, 'router.route-list', { listId: list.id, run: 1 });
 }
 
+/** jsonb refuses the escaped NUL that JSON.stringify writes for a NUL byte in a cell: drop it, as text columns do. */
+const jsonbSafe = (json: string) => (json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json);
+
 export interface ListCounts {
   rowsRead: number;
   rejected: number;
@@ -91,7 +95,7 @@ export interface ListCounts {
 async function storeRows(
   listId: number, batches: AsyncIterable<SourceRecord[]>, cols: ColumnMap, opt: RowOptions, out: CopyWriter, maxRows: number,
 ): Promise<ListCounts> {
-  const seen = new Set<string>();
+  const seen = new EntryKeySet();
   let rowsRead = 0, rejected = 0, duplicates = 0, received = 0;
   const reject = (rec: SourceRecord, reason: string, message: string) => {
     rejected++;
@@ -117,15 +121,14 @@ async function storeRows(
         reject(rec, r.reason, r.message);
         continue;
       }
-      const key = r.port === null ? `${r.ipKey}|${r.observedAt}|` : `${r.ipKey}|${r.observedAt}|${r.port}`;
-      if (seen.has(key)) {
+      const w = r.w;
+      if (!seen.add(r.family, w[0], r.family === 6 ? w[1] : 0, r.family === 6 ? w[2] : 0, r.family === 6 ? w[3] : 0, r.observedAt, r.port ?? -1)) {
         duplicates++;
         continue;
       }
-      seen.add(key);
       received++;
       out.entry(
-        `${listId}\t${received}\t${rec.row}\t${r.ip}\t${new Date(r.observedAt).toISOString()}\t${r.port ?? '\\N'}\t${copyText(r.malware)}\t${r.extra ? copyText(JSON.stringify(r.extra)) : '\\N'}\n`,
+        `${listId}\t${received}\t${rec.row}\t${r.ip}\t${new Date(r.observedAt).toISOString()}\t${r.port ?? '\\N'}\t${copyText(r.malware)}\t${r.extra === null ? '\\N' : copyText(jsonbSafe(r.extra))}\n`,
       );
     }
     await out.maybeFlush();

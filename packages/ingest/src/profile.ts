@@ -45,6 +45,8 @@ export interface ColumnMap {
   /** the header as read; `names` are the keys used in `extra` (made unique) */
   header: string[];
   names: string[];
+  /** `names` as JSON strings, for building `extra` */
+  jsonNames: string[];
   profile: string;
   timezone?: string;
 }
@@ -102,5 +104,7 @@ export function mapColumns(header: string[], profile: Profile): ColumnMap {
     seen.add(k);
     return k;
   });
-  return { ip, observedAt, port, malware, extra, header, names, profile: profile.name, timezone: profile.timezone };
+  return {
+    ip, observedAt, port, malware, extra, header, names, jsonNames: names.map((n) => JSON.stringify(n)), profile: profile.name, timezone: profile.timezone,
+  };
 }

@@ -74,7 +74,49 @@ function westernise(s: string): string {
   return rest ? `${date} ${rest}` : date;
 }
 
+const d2 = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+const isD = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/**
+ * The hot path, without a regex: `YYYY-MM-DD[T ]HH:MM:SS` with `Z`, `±HH:MM`/`±HHMM` or nothing.
+ * Returns the wall-clock ms and the offset in minutes (NaN when naive), or null to fall back
+ * to the general parser (which also gives the error messages).
+ */
+function fastTime(s: string): { wall: number; off: number } | null {
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return null;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isD(s, i)) return null;
+  const Y = d2(s, 0) * 100 + d2(s, 2), M = d2(s, 5), D = d2(s, 8), H = d2(s, 11), MI = d2(s, 14), S = d2(s, 17);
+  if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return null;
+  const wall = Date.UTC(Y, M - 1, D, H, MI, S);
+  if (new Date(wall).getUTCDate() !== D) return null;
+  if (n === 19) return { wall, off: NaN };
+  const c = s.charCodeAt(19);
+  if (n === 20 && c === 90) return { wall, off: 0 };
+  if ((c === 43 || c === 45) && (n === 25 || n === 24) && isD(s, 20) && isD(s, 21)) {
+    const mm = n === 25 ? (s.charCodeAt(22) === 58 ? 23 : -1) : 22;
+    if (mm < 0 || !isD(s, mm) || !isD(s, mm + 1)) return null;
+    const off = d2(s, 20) * 60 + d2(s, mm);
+    return { wall, off: c === 45 ? -off : off };
+  }
+  return null;
+}
+
 export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
+  const f = fastTime(raw);
+  if (f) {
+    if (!Number.isNaN(f.off)) return { ok: true, ms: f.wall - f.off * 60_000, naive: false };
+    if (zone) {
+      let utc = f.wall - zone(f.wall);
+      utc = f.wall - zone(utc);
+      return { ok: true, ms: utc, naive: true };
+    }
+  }
   const s = westernise(raw.trim());
   if (s === '') return { ok: false, code: 'time.empty', message: 'the observation time is empty' };
   if (/^\d{9,10}(\.\d{1,6})?$/.test(s)) return { ok: true, ms: Math.round(Number(s) * 1000), naive: false };

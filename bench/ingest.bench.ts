@@ -1,0 +1,152 @@
+/**
+ * Ingest: a deterministic 1,000,000-row CSV (85 % IPv4, 15 % IPv6, ISO and naive times, ports,
+ * malware names, one extra column, 1 % refused rows, 1 % exact repeats) from stored file to
+ * stored entries — decode, parse, validate, normalise, de-duplicate, COPY into PostgreSQL, in one
+ * transaction, through parseList itself. Baseline, in the same run on the same file: csv-parse
+ * alone reading it into arrays. The full path runs in a child process so its peak RSS is its own.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import {
+  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList,
+} from '../packages/shared/src';
+import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
+import { parseList } from '../packages/ingest/src/parse-list.job';
+import type { BenchResult } from './run';
+
+// the root has no dependencies of its own: load csv-parse and ioredis as the packages that use them do
+const fromIngest = createRequire(path.join(__dirname, '../packages/ingest/package.json'));
+const fromShared = createRequire(path.join(__dirname, '../packages/shared/package.json'));
+const { parse } = fromIngest('csv-parse') as typeof import('../packages/ingest/node_modules/csv-parse');
+const IORedis = fromShared('ioredis') as typeof import('../packages/shared/node_modules/ioredis').default;
+
+const ROWS = Number(process.env.INGEST_BENCH_ROWS ?? 1_000_000);
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MALWARE = ['goz', 'vawtrak', 'mirai', 'dridex', 'emotet', 'qakbot'];
+const T0 = Date.UTC(2015, 3, 1);
+
+/** Writes the CSV in 1 MiB pieces (the generator must not be what uses the memory). */
+async function writeList(file: string, rows: number): Promise<void> {
+  const r = rng(42);
+  const out = fs.createWriteStream(file);
+  let buf = 'ip,observed_at,port,malware,note\n';
+  const rows1 = (i: number) => {
+    const u = r();
+    let ip: string;
+    if (u < 0.85) ip = `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
+    else ip = `2001:db8:${Math.floor(r() * 65536).toString(16)}:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`;
+    if (i % 100 === 7) ip = `192.168.001.${i % 250}`; // refused: leading zero
+    const t = new Date(T0 + Math.floor(r() * 30 * 86_400) * 1000).toISOString();
+    const time = i % 2 ? t.replace('.000Z', 'Z') : `${t.slice(0, 10)} ${t.slice(11, 19)}`; // naive: read as UTC
+    return `${ip},${time},${Math.floor(r() * 65536)},${MALWARE[i % MALWARE.length]},row ${i}\n`;
+  };
+  let last = '';
+  for (let i = 0; i < rows; i++) {
+    const line = i % 100 === 50 && last ? last : rows1(i); // an exact repeat
+    last = line;
+    buf += line;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((res) => out.once('drain', () => res()));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise<void>((res) => out.on('finish', () => res()));
+}
+
+async function baseline(file: string): Promise<{ rows: number; ms: number }> {
+  const t = performance.now();
+  let rows = 0;
+  for await (const rec of fs.createReadStream(file).pipe(parse())) if ((rec as string[]).length) rows++;
+  return { rows: rows - 1, ms: performance.now() - t };
+}
+
+/** Child: parse one stored list and report time and peak RSS. */
+async function child(url: string, prefix: string, listId: number) {
+  const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
+  const pool = createPool(url, 4);
+  const queues = createQueues(env.REDIS_URL, prefix);
+  const t = performance.now();
+  await parseList({ listId }, { pool, queues, env, log: createLogger('bench', 'silent') });
+  const ms = performance.now() - t;
+  const l = (await getList(pool, listId))!;
+  await queues.close();
+  await pool.end();
+  process.stdout.write('@@INGEST@@' + JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, rowsRead: l.rows_read, received: l.received, rejected: l.rejected, duplicates: l.duplicates, state: l.state }) + '\n');
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-ingest-bench-'));
+  const file = path.join(dir, 'list-1m.csv');
+  const name = `dlbench_ingest_${crypto.randomBytes(3).toString('hex')}`;
+  const prefix = `dlbench-${crypto.randomBytes(3).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = dbUrl(name);
+  const pool = createPool(url, 2);
+  try {
+    await writeList(file, ROWS);
+    await migrate(pool);
+    const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    const queues = createQueues(env.REDIS_URL, prefix);
+    const tStore = performance.now();
+    const listId = await submitList({ pool, queues }, { path: file, sourceId: 'bench', campaignId: 'bench', timezone: 'UTC' });
+    const storeMs = performance.now() - tStore;
+    await queues.close();
+
+    const base = await baseline(file);
+    const prof = process.env.INGEST_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
+    const c = spawnSync(process.execPath, [...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
+      stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
+    });
+    const line = c.stdout.split('\n').find((l) => l.startsWith('@@INGEST@@'));
+    if (c.status !== 0 || !line) throw new Error(`ingest child failed (exit ${c.status}): ${c.stdout}`);
+    const full = JSON.parse(line.slice(10));
+    if (full.state !== 'parsed' || full.rowsRead !== ROWS || full.received + full.rejected + full.duplicates !== ROWS) {
+      throw new Error(`the full path lost rows: ${JSON.stringify(full)}`);
+    }
+    const baseRate = base.rows / (base.ms / 1000);
+    const fullRate = ROWS / (full.ms / 1000);
+    const rssMb = full.maxRssKb / 1024;
+    const size = fs.statSync(file).size;
+    return [
+      {
+        name: `ingest ${ROWS.toLocaleString('en-US')} rows file→entries`, value: fullRate, unit: 'rows/s', baseline: baseRate,
+        ratio: fullRate / baseRate, target: 0.4,
+        notes: `full ${(full.ms / 1000).toFixed(1)} s vs csv-parse alone ${(base.ms / 1000).toFixed(1)} s; ` +
+          `${full.received} received, ${full.rejected} rejected, ${full.duplicates} duplicates; file ${(size / 1e6).toFixed(0)} MB stored in ${(storeMs / 1000).toFixed(1)} s`,
+      },
+      {
+        name: 'ingest peak RSS (full path, own process)', value: rssMb, unit: 'MB', baseline: 400, ratio: rssMb / 400,
+        notes: `target < 400 MB: ${rssMb < 400 ? 'ok' : 'MISSED'}`,
+      },
+    ];
+  } finally {
+    await pool.end();
+    await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
+    const r = new IORedis(TEST_REDIS_URL);
+    const keys = await r.keys(`${prefix}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--ingest-child') {
+  child(process.argv[3], process.argv[4], Number(process.argv[5])).then(() => process.exit(0), (err) => {
+    process.stderr.write(String(err?.stack ?? err) + '\n');
+    process.exit(1);
+  });
+}
