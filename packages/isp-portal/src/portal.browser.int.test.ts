@@ -65,7 +65,7 @@ describe('portal in a browser', () => {
     expect(await page.textContent('main')).toContain('goz-round2.csv');
     await shot(page, 'coordinator-list-en');
     await page.click('#lang-switch');
-    await page.waitForFunction(() => document.documentElement.lang === 'ja');
+    await page.waitForFunction("document.documentElement.lang === 'ja'");
     expect(await page.textContent('h1')).toContain('リスト');
     await shot(page, 'coordinator-list-ja');
     await page.goto(`${base}/dashboard`);
@@ -99,7 +99,7 @@ describe('portal in a browser', () => {
     expect(result).toContain('outcome.invalid');
     await shot(page, 'member-outcome-result-ja');
     await page.click('#lang-switch');
-    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForFunction("document.documentElement.lang === 'en'");
     expect(await page.textContent('main')).toContain('Report outcomes');
     await shot(page, 'member-batch-en');
     await page.goto(`${base}/batches`);
