@@ -39,7 +39,7 @@ const MALWARE = ['goz', 'vawtrak', 'mirai', 'dridex', 'emotet', 'qakbot'];
 const T0 = Date.UTC(2015, 3, 1);
 
 /** Writes the CSV in 1 MiB pieces (the generator must not be what uses the memory). */
-async function writeList(file: string, rows: number): Promise<void> {
+export async function writeList(file: string, rows: number): Promise<void> {
   const r = rng(42);
   const out = fs.createWriteStream(file);
   let buf = 'ip,observed_at,port,malware,note\n';
@@ -80,7 +80,7 @@ async function child(url: string, prefix: string, listId: number) {
   const pool = createPool(url, 4);
   const queues = createQueues(env.REDIS_URL, prefix);
   const t = performance.now();
-  await parseList({ listId }, { pool, queues, env, log: createLogger('bench', 'silent') });
+  await parseList({ listId }, { pool, queues, env, log: createLogger('bench', process.env.INGEST_BENCH_LOG ?? 'silent') });
   const ms = performance.now() - t;
   const l = (await getList(pool, listId))!;
   await queues.close();

@@ -2,8 +2,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
+import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
 
-/** COPY text written straight into a growing buffer: each row's line is garbage at once. */
+/** COPY text (rejects) written straight into a growing buffer: each row's line is garbage at once. */
 class CopyBuffer {
   buf = Buffer.allocUnsafe(1 << 20);
   len = 0;
@@ -35,14 +36,14 @@ class CopyBuffer {
  * previous one): PostgreSQL's work overlaps the parsing instead of following it.
  */
 export class CopyWriter {
-  private entries = new CopyBuffer();
+  private entries = new EntryCopyBuffer();
   private rejects = new CopyBuffer();
   private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly client: PoolClient, private readonly chunk: number) {}
 
-  entry(line: string): void {
-    this.entries.add(line);
+  entry(row: EntryRow): void {
+    this.entries.add(row);
   }
 
   reject(line: string): void {
@@ -65,7 +66,7 @@ export class CopyWriter {
   }
 
   private async send(entries: Buffer | null, rejects: Buffer | null): Promise<void> {
-    if (entries) await copy(this.client, 'COPY entries (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN', entries);
+    if (entries) await copy(this.client, 'COPY entries (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)', entries);
     if (rejects) await copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects);
   }
 }

@@ -63,11 +63,14 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
       : zoneFor(list.timezone, 'the list\'s --timezone') ?? zoneFor(source.default_timezone, `source ${list.source_id}'s default time zone`);
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
+    const t0 = Date.now();
     const counts = await storeRows(list.id, src.batches, cols, opt, new CopyWriter(client, env.INGEST_COPY_CHUNK), env.MAX_ROWS);
 
+    const t1 = Date.now();
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
+    const t2 = Date.now();
     await client.query('COMMIT');
-    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts }, 'list parsed');
+    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: t1 - t0, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     if (err instanceof InputError || err instanceof HeaderError) {
@@ -83,6 +86,9 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
 
 /** jsonb refuses the escaped NUL that JSON.stringify writes for a NUL byte in a cell: drop it, as text columns do. */
 const jsonbSafe = (json: string) => (json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json);
+
+/** PostgreSQL text cannot hold NUL (text COPY dropped it in copyText; binary must do it here). */
+const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
 
 export interface ListCounts {
   rowsRead: number;
@@ -127,9 +133,10 @@ async function storeRows(
         continue;
       }
       received++;
-      out.entry(
-        `${listId}\t${received}\t${rec.row}\t${r.ip}\t${new Date(r.observedAt).toISOString()}\t${r.port ?? '\\N'}\t${copyText(r.malware)}\t${r.extra === null ? '\\N' : copyText(jsonbSafe(r.extra))}\n`,
-      );
+      out.entry({
+        listId, seq: received, rowNo: rec.row, family: r.family, w: r.w, observedAt: r.observedAt, port: r.port,
+        malware: r.malware === null ? null : noNul(r.malware), extra: r.extra === null ? null : jsonbSafe(r.extra),
+      });
     }
     await out.maybeFlush();
   }

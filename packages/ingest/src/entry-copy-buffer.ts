@@ -1,0 +1,121 @@
+/**
+ * Entries in PostgreSQL's binary COPY format, written straight into a growing buffer. Text
+ * COPY made the server parse every inet and timestamptz from text, and the worker build a
+ * string per row; in binary the server copies values and the worker writes numbers. Layout
+ * per row: field count, then (length, bytes) per field; -1 is NULL.
+ * Columns: list_id int8, seq int4, row_no int4, ip inet, observed_at timestamptz, port int4,
+ * malware text, extra jsonb.
+ */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+const TWO32 = 4294967296;
+
+export interface EntryRow {
+  listId: number;
+  seq: number;
+  rowNo: number;
+  family: 4 | 6;
+  w: readonly number[];
+  observedAt: number;
+  port: number | null;
+  malware: string | null;
+  extra: string | null;
+}
+
+export class EntryCopyBuffer {
+  buf = Buffer.allocUnsafe(1 << 20);
+  len = 0;
+  rows = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  private int8(v: number): void {
+    const hi = Math.floor(v / TWO32);
+    this.buf.writeInt32BE(hi, this.len);
+    this.buf.writeUInt32BE(v - hi * TWO32, this.len + 4);
+    this.len += 8;
+  }
+
+  private text(s: string | null, jsonb = false): void {
+    if (s === null) {
+      this.buf.writeInt32BE(-1, this.len);
+      this.len += 4;
+      return;
+    }
+    const at = this.len;
+    this.len += 4;
+    if (jsonb) this.buf[this.len++] = 1; // jsonb binary format version 1: the JSON text follows
+    const n = this.buf.write(s, this.len, 'utf8');
+    this.len += n;
+    this.buf.writeInt32BE(this.len - at - 4, at);
+  }
+
+  add(r: EntryRow): void {
+    if (this.rows === 0) {
+      this.ensure(19);
+      SIGNATURE.copy(this.buf, 0);
+      this.buf.writeInt32BE(0, 11); // flags
+      this.buf.writeInt32BE(0, 15); // header extension length
+      this.len = 19;
+    }
+    this.ensure(120 + ((r.malware?.length ?? 0) + (r.extra?.length ?? 0)) * 3);
+    const b = this.buf;
+    b.writeInt16BE(8, this.len);
+    b.writeInt32BE(8, this.len + 2);
+    this.len += 6;
+    this.int8(r.listId);
+    b.writeInt32BE(4, this.len);
+    b.writeInt32BE(r.seq, this.len + 4);
+    b.writeInt32BE(4, this.len + 8);
+    b.writeInt32BE(r.rowNo, this.len + 12);
+    this.len += 16;
+    // inet: family (2 = IPv4, 3 = IPv6), bits, is_cidr, address length, address
+    const v4 = r.family === 4;
+    b.writeInt32BE(v4 ? 8 : 20, this.len);
+    b[this.len + 4] = v4 ? 2 : 3;
+    b[this.len + 5] = v4 ? 32 : 128;
+    b[this.len + 6] = 0;
+    b[this.len + 7] = v4 ? 4 : 16;
+    this.len += 8;
+    b.writeUInt32BE(r.w[0] >>> 0, this.len);
+    this.len += 4;
+    if (!v4) {
+      b.writeUInt32BE(r.w[1] >>> 0, this.len);
+      b.writeUInt32BE(r.w[2] >>> 0, this.len + 4);
+      b.writeUInt32BE(r.w[3] >>> 0, this.len + 8);
+      this.len += 12;
+    }
+    // timestamptz: microseconds since 2000-01-01 UTC
+    b.writeInt32BE(8, this.len);
+    this.len += 4;
+    this.int8((r.observedAt - PG_EPOCH_MS) * 1000);
+    if (r.port === null) {
+      b.writeInt32BE(-1, this.len);
+      this.len += 4;
+    } else {
+      b.writeInt32BE(4, this.len);
+      b.writeInt32BE(r.port, this.len + 4);
+      this.len += 8;
+    }
+    this.text(r.malware);
+    this.text(r.extra, true);
+    this.rows++;
+  }
+
+  /** The buffered rows with the trailer, ready for one COPY … (FORMAT binary); null when empty. */
+  take(): Buffer | null {
+    if (this.rows === 0) return null;
+    this.ensure(2);
+    this.buf.writeInt16BE(-1, this.len);
+    const out = this.buf.subarray(0, this.len + 2);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.len = 0;
+    this.rows = 0;
+    return out;
+  }
+}
