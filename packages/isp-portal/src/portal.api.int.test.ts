@@ -75,13 +75,13 @@ describe('portal API', () => {
     const csv = await app.inject({ url: `/api/v1/batches/${id}/download?format=csv`, headers: bearer('memberA') });
     expect(csv.statusCode).toBe(200);
     const lines = csv.body.trim().split('\r\n');
-    expect(lines[0]).toBe('entry_id,ip,port,observed_at,malware,outcome,notified_at,channel,note');
+    expect(lines[0]).toBe('entry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse');
     expect(lines).toHaveLength(7);
-    expect(lines.slice(1).every((l) => /^\d+,101\.0\.1\.\d,\d+,2026-11-/.test(l))).toBe(true);
+    expect(lines.slice(1).every((l) => /^e[0-9a-f]{24},101\.0\.1\.\d,\d+,2026-11-/.test(l))).toBe(true);
     const excel = await app.inject({ url: `/api/v1/batches/${id}/download?format=excel`, headers: bearer('memberA') });
     expect(excel.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const json = await app.inject({ url: `/api/v1/batches/${id}/download?format=json`, headers: bearer('memberA') });
-    expect(json.json().entries).toHaveLength(6);
+    expect(json.json()).toHaveLength(6);
     const audits = (await w.ctx.pool.query(`SELECT actor, details->>'format' AS format FROM audit_events WHERE action = 'batch.download' AND object = $1 ORDER BY id`, [`batch:${id}`])).rows;
     expect(audits).toEqual(['csv', 'excel', 'json'].map((format) => ({ actor: `token:${w.users.memberA.tokenId}`, format })));
     const state = await app.inject({ url: `/api/v1/batches/${id}`, headers: bearer('memberA') });
@@ -91,8 +91,9 @@ describe('portal API', () => {
   it('stores outcomes per row, refuses another member\'s entry with a row number, and closes the batch', async () => {
     const id = w.batches.a[0];
     const csv = (await app.inject({ url: `/api/v1/batches/${id}/download`, headers: bearer('memberA') })).body.trim().split('\r\n');
-    const bEntry = (await w.ctx.pool.query(`SELECT e.id FROM entries e JOIN routes r USING (list_id, seq) WHERE r.member_id = 'isp-b' LIMIT 1`)).rows[0].id;
-    const filled = [csv[0], ...csv.slice(1).map((l, i) => l.replace(/,,,,$/, i === 1 ? ',maybe,,,' : ',notified,2026-11-20T10:00:00+09:00,email,')), `${bEntry},1.2.3.4,,,,notified,,,`];
+    const bRef = (await w.ctx.pool.query(`SELECT ref FROM batch_entries WHERE batch_id = $1 LIMIT 1`, [w.batches.b[0]])).rows[0].ref;
+    const refs = csv.slice(1).map((l) => l.split(',')[0]);
+    const filled = ['entry_id,outcome,notified_at,channel', ...refs.map((ref, i) => `${ref},${i === 1 ? 'maybe' : 'notified'},2026-11-20 10:00,email`), `${bRef},notified,,`];
     const first = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: { ...bearer('memberA'), 'content-type': 'text/csv' }, payload: filled.join('\r\n') });
     expect(first.statusCode).toBe(200);
     const r = first.json();
@@ -102,9 +103,11 @@ describe('portal API', () => {
       expect.objectContaining({ row: 7, field: 'entryId', code: 'entry.not_in_batch' }),
     ]);
     expect(r.batchClosed).toBe(false);
-    const entryId = Number(csv[2].split(',')[0]);
-    const second = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: bearer('memberA'), payload: { outcomes: [{ entryId, outcome: 'not_identified' }] } });
+    const second = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: bearer('memberA'), payload: { outcomes: [{ entryId: refs[1], outcome: 'not_identified' }] } });
     expect(second.json()).toMatchObject({ stored: 1, rejected: [], batchClosed: true });
+    const noHeader = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: { ...bearer('memberA'), 'content-type': 'text/csv', 'accept-language': 'en' }, payload: 'a,b\n1,2\n' });
+    expect(noHeader.statusCode).toBe(400);
+    expect(noHeader.json().error).toMatchObject({ code: 'outcomes.header', message: expect.stringContaining('entry_id and outcome') });
     const fig = (await app.inject({ url: '/api/v1/figures', headers: bearer('memberA') })).json();
     expect(fig.batches).toMatchObject({ reported: 6, notified: 5, closed: 1 });
     expect(fig.lists).toBeNull();

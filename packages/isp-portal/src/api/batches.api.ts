@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod/v4';
 import { sumCounts, rate } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
@@ -5,7 +6,7 @@ import { withScope } from '../data/scope';
 import { scopedBatch, scopedBatches, scopedBatchFigures, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
 import { scopedLists } from '../data/lists.repository';
 import { batchDownload, FORMATS } from '../services/batch-files';
-import { outcomeRowsFromCsv, reportOutcomes } from '../services/outcomes';
+import { reportOutcomes } from '../services/outcomes';
 import { HttpError, notFound } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';
 import type { AppContext } from '@deliveryline/shared';
@@ -70,14 +71,13 @@ export const batchApi: PortalRoute[] = [
     params: batchParam, body: z.unknown(),
     handler: async ({ ctx, caller, params, req, reply }) => {
       const b = await batchOr404(ctx, caller, params.batchId);
-      let input: Parameters<typeof reportOutcomes>[3];
-      if (typeof req.body === 'string') input = { ...outcomeRowsFromCsv(req.body), via: 'api-csv' };
+      let r;
+      if (typeof req.body === 'string') r = await reportOutcomes(ctx, caller, b, { csv: Readable.from([req.body]) }, 'api-csv');
       else {
         const body = z.object({ outcomes: z.array(z.unknown()).max(1_000_000) }).safeParse(req.body);
         if (!body.success) throw new HttpError(400, 'request.invalid', { detail: 'body: expected {"outcomes": [...]} or a text/csv body' });
-        input = { rows: body.data.outcomes, via: 'api-json' };
+        r = await reportOutcomes(ctx, caller, b, { rows: body.data.outcomes }, 'api-json');
       }
-      const r = await reportOutcomes(ctx, caller, b, input);
       return reply.code(r.rejected.length && !r.stored ? 422 : 200).send(r);
     },
   }),

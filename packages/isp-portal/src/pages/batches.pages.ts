@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import { z } from 'zod/v4';
 import { OUTCOMES } from '@deliveryline/shared';
 import { withScope } from '../data/scope';
 import { scopedBatches, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
 import { batchOr404, figuresFor } from '../api/batches.api';
 import { batchDownload, FORMATS } from '../services/batch-files';
-import { outcomeRowsFromCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
+import { reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';
 import { badge, csrfField, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
 import { t, type Lang } from '../web/i18n';
@@ -76,13 +77,12 @@ ${stat(t(lang, 'fig.notified'), fmtNum(f.notified))}${stat(t(lang, 'fig.notified
     handler: async (c) => {
       const b = await batchOr404(c.ctx, c.caller, c.params.batchId);
       const up = await readUpload(c.req, c.caller);
-      let text: string;
+      let r: OutcomeReport;
       try {
-        text = await (await import('node:fs')).promises.readFile(up.path, 'utf8');
+        r = await reportOutcomes(c.ctx, c.caller, b, { csv: fs.createReadStream(up.path) }, 'portal');
       } finally {
         await up.cleanup();
       }
-      const r = await reportOutcomes(c.ctx, c.caller, b, { ...outcomeRowsFromCsv(text), via: 'portal' });
       return batchPage(c, r, r.stored === 0 && r.rejected.length ? 422 : 200);
     },
   }),

@@ -1,43 +1,30 @@
-import { parse } from 'csv-parse/sync';
-import { audit, recordOutcomes, type AppContext, type OutcomeResult } from '@deliveryline/shared';
+import { Readable } from 'node:stream';
+import { audit, importOutcomesCsv, OutcomeFileError, recordOutcomes, type AppContext, type OutcomeImportResult } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
 import type { BatchView } from '../data/batches.repository';
 import { HttpError } from '../web/errors';
 
+export type OutcomeReport = Omit<OutcomeImportResult, 'rows'> & { rows: number };
+
 /**
- * The member's CSV (the downloaded batch with its outcome column filled in) as outcome rows.
- * Rows whose outcome is still empty are not reports yet and are skipped, not refused; each
- * kept row remembers its data record number so a refusal points at the right line.
+ * Stores a member's outcomes for a batch it may see (the caller checked that) and audits the
+ * report. CSV goes through shared's streaming reader (columns by header name, so the downloaded
+ * file with an added `outcome` column works); JSON rows go straight to `recordOutcomes`.
  */
-export function outcomeRowsFromCsv(text: string): { rows: Record<string, unknown>[]; rowNos: number[]; skipped: number } {
-  let records: Record<string, string>[];
+export async function reportOutcomes(ctx: AppContext, caller: Caller, b: BatchView, input: { csv: Readable } | { rows: unknown[] }, via: string): Promise<OutcomeReport> {
+  const who = { batchId: b.id, memberId: b.member_id, reportedBy: caller.email };
+  let r: OutcomeReport;
   try {
-    records = parse(text, { columns: (h: string[]) => h.map((x) => x.trim().toLowerCase()), bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
-  } catch (e) {
-    throw new HttpError(400, 'outcomes.csv', { detail: (e as Error).message });
-  }
-  const rows: Record<string, unknown>[] = [];
-  const rowNos: number[] = [];
-  let skipped = 0;
-  records.forEach((r, i) => {
-    if (!r.outcome) {
-      skipped++;
-      return;
+    if ('csv' in input) r = await importOutcomesCsv(ctx.pool, { ...who, input: input.csv });
+    else {
+      if (!input.rows.length) throw new HttpError(400, 'outcomes.empty');
+      r = { ...(await recordOutcomes(ctx.pool, { ...who, rows: input.rows })), rows: input.rows.length };
     }
-    rows.push({ entryId: r.entry_id, outcome: r.outcome, notifiedAt: r.notified_at || null, channel: r.channel || null, note: r.note || null });
-    rowNos.push(i + 1);
-  });
-  return { rows, rowNos, skipped };
-}
-
-export interface OutcomeReport extends OutcomeResult { skipped: number }
-
-/** Stores a member's outcomes for a batch it may see (the caller checked that) and audits the report. */
-export async function reportOutcomes(ctx: AppContext, caller: Caller, b: BatchView, input: { rows: unknown[]; rowNos?: number[]; skipped?: number; via: string }): Promise<OutcomeReport> {
-  if (!input.rows.length) throw new HttpError(400, 'outcomes.empty');
-  const r = await recordOutcomes(ctx.pool, { batchId: b.id, memberId: b.member_id, reportedBy: caller.email, rows: input.rows });
-  const rejected = input.rowNos ? r.rejected.map((x) => ({ ...x, row: input.rowNos![x.row - 1] ?? x.row })) : r.rejected;
+  } catch (e) {
+    if (e instanceof OutcomeFileError) throw new HttpError(400, e.code, { detail: e.message });
+    throw e;
+  }
   await audit(ctx.pool, { actor: caller.actor, action: 'outcome.report', object: `batch:${b.id}`,
-    details: { via: input.via, stored: r.stored, rejected: rejected.length, batchClosed: r.batchClosed } });
-  return { ...r, rejected, skipped: input.skipped ?? 0 };
+    details: { via, rows: r.rows, stored: r.stored, rejected: r.rejected.length, batchClosed: r.batchClosed } });
+  return r;
 }
