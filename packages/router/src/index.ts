@@ -9,3 +9,8 @@ export * from './due-date';
 export * from './delivery/webhook-signature';
 export * from './delivery/reminder-policy';
 export * from './delivery/preview';
+export * from './registry/member-import';
+export * from './registry/prefix-import';
+export * from './registry/prefix-plan';
+export * from './registry/check';
+export * from './registry/misrouted';

@@ -1,196 +1,172 @@
 /**
  * Longest-prefix match with ownership over time, for IPv4 and IPv6 in one engine.
  *
- * CIDR blocks are laminar (two blocks are nested or disjoint), so the address line splits into
- * elementary intervals, each covered by one deepest block; a block's parent is the next block
- * out. A lookup binary-searches the interval (IPv4 first narrows by a 65,536-slot table on the
- * top 16 bits), then walks from the deepest block outwards and returns the first record valid
- * at the observation time: the longest prefix held at that moment.
+ * Each family is a 64-bit space of elementary intervals (lpm-space.ts). A lookup finds the
+ * interval, then answers from `resolved` when the deepest block has one holder for all time
+ * (the common case), else walks from the deepest block outwards to the first record valid at
+ * the observation time: the longest prefix held at that moment.
+ *
+ * - IPv4: a flat table on the top 24 bits (DIR-24-8): a /24 slot names its interval, or a
+ *   256-entry second-level chunk when prefixes longer than /24 split it. No search at all.
+ * - IPv6: prefixes up to /64 live in one space keyed on the first 64 bits, narrowed by a
+ *   table on the top 20 bits then a binary search over two-word keys. Prefixes longer than
+ *   /64 (rare in a registry) go to small spaces keyed on the low 64 bits, one per /64; they
+ *   are looked at first because any of them is longer than every prefix in the main space.
+ * Build is typed arrays only (no BigInt): about 1 s for a million prefixes.
  */
+import { type Space, WALK, newRecords, addRecord, buildSpace, walk, bucketTable, search, spaceBytes } from './lpm-space';
 
 export interface PrefixInput {
   /** caller's value returned on a match (an index into the caller's member table) */
   value: number;
   family: 4 | 6;
-  /** network address as a bigint (host bits must be zero) */
-  network: bigint;
+  /** network address: IPv4 as [uint32]; IPv6 as four big-endian uint32 words. Host bits zero. */
+  words: readonly number[];
   length: number;
   /** [validFrom, validTo) in epoch ms; -Infinity / Infinity when open */
   validFrom: number;
   validTo: number;
 }
 
-interface FamilyIndex {
-  bits: number;
-  // interval i covers [starts[i], starts[i+1]); node[i] is its deepest block or -1
-  starts4?: Float64Array; // IPv4 starts as numbers
-  starts6?: Uint32Array; // IPv6 starts, 4 words each
-  node: Int32Array;
-  parent: Int32Array; // per block
-  recStart: Int32Array; // per block: its records are recs[recStart[b] .. recStart[b+1])
-  recFrom: Float64Array;
-  recTo: Float64Array;
-  recValue: Int32Array;
-  bucketLo?: Int32Array; // IPv4: first interval for each top-16-bit bucket
-  bucketHi?: Int32Array;
+export interface LpmOptions {
+  /** force (true) or forbid (false) the 64 MB IPv4 table; by default it is used above 4,096 IPv4 prefixes */
+  table24?: boolean;
 }
 
-function buildFamily(prefixes: PrefixInput[], bits: number): FamilyIndex {
-  const size = 1n << BigInt(bits);
-  // group records by block (network, length)
-  const blocks = new Map<string, { start: bigint; end: bigint; len: number; recs: PrefixInput[] }>();
-  for (const p of prefixes) {
-    const key = `${p.network}/${p.length}`;
-    let b = blocks.get(key);
-    if (!b) {
-      b = { start: p.network, end: p.network + (1n << BigInt(bits - p.length)) - 1n, len: p.length, recs: [] };
-      blocks.set(key, b);
-    }
-    b.recs.push(p);
-  }
-  const list = [...blocks.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.len - b.len));
-  const n = list.length;
-  const parent = new Int32Array(n).fill(-1);
-  const recStart = new Int32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    recStart[i] = total;
-    total += list[i].recs.length;
-  }
-  recStart[n] = total;
-  const recFrom = new Float64Array(total);
-  const recTo = new Float64Array(total);
-  const recValue = new Int32Array(total);
-  for (let i = 0; i < n; i++) {
-    // several holders of one block over time: order does not matter (windows do not overlap)
-    list[i].recs.forEach((r, k) => {
-      recFrom[recStart[i] + k] = r.validFrom;
-      recTo[recStart[i] + k] = r.validTo;
-      recValue[recStart[i] + k] = r.value;
-    });
-  }
-
-  const starts: bigint[] = [];
-  const nodes: number[] = [];
-  const emit = (start: bigint, node: number) => {
-    if (nodes.length && nodes[nodes.length - 1] === node) return; // merge equal neighbours
-    starts.push(start);
-    nodes.push(node);
-  };
-  const stack: number[] = [];
-  let cur = 0n;
-  for (let i = 0; i < n; i++) {
-    const b = list[i];
-    while (stack.length && list[stack[stack.length - 1]].end < b.start) {
-      const top = stack.pop()!;
-      if (cur <= list[top].end) {
-        emit(cur, top);
-        cur = list[top].end + 1n;
-      }
-    }
-    const top = stack.length ? stack[stack.length - 1] : -1;
-    if (cur < b.start) {
-      emit(cur, top);
-      cur = b.start;
-    }
-    parent[i] = top;
-    stack.push(i);
-  }
-  while (stack.length) {
-    const top = stack.pop()!;
-    if (cur <= list[top].end) {
-      emit(cur, top);
-      cur = list[top].end + 1n;
-    }
-  }
-  if (cur < size) emit(cur, -1);
-  if (starts.length === 0) emit(0n, -1);
-
-  const idx: FamilyIndex = { bits, node: Int32Array.from(nodes), parent, recStart, recFrom, recTo, recValue };
-  if (bits === 32) {
-    idx.starts4 = Float64Array.from(starts, (s) => Number(s));
-    const lo = new Int32Array(65536);
-    const hi = new Int32Array(65536);
-    const s4 = idx.starts4;
-    let j = 0;
-    for (let bkt = 0; bkt < 65536; bkt++) {
-      const first = bkt * 65536;
-      while (j + 1 < s4.length && s4[j + 1] <= first) j++;
-      lo[bkt] = j;
-      let k = j;
-      const last = first + 65535;
-      while (k + 1 < s4.length && s4[k + 1] <= last) k++;
-      hi[bkt] = k;
-    }
-    idx.bucketLo = lo;
-    idx.bucketHi = hi;
-  } else {
-    const w = new Uint32Array(starts.length * 4);
-    starts.forEach((s, i) => {
-      w[i * 4] = Number((s >> 96n) & 0xffffffffn);
-      w[i * 4 + 1] = Number((s >> 64n) & 0xffffffffn);
-      w[i * 4 + 2] = Number((s >> 32n) & 0xffffffffn);
-      w[i * 4 + 3] = Number(s & 0xffffffffn);
-    });
-    idx.starts6 = w;
-  }
-  return idx;
-}
-
-function walk(idx: FamilyIndex, interval: number, t: number): number {
-  let b = idx.node[interval];
-  while (b >= 0) {
-    for (let r = idx.recStart[b]; r < idx.recStart[b + 1]; r++) {
-      if (idx.recFrom[r] <= t && t < idx.recTo[r]) return idx.recValue[r];
-    }
-    b = idx.parent[b];
-  }
-  return -1;
-}
+const V6_BITS = 20;
+const SMALL_BITS = 16;
 
 export class LpmEngine {
   readonly size: number;
-  private v4: FamilyIndex;
-  private v6: FamilyIndex;
+  private v4: Space;
+  private t24?: Int32Array; // slot → interval (≥ 0) or -(chunk + 1)
+  private chunks?: Int32Array;
+  private b4?: Int32Array;
+  private v6: Space;
+  private b6: Int32Array;
+  private b6bits: number;
+  /** /65–/128: first word → second word → space over the low 64 bits */
+  private long6 = new Map<number, Map<number, Space>>();
 
-  constructor(prefixes: PrefixInput[]) {
+  constructor(prefixes: readonly PrefixInput[], opts: LpmOptions = {}) {
     this.size = prefixes.length;
-    this.v4 = buildFamily(prefixes.filter((p) => p.family === 4), 32);
-    this.v6 = buildFamily(prefixes.filter((p) => p.family === 6), 128);
+    let n4 = 0, n6 = 0;
+    for (const p of prefixes) {
+      if (p.family === 4) n4++;
+      else if (p.length <= 64) n6++;
+    }
+    const r4 = newRecords(n4), r6 = newRecords(n6);
+    const long = new Map<number, Map<number, PrefixInput[]>>();
+    for (const p of prefixes) {
+      const w = p.words;
+      if (p.family === 4) addRecord(r4, w[0], 0, p.length, p.validFrom, p.validTo, p.value);
+      else if (p.length <= 64) addRecord(r6, w[0], w[1], p.length, p.validFrom, p.validTo, p.value);
+      else {
+        let inner = long.get(w[0]);
+        if (!inner) long.set(w[0], (inner = new Map()));
+        const group = inner.get(w[1]);
+        if (group) group.push(p);
+        else inner.set(w[1], [p]);
+      }
+    }
+    this.v4 = buildSpace(r4);
+    if (opts.table24 ?? n4 > 4096) this.buildTable24();
+    else this.b4 = bucketTable(this.v4, SMALL_BITS);
+    this.v6 = buildSpace(r6);
+    this.b6bits = n6 > 4096 ? V6_BITS : SMALL_BITS;
+    this.b6 = bucketTable(this.v6, this.b6bits);
+    for (const [w0, inner] of long) {
+      const m = new Map<number, Space>();
+      for (const [w1, group] of inner) {
+        const recs = newRecords(group.length);
+        for (const p of group) addRecord(recs, p.words[2], p.words[3], p.length - 64, p.validFrom, p.validTo, p.value);
+        m.set(w1, buildSpace(recs));
+      }
+      this.long6.set(w0, m);
+    }
   }
 
-  /** The value of the longest prefix holding this IPv4 address at time t (epoch ms), or -1. */
-  lookup4(ip: number, t: number): number {
-    const idx = this.v4;
-    const s = idx.starts4!;
-    const bkt = ip >>> 16;
-    let lo = idx.bucketLo![bkt];
-    let hi = idx.bucketHi![bkt];
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= ip) lo = mid;
-      else hi = mid - 1;
+  /**
+   * Fills the /24 table interval by interval (native fills for whole slots); a slot holding an
+   * interval boundary that is not /24-aligned gets a 256-entry chunk, made at its first boundary.
+   */
+  private buildTable24(): void {
+    const st = this.v4.startHi;
+    const n = this.v4.intervals;
+    const t24 = new Int32Array(1 << 24);
+    let chunks = new Int32Array(256 * 1024);
+    let used = 0;
+    let lastChunked = -1;
+    for (let i = 0; i < n; i++) {
+      const start = st[i];
+      const next = i + 1 < n ? st[i + 1] : 4294967296;
+      const from = Math.ceil(start / 256), to = Math.floor(next / 256);
+      if (to > from) t24.fill(i, from, to);
+      const slot = Math.floor(start / 256);
+      if (start % 256 !== 0 && slot !== lastChunked) {
+        // interval i - 1 holds the slot's first address: no boundary lies between them
+        lastChunked = slot;
+        if (used + 256 > chunks.length) {
+          const grown = new Int32Array(chunks.length * 2);
+          grown.set(chunks);
+          chunks = grown;
+        }
+        t24[slot] = -(used / 256 + 1);
+        const base = slot * 256;
+        let k = i - 1;
+        for (let a = 0; a < 256; a++) {
+          while (k + 1 < n && st[k + 1] <= base + a) k++;
+          chunks[used++] = k;
+        }
+      }
     }
-    return walk(idx, lo, t);
+    this.t24 = t24;
+    this.chunks = chunks.slice(0, used);
+  }
+
+  /** The value of the longest prefix holding this IPv4 address (uint32) at time t (epoch ms), or -1. */
+  lookup4(ip: number, t: number): number {
+    const s = this.v4;
+    let i: number;
+    if (this.t24) {
+      i = this.t24[ip >>> 8];
+      if (i < 0) i = this.chunks![(-i - 1) * 256 + (ip & 255)];
+    } else {
+      const k = ip >>> 16;
+      i = search(s, this.b4![k], this.b4![k + 1], ip, 0);
+    }
+    const v = s.resolved[i];
+    return v !== WALK ? v : walk(s, i, t);
   }
 
   /** The same for an IPv6 address given as four big-endian 32-bit words. */
   lookup6(w0: number, w1: number, w2: number, w3: number, t: number): number {
-    const idx = this.v6;
-    const s = idx.starts6!;
-    let lo = 0;
-    let hi = idx.node.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      const o = mid * 4;
-      let le: boolean;
-      if (s[o] !== w0) le = s[o] < w0;
-      else if (s[o + 1] !== w1) le = s[o + 1] < w1;
-      else if (s[o + 2] !== w2) le = s[o + 2] < w2;
-      else le = s[o + 3] <= w3;
-      if (le) lo = mid;
-      else hi = mid - 1;
+    if (this.long6.size) {
+      const sub = this.long6.get(w0)?.get(w1);
+      if (sub) {
+        const i = search(sub, 0, sub.intervals - 1, w2, w3);
+        const v = sub.resolved[i] !== WALK ? sub.resolved[i] : walk(sub, i, t);
+        if (v >= 0) return v;
+      }
     }
-    return walk(idx, lo, t);
+    const s = this.v6;
+    const k = Math.floor(w0 / 2 ** (32 - this.b6bits));
+    const i = search(s, this.b6[k], this.b6[k + 1], w0, w1);
+    const v = s.resolved[i];
+    return v !== WALK ? v : walk(s, i, t);
   }
+
+  /** Approximate bytes held by the index (typed arrays only). */
+  bytes(): number {
+    let b = spaceBytes(this.v4) + spaceBytes(this.v6) + this.b6.length * 4 + (this.b4?.length ?? 0) * 4;
+    b += (this.t24?.length ?? 0) * 4 + (this.chunks?.length ?? 0) * 4;
+    for (const inner of this.long6.values()) for (const s of inner.values()) b += spaceBytes(s);
+    return b;
+  }
+}
+
+/** Four big-endian uint32 words of an IPv6 address held as a bigint (for callers that have one). */
+export function wordsOf(v: bigint, family: 4 | 6): number[] {
+  if (family === 4) return [Number(v)];
+  return [96n, 64n, 32n, 0n].map((s) => Number((v >> s) & 0xffffffffn));
 }

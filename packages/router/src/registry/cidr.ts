@@ -1,8 +1,11 @@
 import { parseIp } from '@deliveryline/shared';
+import { wordsOf } from '../lpm';
 
 export interface ParsedCidr {
   family: 4 | 6;
   network: bigint;
+  /** the network as uint32 words: [v4] or four big-endian words for IPv6 */
+  words: number[];
   length: number;
   text: string;
 }
@@ -42,5 +45,5 @@ export function parseCidr(raw: string): CidrResult {
   if (network !== value) {
     return { ok: false, code: 'cidr.host_bits', message: `"${s}" has host bits set; the network is ${fromBigint(network, ip.family)}/${length}` };
   }
-  return { ok: true, family: ip.family, network, length, text: `${ip.text}/${length}` };
+  return { ok: true, family: ip.family, network, words: wordsOf(network, ip.family), length, text: `${ip.text}/${length}` };
 }

@@ -10,10 +10,14 @@ export type RouteDecision =
 function prefixInput(cidr: string, value: number, from: number, to: number): PrefixInput {
   const c = parseCidr(cidr);
   if (!c.ok) throw new Error(`registry holds a bad prefix ${cidr}: ${c.message}`);
-  return { value, family: c.family, network: c.network, length: c.length, validFrom: from, validTo: to };
+  return { value, family: c.family, words: c.words, length: c.length, validFrom: from, validTo: to };
 }
 
 const SPECIAL = new LpmEngine(NON_ROUTABLE.map((n, i) => prefixInput(n.cidr, i, -Infinity, Infinity)));
+
+function jstToday(): string {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+}
 
 /** The registry at one version, compiled for lookups: built once, shared by every chunk. */
 export class Matcher {
@@ -21,6 +25,8 @@ export class Matcher {
     readonly version: number,
     readonly engine: LpmEngine,
     readonly members: MemberRow[],
+    /** YYYY-MM-DD (JST) of the build: a member whose left_on has come is inactive */
+    readonly today: string = jstToday(),
   ) {}
 
   /** Routes one entry given the canonical IP text and the observation time in epoch ms. */
@@ -38,7 +44,7 @@ export class Matcher {
     }
     if (hit < 0) return { state: 'returned', reason: 'no_member' };
     const m = this.members[hit];
-    if (!m.active) return { state: 'returned', reason: 'member_inactive' };
+    if (!m.active || (m.left_on !== null && m.left_on <= this.today)) return { state: 'returned', reason: 'member_inactive' };
     return { state: 'delivered', memberId: m.id };
   }
 }
@@ -59,7 +65,7 @@ export class MatcherCache {
   private building?: Promise<Matcher>;
   async get(db: Queryable): Promise<Matcher> {
     const version = await registryVersion(db);
-    if (this.current?.version === version) return this.current;
+    if (this.current?.version === version && this.current.today === jstToday()) return this.current;
     this.building ??= buildMatcher(db).finally(() => (this.building = undefined));
     this.current = await this.building;
     return this.current;

@@ -1,0 +1,232 @@
+/**
+ * The core of the LPM engine: one 64-bit address space (an IPv4 address is the top 32 bits with
+ * the low word 0; an IPv6 address is its first 64 bits) cut into elementary intervals.
+ *
+ * CIDR blocks are laminar (two blocks are nested or disjoint), so a stack sweep over the blocks
+ * sorted by (start, length) splits the space into intervals, each covered by one deepest block;
+ * a block's parent is the next block out. Keys are two 32-bit words held in doubles, so nothing
+ * here needs BigInt: a block's exclusive end can be 2^32 in the high word (the top of the space).
+ */
+
+const TWO32 = 4294967296;
+/** `resolved[i]` for an interval whose answer depends on the time: walk the blocks. */
+export const WALK = -2;
+
+export interface SpaceRecords {
+  hi: Float64Array; // network, high 32 bits
+  lo: Float64Array; // network, low 32 bits (0 for IPv4)
+  len: Uint8Array; // prefix length within the 64-bit space (0..64)
+  from: Float64Array;
+  to: Float64Array;
+  value: Int32Array;
+  count: number;
+}
+
+export function newRecords(capacity: number): SpaceRecords {
+  return {
+    hi: new Float64Array(capacity), lo: new Float64Array(capacity), len: new Uint8Array(capacity),
+    from: new Float64Array(capacity), to: new Float64Array(capacity), value: new Int32Array(capacity), count: 0,
+  };
+}
+
+export function addRecord(r: SpaceRecords, hi: number, lo: number, len: number, from: number, to: number, value: number): void {
+  const i = r.count++;
+  r.hi[i] = hi;
+  r.lo[i] = lo;
+  r.len[i] = len;
+  r.from[i] = from;
+  r.to[i] = to;
+  r.value[i] = value;
+}
+
+export interface Space {
+  /** interval i covers [start[i], start[i+1]) */
+  startHi: Float64Array;
+  startLo: Float64Array;
+  /** the answer when it does not depend on the time (a value, or -1), else WALK */
+  resolved: Int32Array;
+  node: Int32Array; // deepest block per interval, or -1
+  parent: Int32Array; // per block
+  recStart: Int32Array; // per block: records recStart[b] .. recStart[b+1]
+  recFrom: Float64Array;
+  recTo: Float64Array;
+  recValue: Int32Array;
+  intervals: number;
+  blocks: number;
+}
+
+/**
+ * Record indices sorted by (hi, lo, len). When every low word is 0 (IPv4, IPv6 up to /32) the
+ * key hi * 64 + len is exact in a double: a native numeric sort of the keys and a counting
+ * placement are several times faster than a comparator sort of a million indices.
+ */
+function sortOrder(r: SpaceRecords): Uint32Array {
+  const n = r.count;
+  const { hi, lo, len } = r;
+  const order = new Uint32Array(n);
+  let allLoZero = true;
+  for (let i = 0; i < n && allLoZero; i++) allLoZero = lo[i] === 0;
+  if (!allLoZero) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || len[a] - len[b]);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = hi[i] * 64 + len[i];
+  const sorted = keys.slice().sort();
+  let u = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i];
+  const slot = new Int32Array(u + 1);
+  const block = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let a = 0, b = u - 1;
+    const k = keys[i];
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (sorted[mid] < k) a = mid + 1;
+      else b = mid;
+    }
+    block[i] = a;
+    slot[a + 1]++;
+  }
+  for (let b = 0; b < u; b++) slot[b + 1] += slot[b];
+  for (let i = 0; i < n; i++) order[slot[block[i]]++] = i;
+  return order;
+}
+
+export function buildSpace(r: SpaceRecords): Space {
+  const n = r.count;
+  const { hi, lo, len } = r;
+  const order = sortOrder(r);
+
+  // blocks = runs of records with the same (network, length)
+  const bHi = new Float64Array(n), bLo = new Float64Array(n), eHi = new Float64Array(n), eLo = new Float64Array(n);
+  const recStart = new Int32Array(n + 1);
+  const recFrom = new Float64Array(n), recTo = new Float64Array(n), recValue = new Int32Array(n);
+  let nb = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    if (k === 0 || hi[i] !== bHi[nb - 1] || lo[i] !== bLo[nb - 1] || len[i] !== len[order[recStart[nb - 1]]]) {
+      bHi[nb] = hi[i];
+      bLo[nb] = lo[i];
+      const l = len[i];
+      if (l <= 32) {
+        eHi[nb] = hi[i] + 2 ** (32 - l);
+        eLo[nb] = 0;
+      } else {
+        const e = lo[i] + 2 ** (64 - l);
+        eHi[nb] = e === TWO32 ? hi[i] + 1 : hi[i];
+        eLo[nb] = e === TWO32 ? 0 : e;
+      }
+      recStart[nb++] = k;
+    }
+    recFrom[k] = r.from[i];
+    recTo[k] = r.to[i];
+    recValue[k] = r.value[i];
+  }
+  recStart[nb] = n;
+
+  const cap = 2 * nb + 2;
+  const startHi = new Float64Array(cap), startLo = new Float64Array(cap), node = new Int32Array(cap);
+  const parent = new Int32Array(nb).fill(-1);
+  let m = 0;
+  const emit = (h: number, l: number, b: number) => {
+    if (m > 0 && node[m - 1] === b) return; // merge equal neighbours
+    startHi[m] = h;
+    startLo[m] = l;
+    node[m++] = b;
+  };
+  const stack = new Int32Array(nb + 1);
+  let sp = 0;
+  let cHi = 0, cLo = 0; // the sweep's cursor
+  const close = (t: number) => {
+    // emit the rest of block t (cursor < its end) and move past it
+    if (cHi < eHi[t] || (cHi === eHi[t] && cLo < eLo[t])) {
+      emit(cHi, cLo, t);
+      cHi = eHi[t];
+      cLo = eLo[t];
+    }
+  };
+  for (let b = 0; b < nb; b++) {
+    while (sp > 0) {
+      const t = stack[sp - 1];
+      if (eHi[t] < bHi[b] || (eHi[t] === bHi[b] && eLo[t] <= bLo[b])) {
+        sp--;
+        close(t);
+      } else break;
+    }
+    const top = sp > 0 ? stack[sp - 1] : -1;
+    if (cHi < bHi[b] || (cHi === bHi[b] && cLo < bLo[b])) {
+      emit(cHi, cLo, top);
+      cHi = bHi[b];
+      cLo = bLo[b];
+    }
+    parent[b] = top;
+    stack[sp++] = b;
+  }
+  while (sp > 0) close(stack[--sp]);
+  if (cHi < TWO32) emit(cHi, cLo, -1);
+  if (m === 0) emit(0, 0, -1);
+
+  const resolved = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const b = node[i];
+    if (b < 0) resolved[i] = -1;
+    else {
+      // the common case: the deepest block has one holder for all time
+      const s = recStart[b];
+      resolved[i] = recStart[b + 1] - s === 1 && recFrom[s] === -Infinity && recTo[s] === Infinity ? recValue[s] : WALK;
+    }
+  }
+  return {
+    startHi: startHi.slice(0, m), startLo: startLo.slice(0, m), resolved, node: node.slice(0, m), parent,
+    recStart: recStart.slice(0, nb + 1), recFrom, recTo, recValue, intervals: m, blocks: nb,
+  };
+}
+
+/** From the deepest block of the interval outwards: the first record valid at t, or -1. */
+export function walk(s: Space, interval: number, t: number): number {
+  let b = s.node[interval];
+  while (b >= 0) {
+    for (let r = s.recStart[b], end = s.recStart[b + 1]; r < end; r++) {
+      if (s.recFrom[r] <= t && t < s.recTo[r]) return s.recValue[r];
+    }
+    b = s.parent[b];
+  }
+  return -1;
+}
+
+/**
+ * For each bucket of the top `bits` bits of the high word: the interval holding the bucket's
+ * first address. An address in bucket k lies in an interval of first[k] .. first[k+1].
+ */
+export function bucketTable(s: Space, bits: number): Int32Array {
+  const size = 2 ** bits;
+  const width = 2 ** (32 - bits);
+  const first = new Int32Array(size + 1);
+  const st = s.startHi, sl = s.startLo;
+  const n = s.intervals;
+  let j = 0;
+  for (let k = 0; k < size; k++) {
+    const base = k * width;
+    while (j + 1 < n && (st[j + 1] < base || (st[j + 1] === base && sl[j + 1] === 0))) j++;
+    first[k] = j;
+  }
+  first[size] = n - 1;
+  return first;
+}
+
+/** The last interval in [lo, hi] whose start is ≤ (h, l). */
+export function search(s: Space, lo: number, hi: number, h: number, l: number): number {
+  const sh = s.startHi, sl = s.startLo;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    const x = sh[mid];
+    if (x < h || (x === h && sl[mid] <= l)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export function spaceBytes(s: Space): number {
+  return s.intervals * (8 + 8 + 4 + 4) + s.blocks * 8 + s.recFrom.length * 20;
+}
