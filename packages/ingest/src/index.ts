@@ -7,3 +7,4 @@ export * from './profile-store.repository';
 export * from './records';
 export * from './normalise-row';
 export * from './returned-file';
+export * from './cli-options';
