@@ -4,8 +4,8 @@ import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { withScope } from './data/scope';
-import { createToken } from './services/users';
-import { buildWorld, PASSWORD, type World } from './testing/portal-world';
+import { createToken, createUser } from './services/users';
+import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen, type Req, type Res } from './testing/http-client';
 
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
@@ -14,6 +14,7 @@ describe('portal API', () => {
   let w: World;
   let server: FastifyInstance;
   let app: { inject(r: Req): Promise<Res> };
+  let base: string;
   const bearer = (k: keyof World['users']) => ({ authorization: `Bearer ${w.users[k].token}` });
 
   beforeAll(async () => {
@@ -21,6 +22,7 @@ describe('portal API', () => {
     server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 5 } });
     const c = await listen(server);
     app = { inject: c.send };
+    base = c.base;
   });
   afterAll(async () => {
     await server?.close();
@@ -169,9 +171,29 @@ describe('portal API', () => {
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(false);
   });
 
+  it('releases a list awaiting approval only when a second coordinator approves it', async () => {
+    await w.ctx.pool.query(`INSERT INTO campaigns (id, name, approval_required) VALUES ('strict', 'Strict', true)`);
+    const form = new FormData();
+    form.append('campaign', 'strict');
+    form.append('source', 'jpcert');
+    form.append('file', new Blob(['ip,timestamp,port,malware\n101.0.9.1,2026-11-05T00:00:00Z,80,GOZ\n']), 'strict.csv');
+    const up = await fetch(`${base}/api/v1/lists`, { method: 'POST', headers: bearer('coordinator'), body: form });
+    expect(up.status).toBe(201);
+    const listId = ((await up.json()) as { list: { id: number } }).list.id;
+    expect(await waitReleased(w.ctx, listId)).toBe('awaiting_approval');
+    const self = await app.inject({ method: 'POST', url: `/api/v1/lists/${listId}/approve`, headers: bearer('coordinator'), payload: {} });
+    expect(self.statusCode).toBe(409);
+    expect(self.json().error.code).toBe('approval.same_person');
+    const id2 = await createUser(w.ctx.pool, { email: 'second@portal.test', name: 'Second', role: 'coordinator', password: PASSWORD }, 'test');
+    const t2 = await createToken(w.ctx.pool, { userId: id2, name: 't', scope: 'write', actor: 'test' });
+    const ok = await app.inject({ method: 'POST', url: `/api/v1/lists/${listId}/approve`, headers: { authorization: `Bearer ${t2.token}` }, payload: {} });
+    expect(ok.statusCode).toBe(200);
+    expect(await waitReleased(w.ctx, listId)).toBe('released');
+  });
+
   it('serves metrics, OpenAPI and JSON errors without stack traces', async () => {
     const m = await app.inject({ url: '/metrics' });
-    expect(m.body).toMatch(/deliveryline_lists\{state="released"\} 2/);
+    expect(m.body).toMatch(/deliveryline_lists\{state="released"\} 3/);
     expect(m.body).toContain('deliveryline_queue_jobs');
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/lists', '/api/v1/batches/{batchId}/download']));

@@ -4,6 +4,7 @@ import { withScope } from '../data/scope';
 import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';
 import { readUpload, submitUpload } from '../services/upload';
+import { approveListAs } from '../services/list-approval';
 import { notFound } from '../web/errors';
 import { t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
@@ -79,6 +80,14 @@ export const listApi: PortalRoute[] = [
       if (!(await scopedList(db, caller, params.listId))) throw notFound();
       return { batches: await scopedBatches(db, caller, { listId: params.listId }) };
     }),
+  }),
+  route({
+    method: 'POST', url: '/api/v1/lists/:listId/approve', kind: 'api', roles: ['coordinator'], summary: 'release a list awaiting approval (not by its uploader)',
+    params: listParam,
+    handler: async ({ ctx, caller, params }) => {
+      await approveListAs(ctx, caller, params.listId);
+      return { list: { id: params.listId, approvedBy: caller.email } };
+    },
   }),
   route({
     method: 'GET', url: '/api/v1/campaigns', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'campaigns with lists you may see',

@@ -2,6 +2,8 @@ import { z } from 'zod/v4';
 import { withScope } from '../data/scope';
 import { scopedMembers, scopedProposals, type ProposalView } from '../data/registry.repository';
 import { decide, propose, ProposalSchema } from '../api/registry.api';
+import { scopedLists } from '../data/lists.repository';
+import { approveListAs } from '../services/list-approval';
 import { badge, csrfField, fmtDate, html, table, type Safe } from '../web/html';
 import { t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
@@ -61,12 +63,25 @@ export const registryPages: PortalRoute[] = [
     method: 'GET', url: '/approvals', kind: 'page', roles: ['coordinator'], summary: 'proposals awaiting a decision, and past ones',
     handler: async (c) => {
       const { lang, ctx, caller } = c;
-      const all = await withScope(ctx.pool, caller, (db) => scopedProposals(db, caller));
+      const [all, waiting] = await withScope(ctx.pool, caller, async (db) =>
+        [await scopedProposals(db, caller), await scopedLists(db, caller, { state: 'awaiting_approval' })] as const);
+      const lists = html`<h2>${t(lang, 'approvals.lists')}</h2>${waiting.length ? table(['#', t(lang, 'field.campaign'), t(lang, 'field.source'), t(lang, 'field.round'),
+        t(lang, 'field.file'), t(lang, 'fig.delivered'), t(lang, 'fig.returned'), ''],
+      waiting.map((l) => [html`<a href="/lists/${l.id}">${l.id}</a>`, l.campaign_name, l.source_id, l.round ?? '—', l.file_name, l.delivered ?? 0, l.returned ?? 0,
+        html`<form method="post" action="/approvals/lists/${l.id}" class="inline">${csrfField(caller)}<button>${t(lang, 'approvals.release')}</button></form>`])) : html`<div class="card">${t(lang, 'common.none')}</div>`}`;
       const act = (p: ProposalView) => p.state !== 'pending' ? '' : html`<form method="post" action="/approvals/${p.id}" class="inline">${csrfField(caller)}
 <button name="decision" value="approve">${t(lang, 'approvals.approve')}</button> <button name="decision" value="reject" class="secondary">${t(lang, 'approvals.reject')}</button></form>`;
       const pending = all.filter((p) => p.state === 'pending');
-      return render(c, t(lang, 'approvals.title'), html`${pending.length ? proposalTable(lang, pending, act) : html`<div class="card">${t(lang, 'common.none')}</div>`}
+      return render(c, t(lang, 'approvals.title'), html`${lists}<h2>${t(lang, 'approvals.proposals')}</h2>${pending.length ? proposalTable(lang, pending, act) : html`<div class="card">${t(lang, 'common.none')}</div>`}
 <h2>${t(lang, 'audit.title')}</h2>${proposalTable(lang, all.filter((p) => p.state !== 'pending'))}`);
+    },
+  }),
+  route({
+    method: 'POST', url: '/approvals/lists/:listId', kind: 'page', roles: ['coordinator'], summary: 'release a list awaiting approval',
+    params: z.object({ listId: id }), body: z.object({ _csrf: z.string().optional() }),
+    handler: async (c) => {
+      await approveListAs(c.ctx, c.caller, c.params.listId);
+      return c.reply.redirect(`/lists/${c.params.listId}`, 303);
     },
   }),
   route({
