@@ -18,8 +18,21 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * SMTP_URL as nodemailer reads it (smtp:// with opportunistic or `requireTLS=true` STARTTLS,
+ * smtps:// for implicit TLS, user:pass@ for AUTH, `tls.*` options in the query). Timeouts are
+ * shortened from nodemailer's (10 min socket) unless the URL sets them: a batch row stays locked
+ * while its message is sent, and a hung server should fail the attempt and let BullMQ retry.
+ */
+export function smtpTransportUrl(url: string): string {
+  const u = new URL(url);
+  const defaults: Record<string, string> = { connectionTimeout: '30000', greetingTimeout: '30000', socketTimeout: '60000' };
+  for (const [k, v] of Object.entries(defaults)) if (!u.searchParams.has(k)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
 export function smtpMailer(url: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(url);
+  const transport = nodemailer.createTransport(smtpTransportUrl(url));
   return {
     async send(mail) {
       const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers });
