@@ -39,6 +39,8 @@ export class CopyWriter {
   private entries = new EntryCopyBuffer();
   private rejects = new CopyBuffer();
   private sending: Promise<void> = Promise.resolve();
+  /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
+  waitedMs = 0;
 
   constructor(private readonly client: PoolClient, private readonly chunk: number) {}
 
@@ -56,13 +58,19 @@ export class CopyWriter {
   }
 
   async flush(wait = true): Promise<void> {
+    const t = Date.now();
     await this.sending;
+    this.waitedMs += Date.now() - t;
     const e = this.entries.take();
     const r = this.rejects.take();
     this.sending = this.send(e, r);
     // a failed send must surface even if nobody awaits it again
     this.sending.catch(() => undefined);
-    if (wait) await this.sending;
+    if (wait) {
+      const t2 = Date.now();
+      await this.sending;
+      this.waitedMs += Date.now() - t2;
+    }
   }
 
   private async send(entries: Buffer | null, rejects: Buffer | null): Promise<void> {

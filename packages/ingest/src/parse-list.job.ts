@@ -57,20 +57,23 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
       encoding: list.encoding, maxBytes: env.MAX_UPLOAD_BYTES, isHeader: headerTest(choice),
     });
     const cols = chooseColumns(choice, src.header, list.file_name);
-    // a profile's own zone (Shadowserver: UTC) is a fact about the source's format and wins
+    // a profile's own zone (Shadowserver: UTC) is a fact about the source's format and wins;
+    // then the uploader's --timezone, then a zone the time column's header names, then the source's
     const zone = cols.timezone
       ? zoneFor(cols.timezone, `profile ${cols.profile}`)
-      : zoneFor(list.timezone, 'the list\'s --timezone') ?? zoneFor(source.default_timezone, `source ${list.source_id}'s default time zone`);
+      : zoneFor(list.timezone, 'the list\'s --timezone') ?? zoneFor(cols.headerZone ?? null, `the header "${src.header[cols.observedAt]}"`) ??
+        zoneFor(source.default_timezone, `source ${list.source_id}'s default time zone`);
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    const counts = await storeRows(list.id, src.batches, cols, opt, new CopyWriter(client, env.INGEST_COPY_CHUNK), env.MAX_ROWS);
+    const writer = new CopyWriter(client, env.INGEST_COPY_CHUNK);
+    const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS);
 
     const t1 = Date.now();
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
     const t2 = Date.now();
     await client.query('COMMIT');
-    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: t1 - t0, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
+    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: t1 - t0, waitingForCopy: writer.waitedMs, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     if (err instanceof InputError || err instanceof HeaderError) {

@@ -32,8 +32,16 @@ export const GENERIC: Profile = {
   detect: [],
 };
 
+/** Header name as compared: NFKC, lower case, trimmed, spaces → `_`, a trailing `(…)`/`[…]` note dropped (`観測日時（JST）`). */
 export function normaliseHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '_');
+  return h.replace(/^\uFEFF/, '').normalize('NFKC').trim().replace(/\s*[([][^)\]]*[)\]]$/, '').trim().toLowerCase().replace(/\s+/g, '_');
+}
+
+/** A time zone named in the time column's header note: `観測日時(JST)`, `timestamp [UTC]`, `time (+09:00)`. */
+export function headerZone(h: string): string | undefined {
+  const m = /[([]\s*(JST|UTC|GMT|[+-]\d{2}:?\d{2})\s*[)\]]$/i.exec(h.normalize('NFKC').trim());
+  if (!m) return undefined;
+  return /^jst$/i.test(m[1]) ? 'Asia/Tokyo' : /^(utc|gmt)$/i.test(m[1]) ? 'UTC' : m[1];
 }
 
 export interface ColumnMap {
@@ -49,6 +57,8 @@ export interface ColumnMap {
   jsonNames: string[];
   profile: string;
   timezone?: string;
+  /** the zone the time column's header names, used when the list gives none */
+  headerZone?: string;
 }
 
 export class HeaderError extends Error {
@@ -106,5 +116,6 @@ export function mapColumns(header: string[], profile: Profile): ColumnMap {
   });
   return {
     ip, observedAt, port, malware, extra, header, names, jsonNames: names.map((n) => JSON.stringify(n)), profile: profile.name, timezone: profile.timezone,
+    headerZone: headerZone(header[observedAt]),
   };
 }

@@ -53,3 +53,9 @@ describe('parseTime, more forms', () => {
     expect(iso(parseTime(raw, jst))).toBe('time.invalid');
   });
 });
+
+describe('zones named in the file', () => {
+  it('reads a JST suffix on the time', () => {
+    expect(iso(parseTime('2015-04-20 10:15:30 JST', null))).toBe('2015-04-20T01:15:30.000Z');
+  });
+});

@@ -9,7 +9,7 @@ export type TimeResult =
   | { ok: true; ms: number; naive: boolean }
   | { ok: false; code: 'time.empty' | 'time.invalid' | 'time.naive_without_zone'; message: string };
 
-const RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+const RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Offset in ms of an IANA zone or `±HH:MM` at a UTC instant (positive east of Greenwich). */
 export type ZoneOffset = (utcMs: number) => number;
@@ -132,6 +132,7 @@ export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
   if (new Date(wall).getUTCDate() !== D) return { ok: false, code: 'time.invalid', message: `"${s}" is not a valid date (no such day)` };
   if (tz) {
     if (/^(Z|UTC|GMT)$/i.test(tz)) return { ok: true, ms: wall, naive: false };
+    if (/^JST$/i.test(tz)) return { ok: true, ms: wall - 9 * 3_600_000, naive: false };
     const sign = tz[0] === '-' ? -1 : 1;
     const digits = tz.slice(1).replace(':', '');
     const off = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000 * sign;
