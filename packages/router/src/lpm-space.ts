@@ -93,6 +93,15 @@ function sortOrder(r: SpaceRecords): Uint32Array {
   return order;
 }
 
+/** Appends an interval starting at (h, l) with deepest block b, merging it into an equal neighbour. */
+function put(startHi: Float64Array, startLo: Float64Array, node: Int32Array, m: number, h: number, l: number, b: number): number {
+  if (m > 0 && node[m - 1] === b) return m;
+  startHi[m] = h;
+  startLo[m] = l;
+  node[m] = b;
+  return m + 1;
+}
+
 export function buildSpace(r: SpaceRecords): Space {
   const n = r.count;
   const { hi, lo, len } = r;
@@ -129,43 +138,35 @@ export function buildSpace(r: SpaceRecords): Space {
   const startHi = new Float64Array(cap), startLo = new Float64Array(cap), node = new Int32Array(cap);
   const parent = new Int32Array(nb).fill(-1);
   let m = 0;
-  const emit = (h: number, l: number, b: number) => {
-    if (m > 0 && node[m - 1] === b) return; // merge equal neighbours
-    startHi[m] = h;
-    startLo[m] = l;
-    node[m++] = b;
-  };
   const stack = new Int32Array(nb + 1);
   let sp = 0;
-  let cHi = 0, cLo = 0; // the sweep's cursor
-  const close = (t: number) => {
-    // emit the rest of block t (cursor < its end) and move past it
-    if (cHi < eHi[t] || (cHi === eHi[t] && cLo < eLo[t])) {
-      emit(cHi, cLo, t);
-      cHi = eHi[t];
-      cLo = eLo[t];
-    }
-  };
-  for (let b = 0; b < nb; b++) {
+  let cHi = 0, cLo = 0; // the sweep's cursor: everything before it is emitted
+  // b === nb is a sentinel past the end of the space, which closes every open block
+  for (let b = 0; b <= nb; b++) {
+    const sHi = b < nb ? bHi[b] : TWO32, sLo = b < nb ? bLo[b] : 0;
     while (sp > 0) {
       const t = stack[sp - 1];
-      if (eHi[t] < bHi[b] || (eHi[t] === bHi[b] && eLo[t] <= bLo[b])) {
-        sp--;
-        close(t);
-      } else break;
+      if (!(eHi[t] < sHi || (eHi[t] === sHi && eLo[t] <= sLo))) break;
+      sp--;
+      // the rest of block t, if any, is its own interval
+      if (cHi < eHi[t] || (cHi === eHi[t] && cLo < eLo[t])) {
+        m = put(startHi, startLo, node, m, cHi, cLo, t);
+        cHi = eHi[t];
+        cLo = eLo[t];
+      }
     }
     const top = sp > 0 ? stack[sp - 1] : -1;
-    if (cHi < bHi[b] || (cHi === bHi[b] && cLo < bLo[b])) {
-      emit(cHi, cLo, top);
-      cHi = bHi[b];
-      cLo = bLo[b];
+    if (cHi < sHi || (cHi === sHi && cLo < sLo)) {
+      m = put(startHi, startLo, node, m, cHi, cLo, top);
+      cHi = sHi;
+      cLo = sLo;
     }
-    parent[b] = top;
-    stack[sp++] = b;
+    if (b < nb) {
+      parent[b] = top;
+      stack[sp++] = b;
+    }
   }
-  while (sp > 0) close(stack[--sp]);
-  if (cHi < TWO32) emit(cHi, cLo, -1);
-  if (m === 0) emit(0, 0, -1);
+  if (m === 0) m = put(startHi, startLo, node, m, 0, 0, -1);
 
   const resolved = new Int32Array(m);
   for (let i = 0; i < m; i++) {
@@ -196,22 +197,26 @@ export function walk(s: Space, interval: number, t: number): number {
 }
 
 /**
- * For each bucket of the top `bits` bits of the high word: the interval holding the bucket's
- * first address. An address in bucket k lies in an interval of first[k] .. first[k+1].
+ * For bucket k of the high word — addresses from base + k·2^shift — the interval holding the
+ * bucket's first address; an address in bucket k lies in an interval of first[k] .. first[k+1].
+ * first has 2^bits + 1 entries; the last is the interval holding the first address past the table.
  */
-export function bucketTable(s: Space, bits: number): Int32Array {
+export function bucketTable(s: Space, bits: number, base = 0, shift = 32 - bits): Int32Array {
   const size = 2 ** bits;
-  const width = 2 ** (32 - bits);
+  const width = 2 ** shift;
   const first = new Int32Array(size + 1);
   const st = s.startHi, sl = s.startLo;
   const n = s.intervals;
   let j = 0;
-  for (let k = 0; k < size; k++) {
-    const base = k * width;
-    while (j + 1 < n && (st[j + 1] < base || (st[j + 1] === base && sl[j + 1] === 0))) j++;
+  for (let k = 0; k <= size; k++) {
+    const at = base + k * width;
+    if (at >= TWO32) {
+      first[k] = n - 1;
+      continue;
+    }
+    while (j + 1 < n && (st[j + 1] < at || (st[j + 1] === at && sl[j + 1] === 0))) j++;
     first[k] = j;
   }
-  first[size] = n - 1;
   return first;
 }
 

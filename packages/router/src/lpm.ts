@@ -35,18 +35,27 @@ export interface LpmOptions {
 
 const V6_BITS = 20;
 const SMALL_BITS = 16;
+const RESOLVED = 0x40000000;
 
 export class LpmEngine {
   readonly size: number;
   private v4: Space;
-  private t24?: Int32Array; // slot → interval (≥ 0) or -(chunk + 1)
+  /**
+   * slot → RESOLVED + 1 + value when the answer does not depend on time (one memory access for
+   * the common case), an interval to walk (0 ≤ x < RESOLVED), or -(chunk + 1); chunks alike.
+   */
+  private t24?: Int32Array;
   private chunks?: Int32Array;
   private b4?: Int32Array;
   private v6: Space;
   private b6: Int32Array;
-  private b6bits: number;
+  private b6base = 0;
+  private b6shift = 32 - SMALL_BITS;
+  private b6size = 2 ** SMALL_BITS;
   /** /65–/128: first word → second word → space over the low 64 bits */
   private long6 = new Map<number, Map<number, Space>>();
+  /** per interval of the IPv6 space: 1 when a /64 inside it has longer prefixes (skips the maps) */
+  private hasLong: Uint8Array;
 
   constructor(prefixes: readonly PrefixInput[], opts: LpmOptions = {}) {
     this.size = prefixes.length;
@@ -73,10 +82,11 @@ export class LpmEngine {
     if (opts.table24 ?? n4 > 4096) this.buildTable24();
     else this.b4 = bucketTable(this.v4, SMALL_BITS);
     this.v6 = buildSpace(r6);
-    this.b6bits = n6 > 4096 ? V6_BITS : SMALL_BITS;
-    this.b6 = bucketTable(this.v6, this.b6bits);
+    this.b6 = this.buildBuckets6(n6 > 4096 ? V6_BITS : SMALL_BITS);
+    this.hasLong = new Uint8Array(this.v6.intervals);
     for (const [w0, inner] of long) {
       const m = new Map<number, Space>();
+      for (const w1 of inner.keys()) this.hasLong[search(this.v6, 0, this.v6.intervals - 1, w0, w1)] = 1;
       for (const [w1, group] of inner) {
         const recs = newRecords(group.length);
         for (const p of group) addRecord(recs, p.words[2], p.words[3], p.length - 64, p.validFrom, p.validTo, p.value);
@@ -87,11 +97,27 @@ export class LpmEngine {
   }
 
   /**
+   * IPv6 blocks crowd into a few allocations (Japan's are within 2001::/16 and 2400::/12), so the
+   * bucket table spans only the used range of the first word, not all of it.
+   */
+  private buildBuckets6(bits: number): Int32Array {
+    const s = this.v6;
+    if (s.intervals > 2) {
+      const lo = s.startHi[1], hi = s.startHi[s.intervals - 1];
+      this.b6shift = Math.max(0, Math.ceil(Math.log2(hi - lo + 1)) - bits);
+      this.b6base = lo;
+    } else this.b6shift = 32 - bits;
+    this.b6size = 2 ** bits;
+    return bucketTable(s, bits, this.b6base, this.b6shift);
+  }
+
+  /**
    * Fills the /24 table interval by interval (native fills for whole slots); a slot holding an
    * interval boundary that is not /24-aligned gets a 256-entry chunk, made at its first boundary.
    */
   private buildTable24(): void {
     const st = this.v4.startHi;
+    const res = this.v4.resolved;
     const n = this.v4.intervals;
     const t24 = new Int32Array(1 << 24);
     let chunks = new Int32Array(256 * 1024);
@@ -101,7 +127,8 @@ export class LpmEngine {
       const start = st[i];
       const next = i + 1 < n ? st[i + 1] : 4294967296;
       const from = Math.ceil(start / 256), to = Math.floor(next / 256);
-      if (to > from) t24.fill(i, from, to);
+      const code = res[i] === WALK ? i : RESOLVED + 1 + res[i];
+      if (to > from) t24.fill(code, from, to);
       const slot = Math.floor(start / 256);
       if (start % 256 !== 0 && slot !== lastChunked) {
         // interval i - 1 holds the slot's first address: no boundary lies between them
@@ -116,7 +143,7 @@ export class LpmEngine {
         let k = i - 1;
         for (let a = 0; a < 256; a++) {
           while (k + 1 < n && st[k + 1] <= base + a) k++;
-          chunks[used++] = k;
+          chunks[used++] = res[k] === WALK ? k : RESOLVED + 1 + res[k];
         }
       }
     }
@@ -131,6 +158,7 @@ export class LpmEngine {
     if (this.t24) {
       i = this.t24[ip >>> 8];
       if (i < 0) i = this.chunks![(-i - 1) * 256 + (ip & 255)];
+      return i >= RESOLVED ? i - RESOLVED - 1 : walk(s, i, t);
     } else {
       const k = ip >>> 16;
       i = search(s, this.b4![k], this.b4![k + 1], ip, 0);
@@ -141,17 +169,19 @@ export class LpmEngine {
 
   /** The same for an IPv6 address given as four big-endian 32-bit words. */
   lookup6(w0: number, w1: number, w2: number, w3: number, t: number): number {
-    if (this.long6.size) {
+    const s = this.v6;
+    const k = (w0 - this.b6base) / 2 ** this.b6shift;
+    const i = k < 0 ? search(s, 0, this.b6[0], w0, w1)
+      : k >= this.b6size ? search(s, this.b6[this.b6size], s.intervals - 1, w0, w1)
+        : search(s, this.b6[k >>> 0], this.b6[(k >>> 0) + 1], w0, w1);
+    if (this.hasLong[i] === 1) {
       const sub = this.long6.get(w0)?.get(w1);
       if (sub) {
-        const i = search(sub, 0, sub.intervals - 1, w2, w3);
-        const v = sub.resolved[i] !== WALK ? sub.resolved[i] : walk(sub, i, t);
+        const j = search(sub, 0, sub.intervals - 1, w2, w3);
+        const v = sub.resolved[j] !== WALK ? sub.resolved[j] : walk(sub, j, t);
         if (v >= 0) return v;
       }
     }
-    const s = this.v6;
-    const k = Math.floor(w0 / 2 ** (32 - this.b6bits));
-    const i = search(s, this.b6[k], this.b6[k + 1], w0, w1);
     const v = s.resolved[i];
     return v !== WALK ? v : walk(s, i, t);
   }
