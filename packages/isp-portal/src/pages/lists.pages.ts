@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
 import { campaignReport } from '@deliveryline/shared';
 import { withScope } from '../data/scope';
-import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, listsByState, type ListView } from '../data/lists.repository';
+import { knownSources, scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, listsByState, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';
 import { figuresFor } from '../api/batches.api';
 import { badge, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
@@ -53,12 +53,15 @@ ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'),
   route({
     method: 'GET', url: '/upload', kind: 'page', roles: ['coordinator', 'source'], summary: 'upload a list with live progress',
     handler: async (c) => {
-      const { lang, caller } = c;
-      return render(c, t(lang, 'upload.title'), html`<div class="card"><p>${t(lang, 'upload.help')}</p>
+      const { lang, caller, ctx } = c;
+      const [campaigns, sources] = await withScope(ctx.pool, caller, async (db) =>
+        [await scopedCampaigns(db, caller), caller.role === 'coordinator' ? await knownSources(db) : []] as const);
+      return render(c, t(lang, 'upload.title'), html`<datalist id="campaigns">${campaigns.map((k) => html`<option value="${k.id}">${k.name}</option>`)}</datalist>
+<datalist id="sources">${sources.map((s) => html`<option value="${s}"></option>`)}</datalist><div class="card"><p>${t(lang, 'upload.help')}</p>
 <form id="upload-form" class="stack" data-csrf="${caller.csrf ?? ''}" data-open="${t(lang, 'upload.open')}" data-neterror="${t(lang, 'error.internal', { ref: 'network' })}">
 <label>${t(lang, 'field.file')}<input type="file" name="file" required></label>
-<label>${t(lang, 'field.campaign')}<input name="campaign" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="goz-2026"></label>
-${caller.role === 'coordinator' ? html`<label>${t(lang, 'field.source')}<input name="source" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="jpcert"></label>` : ''}
+<label>${t(lang, 'field.campaign')}<input name="campaign" list="campaigns" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="goz-2026"></label>
+${caller.role === 'coordinator' ? html`<label>${t(lang, 'field.source')}<input name="source" list="sources" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="jpcert"></label>` : ''}
 <label>${t(lang, 'field.round')}<input name="round" type="number" min="1"></label>
 <label>${t(lang, 'field.tlp')}<select name="tlp"><option value="">—</option><option>clear</option><option>green</option><option>amber</option><option>amber+strict</option><option>red</option></select></label>
 <button id="upload-submit">${t(lang, 'upload.submit')}</button></form></div>
