@@ -46,6 +46,8 @@ export const EnvSchema = z.object({
   MAX_FUTURE_SKEW_MINUTES: z.coerce.number().int().min(0).default(60),
   APPROVAL_REQUIRED: bool.default('false'),
   DEFAULT_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };

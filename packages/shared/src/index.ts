@@ -19,6 +19,8 @@ export * from './csv-safe';
 export * from './repositories/batch.repository';
 export * from './audit';
 export * from './repositories/outcome.repository';
+export * from './reconcile';
+export * from './repositories/reconcile.repository';
 export * from './exports/batch-export';
 export * from './exports/returned-export';
 export * from './exports/outcome-csv';

@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import type { AppContext } from './context';
 import { ConfigError } from './env';
 import { RedisUnavailableError } from './jobs/queues';
+import { startReconciler } from './reconcile';
 
 /** Prints a startup failure as a person-readable message and exits non-zero. */
 export function exitOnStartupError(err: unknown): never {
@@ -30,11 +31,14 @@ export async function runWorkerProcess(
   }
   const workers = await start(ctx);
   ctx.log.info({ queues: workers.map((w) => w.name) }, `${name} worker started`);
+  // at start-up and then periodically: whatever PostgreSQL says is unfinished goes back on the queues
+  const stopReconciler = startReconciler(ctx, ctx.env.RECONCILE_INTERVAL_MS);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     ctx.log.info({ signal }, `${name} worker stopping`);
+    stopReconciler();
     await Promise.all(workers.map((w) => w.close()));
     await ctx.close();
     process.exit(0);

@@ -26,7 +26,6 @@ export function register(program: Command) {
       await migrate(pool);
       await pool.end();
       const root = repoRoot();
-      const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
       const procs: Record<string, string> = {
         portal: 'packages/isp-portal/src/main.ts',
         ingest: 'packages/ingest/src/main.ts',
@@ -35,7 +34,8 @@ export function register(program: Command) {
       const children: ChildProcess[] = [];
       let stopping = false;
       for (const [name, file] of Object.entries(procs)) {
-        const child = spawn(tsx, [path.join(root, file)], { stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
+        // node --import tsx rather than the tsx CLI, so the pid we signal is the process itself
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], { cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
         child.on('exit', (code) => {
           if (!stopping) {
             log.error(`${name} exited with ${code}; stopping everything`);

@@ -1,5 +1,6 @@
 import { Queue, Worker, Job, UnrecoverableError, type ConnectionOptions } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
+import { env } from '../env';
 import { JOBS, QUEUES, type JobName, type Payload, type QueueName, jobsOfQueue } from './catalog';
 
 export interface QueueContext {
@@ -75,8 +76,9 @@ export function startWorkers(
   prefix: string,
   queueNames: QueueName[],
   handlers: HandlerMap,
-  opts: { concurrency?: Partial<Record<QueueName, number>>; onFailed?: (job: Job | undefined, err: Error) => void } = {},
+  opts: { concurrency?: Partial<Record<QueueName, number>>; lockMs?: number; onFailed?: (job: Job | undefined, err: Error) => void } = {},
 ): Worker[] {
+  const lockMs = opts.lockMs ?? env().JOB_LOCK_MS;
   return queueNames.map((q) => {
     const connection = redisConnection(url);
     for (const name of jobsOfQueue(q)) if (!handlers[name]) throw new Error(`no handler for job ${name} on queue ${q}`);
@@ -91,7 +93,16 @@ export function startWorkers(
         if (!parsed.success) throw new UnrecoverableError(`bad payload for ${name}: ${parsed.error.message}`);
         await handler(parsed.data, job);
       },
-      { connection, prefix, concurrency: opts.concurrency?.[q] ?? 1, lockDuration: 120_000 },
+      {
+        connection,
+        prefix,
+        concurrency: opts.concurrency?.[q] ?? 1,
+        // a worker that dies (SIGKILL, lost machine) holds its job until the lock runs out; then the
+        // stalled check hands the job to another worker (at most twice, then it fails visibly)
+        lockDuration: lockMs,
+        stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+        maxStalledCount: 2,
+      },
     );
     worker.on('error', () => undefined);
     // BullMQ leaves a connection it was handed open; this one is the worker's alone

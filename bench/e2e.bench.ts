@@ -1,0 +1,228 @@
+/**
+ * e2e.1m: a 1,000,000-entry CSV (85% IPv4, 15% IPv6, 2,000 member prefixes, two thirds
+ * delivered) from `dline ingest --wait` to every batch released, through the real queues,
+ * worker processes and PostgreSQL. Baseline limit.1m: one process, no queues — plain split on
+ * newlines and commas, net.isIP, the same prefix engine, COPY into PostgreSQL.
+ * Also: scaling with list size (100k, 300k, 1M) and with 1 vs 2 route-worker processes.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createPool, migrate, parseIp, repoRoot } from '@deliveryline/shared';
+import { buildMatcher, importMembers, importPrefixes } from '@deliveryline/router';
+import { rng } from '../packages/cli/src/demo/replay';
+import type { BenchResult } from './run';
+
+const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROOT = repoRoot();
+
+async function admin(sql: string) {
+  const c = new Client({ connectionString: ADMIN });
+  await c.connect();
+  await c.query(sql);
+  await c.end();
+}
+const dbUrl = (name: string) => Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
+
+/** 200 members × 10 prefixes: 8 IPv4 /16 and 2 IPv6 /32 each, a few nested, a few time-bounded. */
+function writeRegistry(dir: string) {
+  const m = ['member_id,name,contact_email'];
+  const p = ['member_id,cidr,valid_from,valid_to'];
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (let k = 0; k < 200; k++) {
+    const id = `m${k}`;
+    m.push(`${id},Member ${k},noc@${id}.example`);
+    for (let j = 0; j < 8; j++) {
+      const a = 11 + Math.floor((k * 8 + j) / 256), b = (k * 8 + j) % 256;
+      const bounded = j === 7 ? ',2000-01-01T00:00:00Z,2030-01-01T00:00:00Z' : ',,';
+      p.push(`${id},${a}.${b}.0.0/16${bounded}`);
+      v4.push(`${a}.${b}`);
+    }
+    for (let j = 0; j < 2; j++) {
+      const g = (0x2400 + k * 2 + j).toString(16);
+      p.push(`${id},${g}::/32,,`);
+      v6.push(g);
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'members.csv'), m.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'prefixes.csv'), p.join('\n') + '\n');
+  return { v4, v6 };
+}
+
+function writeList(file: string, n: number, space: { v4: string[]; v6: string[] }, seed: number) {
+  const rand = rng(seed);
+  const fd = fs.openSync(file, 'w');
+  let buf = 'ip,timestamp,port,malware\n';
+  const base = Date.parse('2024-05-01T00:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const ipv6 = rand() < 0.15;
+    const inMember = rand() < 2 / 3;
+    let ip: string;
+    if (ipv6) ip = inMember ? `${space.v6[Math.floor(rand() * space.v6.length)]}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}:1` : `2a0${i % 10}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}`;
+    else ip = inMember ? `${space.v4[Math.floor(rand() * space.v4.length)]}.${(i >>> 8) & 255}.${i & 255}` : `${150 + (i % 50)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+    const t = new Date(base + i * 1000).toISOString();
+    buf += `${ip},${t},${1024 + (i % 60000)},Emotet\n`;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+}
+
+/** Peak RSS (VmHWM) of a process, read from /proc while it lives. */
+function peakRss(pid: number | undefined): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function start(args: string[], env: Record<string, string>): ChildProcess {
+  // node --import tsx (not the tsx CLI wrapper) so that the pid is the process whose memory we read
+  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+interface E2E {
+  rowsPerSec: number;
+  seconds: number;
+  peakRssBytes: number;
+  counts: { received: number; delivered: number; returned: number };
+}
+
+async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2E> {
+  const name = `dlbench_${crypto.randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = dbUrl(name);
+  const pool = createPool(url, 2);
+  await migrate(pool);
+  const dir = path.dirname(file);
+  await importMembers(pool, path.join(dir, 'members.csv'));
+  await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
+  const env = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0' };
+  const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env)];
+  for (let i = 0; i < routeWorkers; i++) workers.push(start([path.join(ROOT, 'packages/router/src/main.ts')], env));
+  const peaks = new Map<number, number>();
+  const sample = setInterval(() => {
+    for (const w of workers) if (w.pid) peaks.set(w.pid, Math.max(peaks.get(w.pid) ?? 0, peakRss(w.pid)));
+  }, 200);
+  // wait for the workers to be listening (BullMQ registers them in Redis)
+  const { createQueues } = await import('@deliveryline/shared');
+  const q = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', name);
+  for (let i = 0; i < 300; i++) {
+    const [a, b] = await Promise.all([q.queues.ingest.getWorkers(), q.queues.route.getWorkers()]);
+    if (a.length >= 1 && b.length >= routeWorkers) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const t0 = process.hrtime.bigint();
+  const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--wait', '--json'], env);
+  let out = '';
+  let err = '';
+  cli.stdout!.on('data', (d) => (out += d));
+  cli.stderr!.on('data', (d) => (err += d));
+  const cliPeak = setInterval(() => cli.pid && peaks.set(cli.pid, Math.max(peaks.get(cli.pid) ?? 0, peakRss(cli.pid))), 200);
+  const code = await new Promise<number>((r) => cli.on('exit', (c) => r(c ?? 1)));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(cliPeak);
+  clearInterval(sample);
+  for (const w of workers) if (w.pid) peaks.set(w.pid, Math.max(peaks.get(w.pid) ?? 0, peakRss(w.pid)));
+  await Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
+  await q.close();
+  await pool.end();
+  await admin(`DROP DATABASE ${name} WITH (FORCE)`);
+  if (code !== 0) throw new Error(`dline ingest exited ${code}: ${err}`);
+  const r = JSON.parse(out);
+  if (r.state !== 'released' || r.received + 0 !== rows - (r.rejected + r.duplicates) || r.delivered + r.returned !== r.received) {
+    throw new Error(`e2e counts are off: ${out}`);
+  }
+  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), counts: r };
+}
+
+/** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
+async function limit(file: string, dir: string, rows: number): Promise<number> {
+  const name = `dlbench_${crypto.randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = dbUrl(name);
+  const pool = createPool(url, 2);
+  await migrate(pool);
+  await importMembers(pool, path.join(dir, 'members.csv'));
+  await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
+  const matcher = await buildMatcher(pool);
+  const client = await pool.connect();
+  await client.query('CREATE TABLE limit_rows (ip inet, observed_at timestamptz, port int, malware text, member text)');
+  const t0 = process.hrtime.bigint();
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let chunk = '';
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    const f = line.split(',');
+    if (!net.isIP(f[0])) continue;
+    const p = parseIp(f[0]);
+    if (!p.ok) continue;
+    const t = Date.parse(f[1]);
+    const d = matcher.route(p.text, t);
+    chunk += `${p.text}\t${f[1]}\t${f[2]}\t${f[3]}\t${d.state === 'delivered' ? d.memberId : '\\N'}\n`;
+    if (chunk.length > 1 << 20) {
+      out.push(chunk);
+      chunk = '';
+    }
+  }
+  out.push(chunk);
+  await pipeline(Readable.from(out), client.query(copyFrom('COPY limit_rows FROM STDIN')));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  client.release();
+  await pool.end();
+  await admin(`DROP DATABASE ${name} WITH (FORCE)`);
+  return rows / seconds;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-e2e-'));
+  try {
+    const space = writeRegistry(dir);
+    const sizes = (process.env.BENCH_E2E_SIZES ?? '100000,300000,1000000').split(',').map(Number);
+    const files = new Map<number, string>();
+    for (const n of sizes) {
+      const f = path.join(dir, `list-${n}.csv`);
+      writeList(f, n, space, n);
+      files.set(n, f);
+    }
+    const big = Math.max(...sizes);
+    const lim = await limit(files.get(big)!, dir, big);
+    const results: BenchResult[] = [];
+    const label = (n: number) => (n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`);
+    let e2eBig: E2E | undefined;
+    for (const n of sizes) {
+      const r = await e2e(files.get(n)!, n, 1);
+      if (n === big) e2eBig = r;
+      results.push({
+        name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
+        target: n === big ? 0.4 : undefined,
+        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes), delivered ${r.counts.delivered}/${r.counts.received}`,
+      });
+    }
+    results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });
+    if (!process.env.BENCH_E2E_SKIP_SCALING) {
+      const two = await e2e(files.get(big)!, big, 2);
+      results.push({ name: `e2e.${label(big)}.2-route-workers`, value: two.rowsPerSec, unit: 'rows/s', baseline: e2eBig!.rowsPerSec, ratio: two.rowsPerSec / e2eBig!.rowsPerSec, notes: `${two.seconds.toFixed(1)} s with 2 route-worker processes vs 1` });
+    }
+    results.push({ name: `e2e.${label(big)}.peak-rss`, value: e2eBig!.peakRssBytes / 2 ** 20, unit: 'MiB', baseline: 1024, ratio: 1024 / (e2eBig!.peakRssBytes / 2 ** 20), target: 1, notes: 'sum of every process; ratio = 1 GiB / peak (higher is better)' });
+    return results;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

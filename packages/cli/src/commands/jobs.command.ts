@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { QUEUES, reconcile } from '@deliveryline/shared';
+import { withContext, print, say } from '../cli-context';
+
+export function register(program: Command) {
+  const jobs = program.command('jobs').description('the queues: what is waiting, running and failed');
+  jobs
+    .command('status')
+    .description('job counts per queue')
+    .option('--json', 'machine output')
+    .action(async (o: { json?: boolean }) => {
+      const rows = await withContext(async (ctx) =>
+        Promise.all(QUEUES.map(async (q) => {
+          const c = await ctx.queues.queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+          return { queue: q, waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0 };
+        })));
+      if (o.json) print(rows);
+      else for (const r of rows) process.stdout.write(`${r.queue.padEnd(8)} waiting ${r.waiting}  active ${r.active}  delayed ${r.delayed}  failed ${r.failed}\n`);
+    });
+  jobs
+    .command('failed')
+    .description('jobs that used up their attempts, with their error')
+    .option('--json', 'machine output')
+    .action(async (o: { json?: boolean }) => {
+      const rows = await withContext(async (ctx) => {
+        const out = [];
+        for (const q of QUEUES) {
+          for (const j of await ctx.queues.queues[q].getFailed(0, 200)) {
+            out.push({ queue: q, id: j.id, name: j.name, data: j.data, attempts: j.attemptsMade, failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null, error: j.failedReason });
+          }
+        }
+        return out;
+      });
+      if (o.json) print(rows);
+      else if (rows.length === 0) say('no failed jobs');
+      else for (const r of rows) process.stdout.write(`${r.failedAt ?? '-'}  ${r.queue}/${r.name} ${r.id} after ${r.attempts} attempt(s): ${r.error}\n`);
+    });
+  jobs
+    .command('reconcile')
+    .description('enqueue the next step of every list PostgreSQL says is unfinished (after Redis lost its data)')
+    .action(async () => {
+      const n = await withContext((ctx) => reconcile(ctx));
+      say(`reconcile: ${n} unfinished list(s) re-enqueued`);
+    });
+}
