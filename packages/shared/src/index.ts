@@ -25,3 +25,4 @@ export * from './exports/batch-export';
 export * from './exports/returned-export';
 export * from './exports/outcome-csv';
 export * from './delivery/list-approval';
+export * from './stats';

@@ -1,21 +1,48 @@
 import type { Queryable } from '../db/pool';
 import { rate, sumCounts, type ListCounts } from '../figures';
 
-export interface ListFigures extends ListCounts {
+/** What members reported (design.md "Figures"): an entry counts under its LATEST outcome. */
+export interface OutcomeCounts {
+  /** entries with any outcome */
+  reported: number;
+  notified: number;
+  notIdentified: number;
+  notOurAddress: number;
+  duplicate: number;
+  declined: number;
+  /** delivered − reported */
+  unhandled: number;
+}
+
+export interface ListFigures extends ListCounts, OutcomeCounts {
   listId: number;
   round: number | null;
   state: string;
+  sourceId: string | null;
   handlingRate: number | null;
+  /** notified / delivered */
+  notifyRate: number | null;
 }
+
+export type TotalFigures = ListCounts & OutcomeCounts & { handlingRate: number | null; notifyRate: number | null };
 
 export interface CampaignReport {
   campaignId: string;
   rounds: ListFigures[];
-  total: ListCounts & { handlingRate: number | null };
+  total: TotalFigures;
 }
 
 const n = (v: unknown) => (v == null ? 0 : Number(v));
 
+function outcomeCounts(row: Record<string, unknown>, delivered: number): OutcomeCounts {
+  const reported = n(row.reported);
+  return {
+    reported, notified: n(row.notified), notIdentified: n(row.not_identified), notOurAddress: n(row.not_our_address),
+    duplicate: n(row.duplicate), declined: n(row.declined), unhandled: delivered - reported,
+  };
+}
+
+/** A lists row (with, when joined, its outcome counts) as figures. */
 export function toFigures(row: Record<string, unknown>): ListFigures {
   const c: ListCounts = {
     rowsRead: n(row.rows_read),
@@ -25,17 +52,42 @@ export function toFigures(row: Record<string, unknown>): ListFigures {
     delivered: n(row.delivered),
     returned: n(row.returned),
   };
-  return { listId: Number(row.id), round: (row.round as number | null) ?? null, state: String(row.state), ...c, handlingRate: rate(c.delivered, c.received) };
+  const o = outcomeCounts(row, c.delivered);
+  return {
+    listId: Number(row.id), round: (row.round as number | null) ?? null, state: String(row.state),
+    sourceId: (row.source_id as string | undefined) ?? null, ...c, handlingRate: rate(c.delivered, c.received),
+    ...o, notifyRate: rate(o.notified, c.delivered),
+  };
 }
 
-/** The per-round table (one row per list, in round order) and its total, from the lists' counters. */
-export async function campaignReport(db: Queryable, campaignId: string): Promise<CampaignReport> {
+export function totalOf(rounds: ListFigures[]): TotalFigures {
+  const t = sumCounts(rounds);
+  const o: OutcomeCounts = { reported: 0, notified: 0, notIdentified: 0, notOurAddress: 0, duplicate: 0, declined: 0, unhandled: 0 };
+  for (const r of rounds) for (const k of Object.keys(o) as (keyof OutcomeCounts)[]) o[k] += r[k];
+  return { ...t, handlingRate: rate(t.delivered, t.received), ...o, notifyRate: rate(o.notified, t.delivered) };
+}
+
+/**
+ * The per-round table (one row per list, in round order) and its total: the lists' counters and
+ * the outcome summary kept by migration 0007 (a few rows per batch, never a scan of entries).
+ * With `sourceId`, only that source's lists (what a source may see).
+ */
+export async function campaignReport(db: Queryable, campaignId: string, opts: { sourceId?: string } = {}): Promise<CampaignReport> {
   const r = await db.query(
-    `SELECT id, round, state, rows_read, rejected, duplicates, received, delivered, returned
-       FROM lists WHERE campaign_id = $1 AND state <> 'failed' ORDER BY round NULLS LAST, id`,
-    [campaignId],
+    `SELECT l.id, l.round, l.state, l.source_id, l.rows_read, l.rejected, l.duplicates, l.received, l.delivered, l.returned, o.*
+       FROM lists l
+       LEFT JOIN LATERAL (
+         SELECT sum(s.entries) AS reported,
+                sum(s.entries) FILTER (WHERE s.outcome = 'notified') AS notified,
+                sum(s.entries) FILTER (WHERE s.outcome = 'not_identified') AS not_identified,
+                sum(s.entries) FILTER (WHERE s.outcome = 'not_our_address') AS not_our_address,
+                sum(s.entries) FILTER (WHERE s.outcome = 'duplicate') AS duplicate,
+                sum(s.entries) FILTER (WHERE s.outcome = 'declined') AS declined
+           FROM batches b JOIN stats_batch_outcomes s ON s.batch_id = b.id WHERE b.list_id = l.id) o ON true
+      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
+      ORDER BY l.round NULLS LAST, l.id`,
+    [campaignId, opts.sourceId ?? null],
   );
   const rounds = r.rows.map(toFigures);
-  const t = sumCounts(rounds);
-  return { campaignId, rounds, total: { ...t, handlingRate: rate(t.delivered, t.received) } };
+  return { campaignId, rounds, total: totalOf(rounds) };
 }

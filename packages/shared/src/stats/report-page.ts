@@ -1,0 +1,98 @@
+import { formatRate } from '../figures';
+import { roundsChart, notifiedChart, reasonsChart, timesChart, type TimesRow } from './charts';
+import { DEFINITIONS, fmtHours, fmtInt, label, type Lang } from './labels';
+import type { CampaignStats, MemberFigures } from './scope';
+import { esc } from './svg';
+import { campaignTable } from './table';
+
+// FIRST's TLP 2.0 colours: the label must be read before anything else on the page.
+const TLP: Record<string, { fg: string; bg: string }> = {
+  red: { fg: '#FF2B2B', bg: '#000' }, amber: { fg: '#FFC000', bg: '#000' }, 'amber+strict': { fg: '#FFC000', bg: '#000' },
+  green: { fg: '#33FF00', bg: '#000' }, clear: { fg: '#FFFFFF', bg: '#000' },
+};
+const TLP_NOTE: Record<string, [string, string]> = {
+  red: ['受領者本人限り。', 'For the eyes and ears of individual recipients only.'],
+  amber: ['受領組織内および必要な顧客に限定。', 'Limited disclosure: recipients\' organisations and clients who need to know.'],
+  'amber+strict': ['受領組織内に限定。', 'Limited disclosure: recipients\' organisations only.'],
+  green: ['コミュニティ内に限定（公開不可）。', 'Limited disclosure: the community, not public channels.'],
+  clear: ['公開可。', 'Disclosure is not limited.'],
+};
+
+function fmtDate(iso: string | null, lang: Lang): string {
+  if (!iso) return '–';
+  return new Date(iso).toLocaleDateString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+function tableHtml(s: CampaignStats, lang: Lang): string {
+  const t = campaignTable(s.table, lang);
+  const head = `<tr><th></th>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((r) => `<tr class="${r.rate ? 'rate' : ''}"><th>${esc(r.label)}</th>${r.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  return `<table class="figures">${head}${body}</table>`;
+}
+
+function membersHtml(ms: MemberFigures[], lang: Lang): string {
+  const cols = ['member', 'delivered', 'reported', 'notified', 'unhandled', 'notifyRate', 'overdue', 'toDownload', 'toOutcome'] as const;
+  const head = `<tr>${cols.map((c) => `<th>${esc(label(lang, c))}</th>`).join('')}</tr>`;
+  const rows = ms.map((m) => `<tr><th>${esc(m.name)}</th><td>${fmtInt(m.delivered, lang)}</td><td>${fmtInt(m.reported, lang)}</td><td>${fmtInt(m.notified, lang)}</td>`
+    + `<td>${fmtInt(m.unhandled, lang)}</td><td>${formatRate(m.notified, m.delivered)}</td><td>${fmtInt(m.overdueEntries, lang)}</td>`
+    + `<td>${fmtHours(m.toFirstDownload.medianSeconds, lang)} / ${fmtHours(m.toFirstDownload.p90Seconds, lang)}</td>`
+    + `<td>${fmtHours(m.toOutcome.medianSeconds, lang)} / ${fmtHours(m.toOutcome.p90Seconds, lang)}</td></tr>`).join('');
+  return `<table class="members">${head}${rows}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))}</p>`;
+}
+
+/** The rows of the times chart as this reader may see them: names for coordinators, "you" and "others" for a member. */
+export function timesRows(s: CampaignStats, lang: Lang): TimesRow[] {
+  if (s.members) return s.members.map((m) => ({ label: m.name, toFirstDownload: m.toFirstDownload, toOutcome: m.toOutcome }));
+  const rows: TimesRow[] = [];
+  if (s.own) rows.push({ label: label(lang, 'you'), toFirstDownload: s.own.toFirstDownload, toOutcome: s.own.toOutcome });
+  if (s.peers) rows.push({
+    label: label(lang, 'othersMedian'),
+    toFirstDownload: { n: s.peers.members, medianSeconds: s.peers.toFirstDownloadMedianSeconds.median, p90Seconds: s.peers.toFirstDownloadMedianSeconds.q3 },
+    toOutcome: { n: s.peers.members, medianSeconds: s.peers.toOutcomeMedianSeconds.median, p90Seconds: s.peers.toOutcomeMedianSeconds.q3 },
+  });
+  return rows;
+}
+
+/** All four charts as SVG strings, for a dashboard page or the report. */
+export function campaignCharts(s: CampaignStats, lang: Lang): { rounds: string; notified: string; times: string | null; reasons: string } {
+  const rows = timesRows(s, lang);
+  return {
+    rounds: roundsChart(s.table, lang),
+    notified: notifiedChart(s.notifiedByDay, lang),
+    times: rows.length ? timesChart(rows, lang) : null,
+    reasons: reasonsChart(s.returnsByReason, lang),
+  };
+}
+
+const CSS = `@page { size: A4; margin: 14mm 12mm; }
+body { font-family: IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif; color: #222; font-size: 10.5pt; margin: 0; }
+.tlp { display: inline-block; font-weight: bold; font-size: 15pt; padding: 3px 12px; letter-spacing: .05em; }
+header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #1f5fa8; padding-bottom: 6px; }
+h1 { font-size: 17pt; margin: 0 0 4px; } h2 { font-size: 12.5pt; margin: 16px 0 6px; color: #1f5fa8; }
+.meta { color: #444; margin: 2px 0; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; } td { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eef3f9; text-align: left; font-weight: normal; } table.figures tr:first-child th, table.members tr:first-child th { text-align: center; font-weight: bold; }
+tr.rate td { font-weight: bold; } .note, footer { color: #555; font-size: 9pt; }
+.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; } .charts svg { width: 100%; height: auto; border: 1px solid #ddd; }
+section { break-inside: avoid; } footer { margin-top: 12px; border-top: 1px solid #ccc; padding-top: 4px; }`;
+
+/** The printable report for management: TLP label, period, the table, the charts, per-member figures as the scope allows. */
+export function renderReportHtml(s: CampaignStats, lang: Lang): string {
+  const tlp = TLP[s.campaign.tlp] ?? TLP.amber;
+  const tlpLabel = `<span class="tlp" style="color:${tlp.fg};background:${tlp.bg}">TLP:${esc(s.campaign.tlp.toUpperCase())}</span>`;
+  const note = TLP_NOTE[s.campaign.tlp]?.[lang === 'ja' ? 0 : 1] ?? '';
+  const c = campaignCharts(s, lang);
+  const members = s.members?.length ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml(s.members, lang)}</section>`
+    : s.own ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml([{ ...s.own, name: label(lang, 'you') }], lang)}</section>` : '';
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(label(lang, 'reportTitle'))}: ${esc(s.campaign.name)}</title><style>${CSS}</style></head><body>
+<header><div><h1>${esc(label(lang, 'reportTitle'))}</h1>
+<p class="meta">${esc(label(lang, 'campaign'))}: <b>${esc(s.campaign.name)}</b> (${esc(s.campaign.id)})</p>
+<p class="meta">${esc(label(lang, 'period'))}: ${fmtDate(s.campaign.from, lang)} – ${fmtDate(s.campaign.to, lang)}　${esc(label(lang, 'generated'))}: ${fmtDate(s.generatedAt, lang)}</p></div>
+<div style="text-align:right">${tlpLabel}<p class="note">${esc(label(lang, 'tlpNote'))}${esc(note)}</p></div></header>
+<section>${tableHtml(s, lang)}</section>
+<section class="charts">${c.rounds}${c.notified}${c.reasons}${c.times ?? ''}</section>
+${members}
+<footer><b>${esc(label(lang, 'definitions'))}</b>: ${DEFINITIONS[lang].map(esc).join(' / ')}<br>${tlpLabel.replace('15pt', '10pt')} deliveryline</footer>
+</body></html>`;
+}

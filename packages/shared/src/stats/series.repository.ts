@@ -1,0 +1,56 @@
+import type { Queryable } from '../db/pool';
+
+export interface CampaignInfo {
+  id: string;
+  name: string;
+  tlp: string;
+  /** the first list's upload, and the last release or report seen */
+  from: Date | null;
+  to: Date | null;
+}
+
+export async function campaignInfo(db: Queryable, campaignId: string, sourceId?: string): Promise<CampaignInfo | undefined> {
+  const r = await db.query(
+    `WITH ls AS (SELECT id, created_at, routed_at, released_at FROM lists
+                  WHERE campaign_id = $1 AND state <> 'failed' AND ($2::text IS NULL OR source_id = $2))
+     SELECT c.id, c.name, c.tlp, (SELECT min(created_at) FROM ls) AS from_at,
+            greatest((SELECT max(routed_at) FROM ls), (SELECT max(released_at) FROM ls),
+              (SELECT max(f.reported_at) FROM ls JOIN batches b ON b.list_id = ls.id
+                 JOIN stats_batch_first_reports f ON f.batch_id = b.id)) AS to_at
+       FROM campaigns c WHERE c.id = $1`, [campaignId, sourceId ?? null]);
+  const x = r.rows[0];
+  return x && { id: x.id, name: x.name, tlp: x.tlp, from: x.from_at ?? null, to: x.to_at ?? null };
+}
+
+export interface DayCount {
+  /** YYYY-MM-DD, Japan time */
+  day: string;
+  notified: number;
+  cumulative: number;
+}
+
+/** Entries whose current outcome is `notified`, per day (JST), with the running total. */
+export async function notifiedByDay(db: Queryable, campaignId: string, sourceId?: string): Promise<DayCount[]> {
+  const r = await db.query(
+    `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, sum(d.entries) AS n
+       FROM stats_batch_notified_days d JOIN batches b ON b.id = d.batch_id JOIN lists l ON l.id = b.list_id
+      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
+      GROUP BY d.day HAVING sum(d.entries) <> 0 ORDER BY d.day`, [campaignId, sourceId ?? null]);
+  let acc = 0;
+  return r.rows.map((x) => ({ day: x.day, notified: Number(x.n), cumulative: (acc += Number(x.n)) }));
+}
+
+export interface ReasonCount {
+  reason: string;
+  entries: number;
+}
+
+/** Returned entries by reason (routes.reason), largest first. */
+export async function returnsByReason(db: Queryable, campaignId: string, sourceId?: string): Promise<ReasonCount[]> {
+  const r = await db.query(
+    `SELECT s.reason, sum(s.entries) AS n
+       FROM stats_list_routes s JOIN lists l ON l.id = s.list_id
+      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2) AND s.state = 'returned'
+      GROUP BY s.reason HAVING sum(s.entries) > 0 ORDER BY n DESC, s.reason`, [campaignId, sourceId ?? null]);
+  return r.rows.map((x) => ({ reason: x.reason || 'unknown', entries: Number(x.n) }));
+}
