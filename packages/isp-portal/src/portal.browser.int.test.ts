@@ -75,6 +75,11 @@ describe('portal in a browser', () => {
     await shot(page, 'coordinator-upload-ja');
     await page.goto(`${base}/audit`);
     await shot(page, 'coordinator-audit-ja');
+    await page.goto(`${base}/members`);
+    expect(await page.textContent('main')).toContain('Beta ISP');
+    await shot(page, 'coordinator-members-ja');
+    await page.goto(`${base}/approvals`);
+    await shot(page, 'coordinator-approvals-ja');
     await page.context().close();
   });
 

@@ -4,7 +4,8 @@ import { scopedMembers, scopedProposals, type ProposalView } from '../data/regis
 import { decide, propose, ProposalSchema } from '../api/registry.api';
 import { scopedLists } from '../data/lists.repository';
 import { approveListAs } from '../services/list-approval';
-import { badge, csrfField, fmtDate, html, table, type Safe } from '../web/html';
+import { badge, csrfField, fmtDate, fmtNum, html, table, type Safe } from '../web/html';
+import { scopedFiguresByMember } from '../data/batches.repository';
 import { t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
 import { render } from './render';
@@ -25,9 +26,15 @@ export const registryPages: PortalRoute[] = [
     method: 'GET', url: '/members', kind: 'page', roles: ['coordinator'], summary: 'members, contacts and current prefixes',
     handler: async (c) => {
       const { lang, ctx, caller } = c;
-      const members = await withScope(ctx.pool, caller, (db) => scopedMembers(db, caller));
-      return render(c, t(lang, 'nav.members'), table([t(lang, 'field.member'), t(lang, 'users.name'), t(lang, 'registry.contacts'), t(lang, 'registry.prefixes')],
-        members.map((m) => [html`<b>${m.id}</b>${m.active ? '' : html` ${badge(lang, 'closed')}`}`, m.name, m.contact_emails.join(', '), prefixList(lang, m.prefixes)])));
+      const [members, figs] = await withScope(ctx.pool, caller, async (db) => [await scopedMembers(db, caller), await scopedFiguresByMember(db, caller)] as const);
+      return render(c, t(lang, 'nav.members'), table([t(lang, 'field.member'), t(lang, 'field.name'), t(lang, 'registry.contacts'), t(lang, 'registry.prefixes'),
+        t(lang, 'fig.batches'), t(lang, 'field.entries'), t(lang, 'field.reported'), t(lang, 'fig.overdue')],
+      members.map((m) => {
+        const f = figs.get(m.id);
+        return [html`<b>${m.id}</b>${m.active ? '' : html` ${badge(lang, 'closed')}`}`, m.name, m.contact_emails.join(', '), prefixList(lang, m.prefixes),
+          fmtNum(f?.batches ?? 0), fmtNum(f?.entries ?? 0), fmtNum(f?.reported ?? 0),
+          f?.overdue ? html`<a class="overdue" href="/batches?overdue=1">${f.overdue}</a>` : '0'];
+      })));
     },
   }),
   route({

@@ -53,6 +53,7 @@ const T: Record<string, [ja: string, en: string]> = {
   'field.due': ['期限', 'Due'],
   'field.reported': ['報告済み', 'Reported'],
   'field.tlp': ['TLP', 'TLP'],
+  'field.name': ['名称', 'Name'],
   'fig.rowsRead': ['読込行', 'Rows read'],
   'fig.rejected': ['不正行', 'Rejected'],
   'fig.duplicates': ['重複', 'Duplicates'],
