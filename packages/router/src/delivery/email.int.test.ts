@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { enqueue, createBatches } from '@deliveryline/shared';
+import { enqueue, createBatches, deliveryAttempts } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from '../mailer';
@@ -85,10 +85,10 @@ describe('batch e-mail through a real SMTP server (STARTTLS + AUTH)', () => {
     await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0].n === 1, 'the refused batch to be notified', 60_000);
     expect(smtp.refused).toBe(2);
     expect(smtp.mails.filter((m) => m.to.includes('abuse@isp-c.example'))).toHaveLength(1);
-    const d = await ctx.pool.query(
-      `SELECT attempt, status, final, response FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1 ORDER BY d.id`, [listId]);
-    expect(d.rows.map((r) => [r.attempt, r.status, r.final])).toEqual([[1, 'failed', false], [2, 'failed', false], [3, 'sent', true]]);
-    expect(d.rows[0].response).toContain('451');
+    const d = await deliveryAttempts(ctx.pool, { listId });
+    expect(d.map((r) => [r.attempt, r.status, r.final])).toEqual([[1, 'failed', false], [2, 'failed', false], [3, 'sent', true]]);
+    expect(d[0].response).toContain('451');
+    expect(d[2].recipients).toEqual(['abuse@isp-c.example']);
   });
 
   it('sends exactly one message when the job runs twice, concurrently and again later', async () => {

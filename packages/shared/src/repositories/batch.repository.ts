@@ -173,3 +173,32 @@ export async function openBatches(db: Queryable, f: { now?: Date; overdueOnly?: 
     firstDownloadedAt: iso(b.first_downloaded_at), dueAt: iso(b.due_at), lastRemindedAt: iso(b.last_reminded_at), reminders: b.reminders,
   }));
 }
+
+export interface DeliveryAttempt {
+  batchId: number;
+  listId: number;
+  memberId: string;
+  channel: string;
+  kind: string;
+  attempt: number;
+  recipients: string[];
+  status: string;
+  final: boolean;
+  response: string | null;
+  messageId: string | null;
+  at: string;
+}
+
+/** Every e-mail and webhook attempt, with what the server answered: the record behind "was it sent?". */
+export async function deliveryAttempts(db: Queryable, f: { batchId?: number; listId?: number; failedOnly?: boolean } = {}): Promise<DeliveryAttempt[]> {
+  const r = await db.query(
+    `SELECT d.batch_id, b.list_id, b.member_id, d.channel, d.kind, d.attempt, d.recipients, d.status, d.final, d.response, d.message_id, d.at
+       FROM deliveries d JOIN batches b ON b.id = d.batch_id
+      WHERE ($1::bigint IS NULL OR d.batch_id = $1) AND ($2::bigint IS NULL OR b.list_id = $2) AND (NOT $3::boolean OR d.status = 'failed')
+      ORDER BY d.id`,
+    [f.batchId ?? null, f.listId ?? null, f.failedOnly ?? false]);
+  return r.rows.map((d) => ({
+    batchId: Number(d.batch_id), listId: Number(d.list_id), memberId: d.member_id, channel: d.channel, kind: d.kind, attempt: d.attempt,
+    recipients: d.recipients, status: d.status, final: d.final, response: d.response, messageId: d.message_id, at: d.at.toISOString(),
+  }));
+}
