@@ -14,3 +14,4 @@ export * from './registry/prefix-import';
 export * from './registry/prefix-plan';
 export * from './registry/check';
 export * from './registry/misrouted';
+export * from './registry/reroute';

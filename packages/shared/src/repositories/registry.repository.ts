@@ -180,3 +180,18 @@ export async function listDueDays(db: Queryable, listId: number): Promise<number
 export async function unannouncedBatches(db: Queryable, listId: number): Promise<number[]> {
   return (await db.query(`SELECT id FROM batches WHERE list_id = $1 AND notified_at IS NULL ORDER BY id`, [listId])).rows.map((r) => Number(r.id));
 }
+
+/** Starts a new routing run of a list not yet released; returns the run, or the state that forbids it. */
+export async function restartRouting(db: Queryable, listId: number): Promise<{ run: number } | { state: string | null }> {
+  const l = (await db.query('SELECT state, route_run FROM lists WHERE id = $1 FOR UPDATE', [listId])).rows[0];
+  if (!l || !['routed', 'awaiting_approval', 'parsed', 'routing'].includes(l.state)) return { state: l?.state ?? null };
+  const run = l.route_run + 1;
+  await db.query(`UPDATE lists SET state = 'parsed', route_run = $2, updated_at = now() WHERE id = $1`, [listId, run]);
+  return { run };
+}
+
+/** Each entry's routing decision as one label: the member, or `returned:<reason>`. */
+export async function routeLabels(db: Queryable, listId: number): Promise<Map<number, string>> {
+  const r = await db.query(`SELECT seq, COALESCE(member_id, 'returned:' || reason) AS label FROM routes WHERE list_id = $1`, [listId]);
+  return new Map(r.rows.map((x) => [x.seq as number, x.label as string]));
+}
