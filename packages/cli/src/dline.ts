@@ -22,8 +22,14 @@ async function main(argv: string[]) {
     .showHelpAfterError()
     .exitOverride();
   const dir = path.join(__dirname, 'commands');
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.command.ts')).sort()) {
-    const mod = await import(path.join(dir, f));
+  // Load only the command being run when its file is named after it (a fast start: `dline report`
+  // need not load the portal); anything else (`--help`, `export`, …) loads them all.
+  const own = argv[2] && /^[a-z-]+$/.test(argv[2]) ? path.join(dir, `${argv[2]}.command.ts`) : '';
+  const files = own && fs.existsSync(own)
+    ? [own]
+    : fs.readdirSync(dir).filter((f) => f.endsWith('.command.ts')).sort().map((f) => path.join(dir, f));
+  for (const f of files) {
+    const mod = await import(f);
     mod.register(program);
   }
   await program.parseAsync(argv);

@@ -42,6 +42,9 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number, log:
     port,
     persistent: true,
     createPostgresUser: isRoot,
+    // the package passes --lc-messages=en_US.UTF-8, a locale many servers (this one) lack;
+    // initdb takes the last of repeated options, so these win
+    initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
     onLog: () => undefined,
     onError: () => undefined,
   });
