@@ -2,6 +2,7 @@ import {
   changedHands, expiredWithArrivals, membersWithoutContacts, membersWithoutPrefixes, nestedAcrossMembers, prefixesAt,
   type ChangedHands, type ExpiredWithArrivals, type NestedHolding, type Queryable,
 } from '@deliveryline/shared';
+import { jst } from './prefix-plan';
 
 /** The registry's data-quality report (`dline prefixes check`). Findings, not errors: each may be intended. */
 export interface RegistryCheck {
@@ -22,7 +23,7 @@ export async function checkRegistry(db: Queryable): Promise<RegistryCheck> {
   };
 }
 
-const when = (d: Date | string | null, open: string) => (d ? new Date(d).toISOString().slice(0, 10) : open);
+const when = (d: Date | string | null, open: string) => (d ? jst(d) : open);
 
 /** The report as text, bilingual headings, one finding per line. */
 export function formatCheck(c: RegistryCheck): string {
@@ -45,6 +46,6 @@ export function formatCheck(c: RegistryCheck): string {
 /** The registry as a prefix CSV (the import's format): every row, or the holdings valid at one moment. */
 export async function exportPrefixes(db: Queryable, at: Date | null): Promise<string> {
   const rows = await prefixesAt(db, at);
-  const iso = (d: Date | null) => (d ? d.toISOString() : '');
+  const iso = (d: Date | null) => (d ? jst(d) : '');
   return ['member_id,cidr,valid_from,valid_to', ...rows.map((r) => `${r.member_id},${r.cidr},${iso(r.valid_from)},${iso(r.valid_to)}`)].join('\n') + '\n';
 }

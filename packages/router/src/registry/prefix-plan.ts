@@ -34,7 +34,13 @@ export interface Plan { changes: Change[]; unchanged: number; errors: PlanError[
 interface Holding { id?: number; line?: number; member: string; from: number; to: number; fromD: Date | null; toD: Date | null }
 
 const ms = (d: Date | null, open: number) => (d ? d.getTime() : open);
-const day = (d: Date | null, open: string) => (d ? d.toISOString() : open);
+
+/** A moment as the programme writes it: JST, `2026-01-01` when it is midnight, else ISO 8601 with +09:00. */
+export function jst(d: Date | string): string {
+  const s = new Date(new Date(d).getTime() + 9 * 3600_000).toISOString().replace('Z', '+09:00').replace('.000', '');
+  return s.endsWith('T00:00:00+09:00') ? s.slice(0, 10) : s;
+}
+const day = (d: Date | null, open: string) => (d ? jst(d) : open);
 
 export function planPrefixes(existing: PrefixRow[], rows: PlannedRow[]): Plan {
   const byCidr = new Map<string, Holding[]>();
@@ -91,6 +97,6 @@ export function planPrefixes(existing: PrefixRow[], rows: PlannedRow[]): Plan {
 export function describeChange(c: Change): string {
   if (c.kind === 'add') return `line ${c.line}: add ${c.cidr} → ${c.member} from ${day(c.from, 'the beginning')} to ${day(c.to, 'open end')}`;
   return c.reason === 'moved'
-    ? `line ${c.line}: close ${c.cidr} of ${c.member} at ${c.to.toISOString()} (the block moves to another member)`
-    : `line ${c.line}: close ${c.cidr} of ${c.member} at ${c.to.toISOString()} (was ${day(c.oldTo, 'open end')})`;
+    ? `line ${c.line}: close ${c.cidr} of ${c.member} at ${jst(c.to)} (the block moves to another member)`
+    : `line ${c.line}: close ${c.cidr} of ${c.member} at ${jst(c.to)} (was ${day(c.oldTo, 'open end')})`;
 }

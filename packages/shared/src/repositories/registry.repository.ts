@@ -85,7 +85,7 @@ export async function prefixesAt(db: Queryable, at: Date | null): Promise<Prefix
             CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from END AS valid_from,
             CASE WHEN valid_to = 'infinity' THEN NULL ELSE valid_to END AS valid_to
        FROM prefixes WHERE $1::timestamptz IS NULL OR (valid_from <= $1 AND $1 < valid_to)
-      ORDER BY family(cidr), cidr, valid_from`, [at]);
+      ORDER BY family(prefixes.cidr), prefixes.cidr, prefixes.valid_from`, [at]);
   return r.rows;
 }
 
