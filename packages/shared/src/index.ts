@@ -26,3 +26,4 @@ export * from './exports/returned-export';
 export * from './exports/outcome-csv';
 export * from './delivery/list-approval';
 export * from './stats';
+export * from './delivery/delivery-settings';

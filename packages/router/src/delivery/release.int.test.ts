@@ -1,12 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
-import { approveList, markReturnsSent, createBatches, enqueue, ListDecisionError, verifyAudit } from '@deliveryline/shared';
+import { approveList, markReturnsSent, createBatches, enqueue, ListDecisionError, verifyAudit, setCampaignSettings, setSourceAnonymous } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from '../mailer';
 import { dueDate } from '../due-date';
 import { remind } from '../remind.job';
+import { finishRoute } from '../finish-route.job';
 import { makeRoutedList } from './routed-list.fixture';
 import { startSmtpCatcher, waitFor, type SmtpCatcher } from './smtp-catcher';
 import { remindBatch } from './remind-batch.job';
@@ -121,5 +122,28 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
     // The sweep enqueues a reminder job for the batch (and the worker sends it, interval permitting).
     await remind({ at: '2025-05-20T03:00:00Z' }, ctx);
     expect(await ctx.queues.queues.remind.getJob(`reminder-${batchId}-2025-05-20`)).toBeDefined();
+  });
+
+  it('follows the campaign: approval off releases at once, due days and the source name as set', async () => {
+    await setCampaignSettings(ctx.pool, 'vawtrak-2015', { name: 'VAWTRAK 2015', dueDays: 5, approvalRequired: false }, 'coord');
+    const listId = await makeRoutedList(ctx.pool, { campaignId: 'vawtrak-2015', sourceId: 'mpd', sourceName: 'Metropolitan Police Department', members: [{ id: 'isp-v' }], entries: [entry('203.0.113.77', 'isp-v')] });
+    await setSourceAnonymous(ctx.pool, 'mpd', true, 'coord');
+    const named = await previewRelease(ctx, listId, { actor: 'coord' });
+    expect(named.members[0].mail.text).not.toContain('Metropolitan');
+    await ctx.pool.query(`UPDATE lists SET state = 'routing', route_run = 1 WHERE id = $1`, [listId]);
+    await finishRoute({ listId, run: 1 }, ctx); // APPROVAL_REQUIRED=true globally, but this campaign says off
+    await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0].n === 1, 'release without approval');
+    expect((await ctx.pool.query('SELECT due_business_days FROM batches WHERE list_id = $1', [listId])).rows[0].due_business_days).toBe(5);
+    const mail = smtp.mails.find((m) => m.to.includes('abuse@isp-v.example'))!;
+    expect(mail.text).toContain('VAWTRAK 2015');
+    expect(mail.raw).not.toContain('Metropolitan');
+
+    // With the campaign back on the global default (required), the next list waits, and says so in the audit log.
+    await setCampaignSettings(ctx.pool, 'vawtrak-2015', { approvalRequired: null }, 'coord');
+    const next = await makeRoutedList(ctx.pool, { campaignId: 'vawtrak-2015', sourceId: 'mpd', members: [{ id: 'isp-v' }], entries: [entry('203.0.113.78', 'isp-v')] });
+    await ctx.pool.query(`UPDATE lists SET state = 'routing', route_run = 1 WHERE id = $1`, [next]);
+    await finishRoute({ listId: next, run: 1 }, ctx);
+    expect((await ctx.pool.query('SELECT state FROM lists WHERE id = $1', [next])).rows[0].state).toBe('awaiting_approval');
+    expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'list.awaiting_approval' AND object = $1`, [`list:${next}`])).rows[0].n).toBe(1);
   });
 });
