@@ -1,0 +1,166 @@
+/**
+ * `pnpm bench:load`: a bounded load run against localhost only. 20 concurrent list uploads of
+ * 50,000 entries through the portal API while 50 member clients keep listing, downloading their
+ * batches and posting outcomes. Reports throughput, p50/p95/p99 latency per kind of request,
+ * errors (must be zero) and the final counts (must be exact). Everything runs on this machine:
+ * its own database and queue prefix, the real ingest and router worker processes, the portal.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import { createPool, createQueues, createLogger, migrate, parseEnv, repoRoot, type AppContext } from '@deliveryline/shared';
+import { importMembers, importPrefixes } from '@deliveryline/router';
+import { buildServer, createUser, createToken } from '@deliveryline/isp-portal';
+import { writeRegistry, writeRounds } from '../packages/cli/src/demo/replay';
+
+const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const LISTS = Number(process.env.LOAD_LISTS ?? 20);
+const ENTRIES = Number(process.env.LOAD_ENTRIES ?? 50_000);
+const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
+const MAX_SECONDS = Number(process.env.LOAD_MAX_SECONDS ?? 600);
+const ROOT = repoRoot();
+
+const lat = new Map<string, number[]>();
+const errors: string[] = [];
+let requests = 0;
+
+async function timed<T>(kind: string, fn: () => Promise<Response>, parse: (r: Response) => Promise<T>): Promise<T | undefined> {
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    const v = await parse(r);
+    const ms = performance.now() - t0;
+    requests++;
+    (lat.get(kind) ?? lat.set(kind, []).get(kind)!).push(ms);
+    if (!r.ok) {
+      errors.push(`${kind}: HTTP ${r.status} ${JSON.stringify(v).slice(0, 200)}`);
+      return undefined;
+    }
+    return v;
+  } catch (err) {
+    errors.push(`${kind}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : 0;
+};
+
+async function main() {
+  const name = `dlload_${crypto.randomBytes(4).toString('hex')}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-load-'));
+  const admin = new Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
+  const workerEnv = { DATABASE_URL: url, REDIS_URL: REDIS, QUEUE_PREFIX: name, DATA_DIR: dir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MS: '5000' };
+  const env = parseEnv({ ...workerEnv, LOG_LEVEL: 'silent', PORT: '0' });
+  const pool = createPool(url, 20);
+  await migrate(pool);
+  const queues = createQueues(REDIS, name);
+  const ctx: AppContext = { env, pool, queues, log: createLogger('load', 'silent'), databaseUrl: url, close: async () => undefined };
+  const reg = writeRegistry(dir, 16);
+  await importMembers(pool, reg.membersCsv);
+  await importPrefixes(pool, reg.prefixesCsv);
+
+  const procs: ChildProcess[] = [];
+  const startWorker = (kind: string) => procs.push(spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'packages', kind, 'src', 'main.ts')], { cwd: ROOT, env: { ...process.env, ...workerEnv }, stdio: 'inherit' }));
+  startWorker('ingest');
+  startWorker('router');
+  startWorker('router');
+
+  const app = await buildServer(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  const coordId = await createUser(pool, { email: 'coord@load.test', name: 'Coordinator', role: 'coordinator', password: crypto.randomBytes(12).toString('hex') }, 'load');
+  const coord = (await createToken(pool, { userId: coordId, name: 'load', scope: 'write', actor: 'load' })).token;
+  const memberTokens: string[] = [];
+  for (let k = 1; k <= 14; k++) {
+    const id = `isp-${String(k).padStart(2, '0')}`;
+    const u = await createUser(pool, { email: `${id}@load.test`, name: id, role: 'member', org: id, password: crypto.randomBytes(12).toString('hex') }, 'load');
+    memberTokens.push((await createToken(pool, { userId: u, name: 'load', scope: 'write', actor: 'load' })).token);
+  }
+
+  // the lists: the GOZ-like generator, one list of ENTRIES per upload, two thirds in members' space
+  const files = Array.from({ length: LISTS }, (_, i) => ({
+    file: writeRounds(path.join(dir, `l${i}`), { id: `load-${i}`, name: `load ${i}`, source: 'jpcert', members: 14, rounds: [{ received: ENTRIES, delivered: Math.floor(ENTRIES * 2 / 3) + i }] }, 100 + i)[0],
+    delivered: Math.floor(ENTRIES * 2 / 3) + i,
+  }));
+
+  const t0 = performance.now();
+  const deadline = Date.now() + MAX_SECONDS * 1000;
+  const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+  let uploadsDone = false;
+  const uploads = Promise.all(files.map(async (f, i) => {
+    const form = new FormData();
+    form.set('campaign', 'load');
+    form.set('source', 'jpcert');
+    form.set('round', String(i + 1));
+    form.set('file', new Blob([fs.readFileSync(f.file)]), path.basename(f.file));
+    const r = await timed('upload', () => fetch(`${base}/api/v1/lists`, { method: 'POST', headers: auth(coord), body: form }), (x) => x.json());
+    return (r as { list?: { id: number } } | undefined)?.list?.id;
+  })).finally(() => (uploadsDone = true));
+
+  let outcomesStored = 0;
+  const reported = new Set<string>();
+  const exhausted = new Set<number>(); // batches whose every entry has been reported
+  const client = async (c: number) => {
+    const token = memberTokens[c % memberTokens.length];
+    while (Date.now() < deadline) {
+      const list = await timed('batches', () => fetch(`${base}/api/v1/batches`, { headers: auth(token) }), (x) => x.json()) as { batches?: { id: number; entries: number }[] } | undefined;
+      const batches = (list?.batches ?? []).filter((x) => !exhausted.has(x.id));
+      if (batches.length === 0) {
+        if (uploadsDone && (await allReleased())) return;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      const b = batches[(c + requests) % batches.length];
+      const body = await timed('download', () => fetch(`${base}/api/v1/batches/${b.id}/download?format=json`, { headers: auth(token) }), (x) => x.json()) as { entries?: { entryId: string }[] } | { entryId: string }[] | undefined;
+      const entries = Array.isArray(body) ? body : body?.entries ?? [];
+      const todo = entries.filter((e) => !reported.has(e.entryId)).slice(0, 500);
+      if (todo.length) {
+        todo.forEach((e) => reported.add(e.entryId));
+        const r = await timed('outcomes', () => fetch(`${base}/api/v1/batches/${b.id}/outcomes`, {
+          method: 'POST', headers: { ...auth(token), 'content-type': 'application/json' },
+          body: JSON.stringify({ outcomes: todo.map((e, k) => ({ entryId: e.entryId, outcome: k % 5 === 0 ? 'not_identified' : 'notified' })) }),
+        }), (x) => x.json()) as { stored?: number; rejected?: unknown[] } | undefined;
+        outcomesStored += r?.stored ?? 0;
+        if (r?.rejected?.length) errors.push(`outcomes: ${r.rejected.length} rejected: ${JSON.stringify(r.rejected[0])}`);
+      } else exhausted.add(b.id);
+    }
+  };
+  const allReleased = async () => (await pool.query(`SELECT count(*) FILTER (WHERE state = 'released')::int AS r, count(*)::int AS n FROM lists`)).rows[0].r === LISTS;
+  const [listIds] = await Promise.all([uploads, ...Array.from({ length: CLIENTS }, (_, c) => client(c))]);
+  const seconds = (performance.now() - t0) / 1000;
+
+  // final counts: every list exact, every stored outcome in the database
+  const lists = (await pool.query(`SELECT id, state, received, delivered, returned, round FROM lists ORDER BY round`)).rows;
+  const exact = lists.length === LISTS && lists.every((l, i) => l.state === 'released' && l.received === ENTRIES && l.delivered === files[i].delivered && l.delivered + l.returned === l.received);
+  const dbOutcomes = (await pool.query(`SELECT count(*)::int AS n FROM outcomes`)).rows[0].n;
+  const report = {
+    seconds: Number(seconds.toFixed(1)), lists: LISTS, entriesPerList: ENTRIES, clients: CLIENTS, requests,
+    requestsPerSecond: Number((requests / seconds).toFixed(1)), entriesPerSecond: Math.round((LISTS * ENTRIES) / seconds),
+    latencyMs: Object.fromEntries([...lat].map(([k, xs]) => [k, { n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)), p99: Math.round(pct(xs, 99)) }])),
+    errors: errors.length, firstErrors: errors.slice(0, 5),
+    countsExact: exact && listIds.every(Boolean), outcomesStored, outcomesInDatabase: dbOutcomes,
+  };
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+
+  await app.close();
+  await Promise.all(procs.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
+  await queues.close();
+  await pool.end();
+  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+  await admin.end();
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (report.errors > 0 || !report.countsExact || dbOutcomes !== outcomesStored) process.exitCode = 1;
+}
+
+void main();
