@@ -1,7 +1,8 @@
 import { formatRate } from '../figures';
 import { roundsChart, notifiedChart, reasonsChart, timesChart, type TimesRow } from './charts';
-import { DEFINITIONS, fmtHours, fmtInt, label, type Lang } from './labels';
+import { DEFINITIONS, fmtInt, label, type Lang } from './labels';
 import type { CampaignStats, MemberFigures } from './scope';
+import { renderPdf } from './pdf';
 import { esc } from './svg';
 import { campaignTable } from './table';
 
@@ -30,14 +31,16 @@ function tableHtml(s: CampaignStats, lang: Lang): string {
   return `<table class="figures">${head}${body}</table>`;
 }
 
+const hours = (s: number | null) => (s == null ? '–' : (Math.round(s / 360) / 10).toFixed(1));
+const pair = (t: { medianSeconds: number | null; p90Seconds: number | null }) => `${hours(t.medianSeconds)} / ${hours(t.p90Seconds)}`;
+
 function membersHtml(ms: MemberFigures[], lang: Lang): string {
   const cols = ['member', 'delivered', 'reported', 'notified', 'unhandled', 'notifyRate', 'overdue', 'toDownload', 'toOutcome'] as const;
   const head = `<tr>${cols.map((c) => `<th>${esc(label(lang, c))}</th>`).join('')}</tr>`;
   const rows = ms.map((m) => `<tr><th>${esc(m.name)}</th><td>${fmtInt(m.delivered, lang)}</td><td>${fmtInt(m.reported, lang)}</td><td>${fmtInt(m.notified, lang)}</td>`
     + `<td>${fmtInt(m.unhandled, lang)}</td><td>${formatRate(m.notified, m.delivered)}</td><td>${fmtInt(m.overdueEntries, lang)}</td>`
-    + `<td>${fmtHours(m.toFirstDownload.medianSeconds, lang)} / ${fmtHours(m.toFirstDownload.p90Seconds, lang)}</td>`
-    + `<td>${fmtHours(m.toOutcome.medianSeconds, lang)} / ${fmtHours(m.toOutcome.p90Seconds, lang)}</td></tr>`).join('');
-  return `<table class="members">${head}${rows}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))}</p>`;
+    + `<td>${pair(m.toFirstDownload)}</td><td>${pair(m.toOutcome)}</td></tr>`).join('');
+  return `<table class="members">${head}${rows}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))} (${esc(label(lang, 'hours'))})</p>`;
 }
 
 /** The rows of the times chart as this reader may see them: names for coordinators, "you" and "others" for a member. */
@@ -64,8 +67,8 @@ export function campaignCharts(s: CampaignStats, lang: Lang): { rounds: string; 
   };
 }
 
-const CSS = `@page { size: A4; margin: 14mm 12mm; }
-body { font-family: IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif; color: #222; font-size: 10.5pt; margin: 0; }
+const CSS = `@page { size: A4; margin: 16mm 12mm 14mm; }
+body { font-family: IPAPGothic, 'IPA Pゴシック', IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif; color: #222; font-size: 10.5pt; margin: 0; }
 .tlp { display: inline-block; font-weight: bold; font-size: 15pt; padding: 3px 12px; letter-spacing: .05em; }
 header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #1f5fa8; padding-bottom: 6px; }
 h1 { font-size: 17pt; margin: 0 0 4px; } h2 { font-size: 12.5pt; margin: 16px 0 6px; color: #1f5fa8; }
@@ -74,8 +77,21 @@ table { border-collapse: collapse; width: 100%; margin: 4px 0; }
 th, td { border: 1px solid #bbb; padding: 3px 6px; } td { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #eef3f9; text-align: left; font-weight: normal; } table.figures tr:first-child th, table.members tr:first-child th { text-align: center; font-weight: bold; }
 tr.rate td { font-weight: bold; } .note, footer { color: #555; font-size: 9pt; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; } .charts svg { width: 100%; height: auto; border: 1px solid #ddd; }
+.charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px; margin-top: 10px; }
+.charts svg { display: block; box-sizing: border-box; width: 100%; height: auto; border: 1px solid #ddd; }
+table.members th:first-child { white-space: nowrap; } table.members td { white-space: nowrap; }
 section { break-inside: avoid; } footer { margin-top: 12px; border-top: 1px solid #ccc; padding-top: 4px; }`;
+
+/** The TLP label as a small page header, for renderPdf's pageHeader (every printed page carries it). */
+export function tlpPageHeader(tlp: string): string {
+  const c = TLP[tlp] ?? TLP.amber;
+  return `<span style="color:${c.fg};background:${c.bg};font-weight:bold;padding:1px 6px;font-family:sans-serif">TLP:${esc(tlp.toUpperCase())}</span>`;
+}
+
+/** The report as a PDF: the page printed by Chromium with the TLP label on every page and page numbers. */
+export function renderReportPdf(s: CampaignStats, lang: Lang): Promise<Buffer> {
+  return renderPdf(renderReportHtml(s, lang), { pageHeader: tlpPageHeader(s.campaign.tlp) });
+}
 
 /** The printable report for management: TLP label, period, the table, the charts, per-member figures as the scope allows. */
 export function renderReportHtml(s: CampaignStats, lang: Lang): string {
@@ -88,11 +104,12 @@ export function renderReportHtml(s: CampaignStats, lang: Lang): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(label(lang, 'reportTitle'))}: ${esc(s.campaign.name)}</title><style>${CSS}</style></head><body>
 <header><div><h1>${esc(label(lang, 'reportTitle'))}</h1>
 <p class="meta">${esc(label(lang, 'campaign'))}: <b>${esc(s.campaign.name)}</b> (${esc(s.campaign.id)})</p>
-<p class="meta">${esc(label(lang, 'period'))}: ${fmtDate(s.campaign.from, lang)} – ${fmtDate(s.campaign.to, lang)}　${esc(label(lang, 'generated'))}: ${fmtDate(s.generatedAt, lang)}</p></div>
+<p class="meta">${esc(label(lang, 'period'))}: ${fmtDate(s.campaign.from, lang)} – ${fmtDate(s.campaign.to, lang)}</p>
+<p class="meta">${esc(label(lang, 'generated'))}: ${fmtDate(s.generatedAt, lang)}</p></div>
 <div style="text-align:right">${tlpLabel}<p class="note">${esc(label(lang, 'tlpNote'))}${esc(note)}</p></div></header>
 <section>${tableHtml(s, lang)}</section>
 <section class="charts">${c.rounds}${c.notified}${c.reasons}${c.times ?? ''}</section>
 ${members}
-<footer><b>${esc(label(lang, 'definitions'))}</b>: ${DEFINITIONS[lang].map(esc).join(' / ')}<br>${tlpLabel.replace('15pt', '10pt')} deliveryline</footer>
+<footer><b>${esc(label(lang, 'definitions'))}</b>: ${DEFINITIONS[lang].map(esc).join(' / ')}</footer>
 </body></html>`;
 }

@@ -1,5 +1,5 @@
 /** Small helpers for server-rendered SVG charts: no DOM, no browser, strings only. */
-export const FONT = `font-family="IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif"`;
+export const FONT = `font-family="IPAPGothic, IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif"`;
 export const COLORS = ['#1f5fa8', '#2e9e5b', '#d9822b', '#8c4fb3', '#c23b3b'];
 
 export function esc(s: string | number): string {

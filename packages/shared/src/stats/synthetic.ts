@@ -28,19 +28,19 @@ export async function loadSynthetic(db: Queryable, s: SyntheticSpec): Promise<nu
     const listId = Number((await db.query(
       `INSERT INTO lists (campaign_id, source_id, round, file_sha256, file_name, tlp, state, rows_read, rejected, duplicates,
                           received, delivered, returned, created_at, routed_at, released_at)
-       VALUES ($1, $2, $3, sha256($4::bytea), $4, 'amber', 'released', $5, 0, 0, $5, $6, $5 - $6,
+       VALUES ($1, $2, $3::int, sha256($4::bytea), $4, 'amber', 'released', $5::int, 0, 0, $5::int, $6::int, $5::int - $6::int,
                timestamptz '2026-01-05T00:00:00Z' + $3 * interval '7 days', timestamptz '2026-01-05T01:00:00Z' + $3 * interval '7 days',
                timestamptz '2026-01-05T02:00:00Z' + $3 * interval '7 days') RETURNING id`,
       [s.campaignId, s.sourceId, i + 1, sha, l.received, l.delivered])).rows[0].id);
     ids.push(listId);
     await db.query(
       `INSERT INTO entries (list_id, seq, row_no, ip, observed_at)
-       SELECT $1, g, g, '10.0.0.0'::inet + (($1 * 7919 + g) % 16000000), timestamptz '2026-01-01T00:00:00Z' + g * interval '1 second'
+       SELECT $1, g, g, '10.0.0.0'::inet + (($1::bigint * 7919 + g) % 16000000), timestamptz '2026-01-01T00:00:00Z' + g * interval '1 second'
          FROM generate_series(1, $2) g`, [listId, l.received]);
-    // the first `delivered` entries go to members round-robin; the rest come back, with a reason
+    // the first `delivered` entries go to members, unevenly (a few large ISPs, many small); the rest come back, with a reason
     await db.query(
       `INSERT INTO routes (list_id, seq, member_id, state, reason)
-       SELECT $1, g, CASE WHEN g <= $3 THEN 'syn-' || lpad((1 + (g * 7 + $1) % $4)::text, 2, '0') END,
+       SELECT $1, g, CASE WHEN g <= $3 THEN 'syn-' || lpad(least($4::int, 1 + floor($4::int * power(((g * 7 + $1::bigint) % 1000) / 1000.0, 1.6)))::text, 2, '0') END,
               CASE WHEN g <= $3 THEN 'delivered' ELSE 'returned' END,
               CASE WHEN g > $3 THEN (ARRAY['no_member', 'no_member', 'no_member', 'non_routable', 'member_inactive'])[1 + g % 5] END
          FROM generate_series(1, $2) g`, [listId, l.received, l.delivered, s.members]);
