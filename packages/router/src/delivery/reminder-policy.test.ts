@@ -1,4 +1,4 @@
-import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderState } from './reminder-policy';
+import { reminderDue, inOfficeHours, DEFAULT_REMINDER_POLICY, type ReminderState } from './reminder-policy';
 
 const jst = (s: string) => new Date(`${s}+09:00`);
 const batch = (o: Partial<ReminderState> = {}): ReminderState => ({
@@ -30,5 +30,14 @@ describe('reminderDue', () => {
     const last = jst('2025-05-16T10:00:00'); // Friday
     expect(reminderDue(batch({ lastRemindedAt: last }), jst('2025-05-19T12:00:00'))).toBeUndefined(); // 1 business day
     expect(reminderDue(batch({ lastRemindedAt: last }), jst('2025-05-20T12:00:00'), DEFAULT_REMINDER_POLICY)).toBe('overdue');
+  });
+
+  it('sends only on business days within office hours, JST', () => {
+    expect(inOfficeHours(jst('2025-05-20T08:59:00'))).toBe(false);
+    expect(inOfficeHours(jst('2025-05-20T09:00:00'))).toBe(true);
+    expect(inOfficeHours(jst('2025-05-20T18:00:00'))).toBe(false);
+    expect(inOfficeHours(jst('2025-05-05T12:00:00'))).toBe(false); // こどもの日
+    expect(reminderDue(batch(), jst('2025-05-20T03:00:00'))).toBeUndefined();
+    expect(reminderDue(batch(), jst('2025-05-20T10:00:00'))).toBe('overdue');
   });
 });
