@@ -29,13 +29,15 @@ export interface PrefixInput {
 }
 
 export interface LpmOptions {
-  /** force (true) or forbid (false) the 64 MB IPv4 table; by default it is used above 4,096 IPv4 prefixes */
+  /** force (true) or forbid (false) the 64 MB IPv4 table; by default it is used above 32,768 IPv4 prefixes */
   table24?: boolean;
 }
 
 const V6_BITS = 20;
 const SMALL_BITS = 16;
 const RESOLVED = 0x40000000;
+/** below this many IPv4 prefixes a binary search in 16-bit buckets is as fast and skips a 64 MB table */
+const TABLE24_FROM = 32768;
 
 export class LpmEngine {
   readonly size: number;
@@ -79,7 +81,7 @@ export class LpmEngine {
       }
     }
     this.v4 = buildSpace(r4);
-    if (opts.table24 ?? n4 > 4096) this.buildTable24();
+    if (opts.table24 ?? n4 > TABLE24_FROM) this.buildTable24();
     else this.b4 = bucketTable(this.v4, SMALL_BITS);
     this.v6 = buildSpace(r6);
     this.b6 = this.buildBuckets6(n6 > 4096 ? V6_BITS : SMALL_BITS);

@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import { NON_ROUTABLE, loadMembers, loadPrefixes, registryVersion, parseIp, type MemberRow } from '@deliveryline/shared';
+import { NON_ROUTABLE, loadMembers, loadHoldings, registryVersion, parseIp, type MemberRow } from '@deliveryline/shared';
 import { LpmEngine, type PrefixInput } from '../lpm';
 import { parseCidr } from './cidr';
 
@@ -7,8 +7,15 @@ export type RouteDecision =
   | { state: 'delivered'; memberId: string }
   | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
 
+/** The registry's cidr text is canonical (PostgreSQL checked it), so the network's words come from parseIp, no BigInt. */
 function prefixInput(cidr: string, value: number, from: number, to: number): PrefixInput {
-  const c = parseCidr(cidr);
+  const slash = cidr.indexOf('/');
+  const ip = parseIp(cidr.slice(0, slash));
+  const length = Number(cidr.slice(slash + 1));
+  if (ip.ok && (ip.family === 6) === cidr.includes(':')) {
+    return { value, family: ip.family, words: ip.family === 4 ? [ip.v4] : ip.words, length, validFrom: from, validTo: to };
+  }
+  const c = parseCidr(cidr); // IPv4-mapped IPv6 and anything unusual
   if (!c.ok) throw new Error(`registry holds a bad prefix ${cidr}: ${c.message}`);
   return { value, family: c.family, words: c.words, length: c.length, validFrom: from, validTo: to };
 }
@@ -53,9 +60,7 @@ export async function buildMatcher(db: Queryable): Promise<Matcher> {
   const version = await registryVersion(db);
   const members = await loadMembers(db);
   const index = new Map(members.map((m, i) => [m.id, i]));
-  const prefixes = (await loadPrefixes(db)).map((p) =>
-    prefixInput(p.cidr, index.get(p.member_id)!, p.valid_from ? p.valid_from.getTime() : -Infinity, p.valid_to ? p.valid_to.getTime() : Infinity),
-  );
+  const prefixes = (await loadHoldings(db)).map((p) => prefixInput(p.cidr, index.get(p.member_id)!, p.from_ms, p.to_ms));
   return new Matcher(version, new LpmEngine(prefixes), members);
 }
 

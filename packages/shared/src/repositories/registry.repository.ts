@@ -195,3 +195,11 @@ export async function routeLabels(db: Queryable, listId: number): Promise<Map<nu
   const r = await db.query(`SELECT seq, COALESCE(member_id, 'returned:' || reason) AS label FROM routes WHERE list_id = $1`, [listId]);
   return new Map(r.rows.map((x) => [x.seq as number, x.label as string]));
 }
+
+/** Every holding for the matcher: times as epoch ms (±Infinity when open), no Date objects to build. */
+export async function loadHoldings(db: Queryable): Promise<{ member_id: string; cidr: string; from_ms: number; to_ms: number }[]> {
+  const r = await db.query(
+    `SELECT member_id, cidr::text AS cidr, (extract(epoch FROM valid_from) * 1000)::float8 AS from_ms,
+            (extract(epoch FROM valid_to) * 1000)::float8 AS to_ms FROM prefixes`);
+  return r.rows;
+}
