@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { type AppContext, startWorkers, failList } from '@deliveryline/shared';
+import { type AppContext, type HandlerMap, type QueueName, startWorkers, failList } from '@deliveryline/shared';
 import { routeList } from './route-list.job';
 import { routeChunk } from './route-chunk.job';
 import { finishRoute } from './finish-route.job';
@@ -12,6 +12,8 @@ import type { ReminderPolicy } from './delivery/reminder-policy';
 import { MatcherCache } from './registry/matcher';
 import { mailerFromEnv, type Mailer } from './mailer';
 
+export const ROUTER_QUEUES: QueueName[] = ['route', 'deliver', 'remind'];
+
 export interface RouterWorkerOptions {
   mailer?: Mailer;
   concurrency?: number;
@@ -23,12 +25,12 @@ export interface RouterWorkerOptions {
   reminderEveryMs?: number;
 }
 
-/** Wires the route, deliver and remind handlers to BullMQ, and schedules the reminder sweep. */
-export function startRouterWorker(ctx: AppContext, opts: RouterWorkerOptions = {}): Worker[] {
+/** The handler of every job on the route, deliver and remind queues (one each; see worker.test.ts). */
+export function routerHandlers(ctx: AppContext, opts: RouterWorkerOptions & { mailer: Mailer }): HandlerMap {
   const matchers = new MatcherCache();
-  const mailer = opts.mailer ?? mailerFromEnv(ctx.env);
+  const { mailer } = opts;
   const remindDeps = { ...ctx, now: opts.now, reminderPolicy: opts.reminderPolicy };
-  const workers = startWorkers(ctx.env.REDIS_URL, ctx.queues.prefix, ['route', 'deliver', 'remind'], {
+  return {
     'router.route-list': (p) => routeList(p, ctx),
     'router.route-chunk': (p) => routeChunk(p, { ...ctx, matchers }),
     'router.finish-route': (p) => finishRoute(p, ctx),
@@ -37,7 +39,13 @@ export function startRouterWorker(ctx: AppContext, opts: RouterWorkerOptions = {
     'router.notify-webhook': (p, job) => notifyWebhook(p, { ...ctx, fetch: opts.fetch }, job.attemptsMade + 1),
     'router.remind': (p) => remind(p, remindDeps),
     'router.remind-batch': (p, job) => remindBatch(p, { ...remindDeps, mailer }, job.attemptsMade + 1),
-  }, {
+  };
+}
+
+/** Wires the route, deliver and remind handlers to BullMQ, and schedules the reminder sweep. */
+export function startRouterWorker(ctx: AppContext, opts: RouterWorkerOptions = {}): Worker[] {
+  const mailer = opts.mailer ?? mailerFromEnv(ctx.env);
+  const workers = startWorkers(ctx.env.REDIS_URL, ctx.queues.prefix, ROUTER_QUEUES, routerHandlers(ctx, { ...opts, mailer }), {
     concurrency: { route: opts.concurrency ?? 1, deliver: 4, remind: 1 },
     onFailed: (job, err) => {
       ctx.log.error({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'router job failed');
