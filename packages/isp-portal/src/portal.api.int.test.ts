@@ -200,6 +200,9 @@ describe('portal API', () => {
     const e = await app.inject({ url: '/api/v1/batches/abc', headers: bearer('memberA') });
     expect(e.statusCode).toBe(400);
     expect(e.json()).toEqual({ error: { code: 'request.invalid', message: expect.stringContaining('batchId') } });
+    expect((await app.inject({ url: '/admin/queues', headers: bearer('coordinator') })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/admin/queues/api/queues', headers: bearer('memberA') })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/admin/queues/api/queues' })).statusCode).toBe(401);
     const nf = await app.inject({ url: '/api/v1/nothing', headers: bearer('memberA') });
     expect(nf.json().error.code).toBe('not_found');
     expect((await app.inject({ url: '/api/v1/me' })).statusCode).toBe(401);
