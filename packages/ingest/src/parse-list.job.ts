@@ -125,7 +125,8 @@ async function storeRows(
         if (r.reason === 'time.naive_without_zone') {
           throw new InputError('list.naive_times',
             `row ${rec.row} (line ${rec.line}): the observation times have no time zone offset and the list has none; ` +
-            `upload again with --timezone (e.g. Asia/Tokyo for JST, UTC for Shadowserver) or set the source's default time zone`);
+            `upload again with --timezone (e.g. Asia/Tokyo for JST), or --profile shadowserver for a Shadowserver report (UTC), ` +
+            `or set the source's default time zone`);
         }
         reject(rec, r.reason, r.message);
         continue;

@@ -70,3 +70,10 @@ describe('the shadowserver profile over the real samples', () => {
     expect(reportType('goz-round1.csv')).toBeNull();
   });
 });
+
+describe('choosing the shadowserver profile from the header', () => {
+  it('recognises a trimmed event export, and leaves a generic list alone', () => {
+    expect(chooseColumns(auto, ['timestamp', 'src_ip', 'src_port', 'infection'], 'feed.csv').profile).toBe('shadowserver');
+    expect(chooseColumns(auto, ['timestamp', 'ip', 'port', 'malware'], 'jpcert.csv').profile).toBe('generic');
+  });
+});

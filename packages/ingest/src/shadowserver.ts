@@ -47,8 +47,10 @@ export function reportType(fileName: string): string | null {
 export function looksLikeShadowserver(header: string[]): boolean {
   const h = new Set(header.map(normaliseHeader));
   const host = h.has('src_ip') || h.has('ip') || h.has('http_referer_ip');
-  const geo = ['asn', 'src_asn', 'geo', 'src_geo', 'naics', 'src_naics', 'public_source', 'http_referer_asn'].some((c) => h.has(c));
-  return h.has('timestamp') && host && geo;
+  const geo = ['asn', 'src_asn', 'geo', 'src_geo', 'naics', 'src_naics', 'public_source', 'http_referer_asn', 'src_hostname', 'device_vendor'].some((c) => h.has(c));
+  // a trimmed export still says `src_ip` + `src_port` + `infection`/`family`, which generic lists do not
+  const event = h.has('src_ip') && h.has('src_port') && (h.has('infection') || h.has('family'));
+  return h.has('timestamp') && host && (geo || event);
 }
 
 /** Throws unless the file is an infected-host report; returns the extra malware columns its layout uses. */
