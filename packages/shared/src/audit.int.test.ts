@@ -23,6 +23,12 @@ describe('audit chain', () => {
     expect(deleted.brokenAt?.reason).toMatch(/deleted/);
   });
 
+  it('verifies events whose details hold dates and nested values', async () => {
+    await ctx.pool.query('TRUNCATE audit_events');
+    await audit(ctx.pool, { actor: 'cli', action: 'prefix.add', details: { validFrom: new Date('2014-07-01T00:00:00+09:00'), nested: { list: [1, 'a', null] } } });
+    expect(await verifyAudit(ctx.pool)).toEqual({ ok: true, events: 1 });
+  });
+
   it('keeps one chain when many appends race', async () => {
     await ctx.pool.query('TRUNCATE audit_events');
     await Promise.all(Array.from({ length: 30 }, (_, i) => audit(ctx.pool, { actor: 'system', action: 'race', details: { i } })));

@@ -16,6 +16,8 @@ export interface AuditEvent {
 const GENESIS = '0'.repeat(64);
 
 function canonical(v: unknown): string {
+  // what is hashed must be what JSON stores and reads back: a Date is stored as its ISO text
+  if (v instanceof Date) return JSON.stringify(v.toISOString());
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const o = v as Record<string, unknown>;
