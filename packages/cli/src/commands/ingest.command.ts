@@ -58,7 +58,7 @@ export function register(program: Command) {
         const workers = await ensurePipelineWorkers(ctx);
         try {
           const f = await waitForList(ctx, listId, { drainDeliver: workers.length > 0 });
-          if (o.json) print({ campaignId: o.campaign, sourceId: o.source, ...f });
+          if (o.json) print(Object.assign({ campaignId: o.campaign, sourceId: o.source }, f));
           else if (f.state !== 'failed') {
             say(`list ${listId}: ${f.state}; rows read ${f.rowsRead}, rejected ${f.rejected}, duplicates ${f.duplicates}, ` +
               `received ${f.received}, delivered ${f.delivered}, returned ${f.returned}, handling rate ${formatRate(f.delivered, f.received)}`);
