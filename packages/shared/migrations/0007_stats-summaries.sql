@@ -75,19 +75,33 @@ CREATE TRIGGER stats_routes_update AFTER UPDATE ON routes REFERENCING OLD TABLE 
 
 -- Outcomes are append-only (outcome.repository.ts): a new report for an entry replaces its
 -- current outcome, so the entry leaves its previous (batch, outcome) cell and enters the new one.
-CREATE FUNCTION stats_outcome_delta() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION stats_outcome_delta() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  -- One row per entry of the statement: its last new row (the new current outcome) and its first
+  -- (the previous outcome is the latest row before it). An upload names each entry once, so the
+  -- usual case needs no window functions (sorting a 50,000-row transition table three times cost
+  -- more than everything else); a statement that names an entry twice takes the general form.
+  nr text := 'SELECT entry_id, batch_id, outcome, coalesce(notified_at, reported_at) AS at, id AS first_id, reported_at AS first_at FROM new_rows';
+  -- Only an entry of a batch that already had reports can have a previous outcome (an entry's
+  -- outcomes all carry its batch): the first upload of a batch skips the per-entry lookups.
+  prior bigint[];
 BEGIN
-  WITH span AS (
-    SELECT entry_id, min(id) AS first_id, max(id) AS last_id FROM new_rows GROUP BY entry_id
-  ), e AS MATERIALIZED (
-    SELECT s.entry_id, n.batch_id, n.outcome, coalesce(n.notified_at, n.reported_at) AS at, f.reported_at AS first_at,
-           p.batch_id AS p_batch, p.outcome AS p_outcome, p.at AS p_at
-      FROM span s
-      JOIN new_rows n ON n.id = s.last_id
-      JOIN new_rows f ON f.id = s.first_id
+  SELECT coalesce(array_agg(b), '{}') INTO prior FROM (SELECT DISTINCT batch_id AS b FROM new_rows) x
+   WHERE EXISTS (SELECT 1 FROM stats_batch_outcomes s WHERE s.batch_id = x.b AND s.entries > 0);
+  IF EXISTS (SELECT 1 FROM new_rows GROUP BY entry_id HAVING count(*) > 1) THEN
+    nr := 'SELECT * FROM (SELECT entry_id, batch_id, outcome, coalesce(notified_at, reported_at) AS at,
+             min(id) OVER w AS first_id, first_value(reported_at) OVER (w ORDER BY id) AS first_at,
+             row_number() OVER (w ORDER BY id DESC) AS rn
+             FROM new_rows WINDOW w AS (PARTITION BY entry_id)) x WHERE rn = 1';
+  END IF;
+  EXECUTE format($q$
+  WITH nr AS (%s), e AS MATERIALIZED (
+    SELECT nr.entry_id, nr.batch_id, nr.outcome, nr.at, nr.first_at, p.batch_id AS p_batch, p.outcome AS p_outcome, p.at AS p_at
+      FROM nr
       LEFT JOIN LATERAL (
         SELECT o.batch_id, o.outcome, coalesce(o.notified_at, o.reported_at) AS at
-          FROM outcomes o WHERE o.entry_id = s.entry_id AND o.id < s.first_id ORDER BY o.id DESC LIMIT 1) p ON true
+          FROM outcomes o WHERE nr.batch_id = ANY ($1) AND o.entry_id = nr.entry_id AND o.id < nr.first_id
+         ORDER BY o.id DESC LIMIT 1) p ON true
   ), by_outcome AS (
     INSERT INTO stats_batch_outcomes AS t (batch_id, outcome, entries)
     SELECT b, o, sum(d) FROM (
@@ -105,9 +119,10 @@ BEGIN
     SELECT batch_id AS b, (at AT TIME ZONE 'Asia/Tokyo')::date AS dy, 1 AS d FROM e WHERE outcome = 'notified'
     UNION ALL SELECT p_batch, (p_at AT TIME ZONE 'Asia/Tokyo')::date, -1 FROM e WHERE p_outcome = 'notified') x
   GROUP BY 1, 2
-  ON CONFLICT (batch_id, day) DO UPDATE SET entries = t.entries + excluded.entries;
+  ON CONFLICT (batch_id, day) DO UPDATE SET entries = t.entries + excluded.entries
+  $q$, nr) USING prior;
   RETURN NULL;
-END $$;
+END $fn$;
 
 CREATE TRIGGER stats_outcomes_insert AFTER INSERT ON outcomes REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION stats_outcome_delta();

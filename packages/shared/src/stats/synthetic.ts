@@ -15,6 +15,8 @@ export interface SyntheticSpec {
   /** one in this many delivered entries gets no outcome; one in `changeEvery` is reported twice */
   unreportedEvery: number;
   changeEvery: number;
+  /** the first list's round (loaders working side by side take different rounds) */
+  firstRound?: number;
 }
 
 export async function loadSynthetic(db: Queryable, s: SyntheticSpec): Promise<number[]> {
@@ -23,7 +25,8 @@ export async function loadSynthetic(db: Queryable, s: SyntheticSpec): Promise<nu
   await db.query(`INSERT INTO members (id, name) SELECT 'syn-' || lpad(g::text, 2, '0'), 'Synthetic ISP ' || g FROM generate_series(1, $1) g ON CONFLICT DO NOTHING`, [s.members]);
   const ids: number[] = [];
   for (const [i, l] of s.lists.entries()) {
-    const sha = `${s.campaignId}:${i}`;
+    const round = (s.firstRound ?? 1) + i;
+    const sha = `${s.campaignId}:${round}`;
     await db.query(`INSERT INTO files (sha256, size, chunks) VALUES (sha256($1::bytea), 0, 0) ON CONFLICT DO NOTHING`, [sha]);
     const listId = Number((await db.query(
       `INSERT INTO lists (campaign_id, source_id, round, file_sha256, file_name, tlp, state, rows_read, rejected, duplicates,
@@ -31,7 +34,7 @@ export async function loadSynthetic(db: Queryable, s: SyntheticSpec): Promise<nu
        VALUES ($1, $2, $3::int, sha256($4::bytea), $4, 'amber', 'released', $5::int, 0, 0, $5::int, $6::int, $5::int - $6::int,
                timestamptz '2026-01-05T00:00:00Z' + $3 * interval '7 days', timestamptz '2026-01-05T01:00:00Z' + $3 * interval '7 days',
                timestamptz '2026-01-05T02:00:00Z' + $3 * interval '7 days') RETURNING id`,
-      [s.campaignId, s.sourceId, i + 1, sha, l.received, l.delivered])).rows[0].id);
+      [s.campaignId, s.sourceId, round, sha, l.received, l.delivered])).rows[0].id);
     ids.push(listId);
     await db.query(
       `INSERT INTO entries (list_id, seq, row_no, ip, observed_at)
