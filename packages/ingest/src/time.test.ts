@@ -59,3 +59,16 @@ describe('zones named in the file', () => {
     expect(iso(parseTime('2015-04-20 10:15:30 JST', null))).toBe('2015-04-20T01:15:30.000Z');
   });
 });
+
+describe('parseTime, dotted dates and milliseconds', () => {
+  it.each([
+    ['2015.4.20 10:15', '2015-04-20T01:15:00.000Z'],
+    ['1429492530000', '2015-04-20T01:15:30.000Z'],
+  ])('reads %s', (raw, expected) => {
+    expect(iso(parseTime(raw, jst))).toBe(expected);
+  });
+
+  it('refuses mixed separators', () => {
+    expect(iso(parseTime('2015-04/20 10:15', jst))).toBe('time.invalid');
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Observation times → epoch ms (UTC). Accepted: ISO 8601 with offset or Z;
  * `YYYY-MM-DD HH:MM[:SS[.fff]]` and `YYYY/M/D H:MM[:SS]` (naive, read in the list's time zone);
- * Unix seconds; Japanese dates (`2015年4月20日`, era `平成27年4月20日`, `H27.4.20`, with `10:15` or
+ * `YYYY.M.D`; Unix seconds or milliseconds; Japanese dates (`2015年4月20日`, era `平成27年4月20日`, `H27.4.20`, with `10:15` or
  * `10時15分`). A naive time with no zone given is an error the caller turns into a list failure.
  */
 
@@ -9,7 +9,7 @@ export type TimeResult =
   | { ok: true; ms: number; naive: boolean }
   | { ok: false; code: 'time.empty' | 'time.invalid' | 'time.naive_without_zone'; message: string };
 
-const RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i;
+const RE = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Offset in ms of an IANA zone or `±HH:MM` at a UTC instant (positive east of Greenwich). */
 export type ZoneOffset = (utcMs: number) => number;
@@ -120,9 +120,10 @@ export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
   const s = westernise(raw.trim());
   if (s === '') return { ok: false, code: 'time.empty', message: 'the observation time is empty' };
   if (/^\d{9,10}(\.\d{1,6})?$/.test(s)) return { ok: true, ms: Math.round(Number(s) * 1000), naive: false };
+  if (/^\d{13}$/.test(s)) return { ok: true, ms: Number(s), naive: false }; // Unix milliseconds (JavaScript, Java exports)
   const m = RE.exec(s);
   if (!m) return { ok: false, code: 'time.invalid', message: `"${s}" is not a time this system reads (e.g. 2014-06-02T10:15:30+09:00, 2015/04/20 10:15:30)` };
-  const [, y, mo, d, h = '0', mi = '0', se = '0', frac, tz] = m;
+  const [, y, , mo, d, h = '0', mi = '0', se = '0', frac, tz] = m;
   const Y = +y, M = +mo, D = +d, H = +h, MI = +mi, S = +se;
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) {
     return { ok: false, code: 'time.invalid', message: `"${s}" is not a valid date and time` };
