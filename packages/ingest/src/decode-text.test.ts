@@ -57,3 +57,10 @@ describe('decodeText', () => {
     await expect(decode(Buffer.from('a'), 'klingon')).rejects.toThrow(/unknown encoding "klingon"/);
   });
 });
+
+describe('decodeText, a BOM against --encoding', () => {
+  it('trusts the byte order mark over a contradicting encoding', async () => {
+    const r = await decode(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JP)]), 'shift_jis');
+    expect(r).toEqual({ encoding: 'utf-8-bom', text: JP });
+  });
+});

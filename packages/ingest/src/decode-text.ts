@@ -85,11 +85,9 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   const found = detect(head);
   const want = given ? normaliseEncodingName(given) : null;
   let encoding: Detected = found.encoding;
-  let skip = found.skip;
-  if (want && !(want === 'utf-8' && found.encoding === 'utf-8-bom')) {
-    encoding = want;
-    skip = want === 'utf-8' || want === 'cp932' ? 0 : skip;
-  }
+  const skip = found.skip;
+  // a byte order mark is the file's own statement and wins over a contradicting --encoding
+  if (want && found.skip === 0) encoding = want;
   const rest = async function* () {
     if (head.length > skip) yield skip ? head.subarray(skip) : head;
     if (done) return;
