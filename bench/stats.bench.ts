@@ -17,6 +17,7 @@ const TOTAL = Number(process.env.STATS_BENCH_ENTRIES ?? 10_000_000);
 const LISTS = 50;
 const MEMBERS = 20;
 const RUNS = 60;
+const LOADERS = 4;
 
 async function timeIt(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 3; i++) await fn(); // warm the plan cache and buffers, as a live portal would be
@@ -36,9 +37,9 @@ async function load(pool: Pool): Promise<number> {
   await pool.query('DROP INDEX entries_ip_idx');
   const per = Math.floor(TOTAL / LISTS);
   const lists = Array.from({ length: LISTS }, (_, i) => ({ received: per, delivered: Math.floor(per * (0.6 + (i % 5) * 0.04)) }));
-  // two loaders side by side, each its own half of the rounds (the machine has two cores)
-  const half = Math.ceil(LISTS / 2);
-  await Promise.all([0, 1].map(async (k) => {
+  // loaders side by side, each its own share of the rounds
+  const half = Math.ceil(LISTS / LOADERS);
+  await Promise.all(Array.from({ length: LOADERS }, (_, k) => k).map(async (k) => {
     const c = await pool.connect();
     try {
       await c.query('SET synchronous_commit = off');
