@@ -35,7 +35,7 @@ describe('replay of the published operations', () => {
     const files = writeRounds(dir, spec);
     for (const [i, file] of files.entries()) {
       const listId = await submitList(ctx, { path: file, sourceId: spec.source, campaignId: spec.id, round: i + 1 });
-      const f = await waitForList(ctx, listId, { timeoutMs: 120_000 });
+      const f = await waitForList(ctx, listId, { timeoutMs: 120_000, drainDeliver: true });
       expect(f.state).toBe('released');
     }
     return campaignReport(ctx.pool, spec.id);
