@@ -141,6 +141,8 @@ describe('portal API', () => {
     expect(ret.statusCode).toBe(200);
     expect(ret.body).toContain('150.0.1.9');
     expect(ret.body).toContain('no_member');
+    // in the source file's own columns, plus the reason
+    expect(ret.body.split(/\r?\n/)[0]).toBe('ip,timestamp,port,malware,return_reason');
     const rej = (await app.inject({ url: `/api/v1/lists/${w.lists.a}/rejects`, headers: bearer('sourceA') })).json();
     expect(rej.rejects[0]).toMatchObject({ reason: 'ip.leading_zero' });
     expect((await app.inject({ url: `/api/v1/lists/${w.lists.b}/returned`, headers: bearer('sourceA') })).statusCode).toBe(404);

@@ -1,3 +1,5 @@
+import { returnedRows } from '@deliveryline/ingest';
+import { Readable } from 'node:stream';
 import { z } from 'zod/v4';
 import { campaignReport, csvLine } from '@deliveryline/shared';
 import { withScope } from '../data/scope';
@@ -60,17 +62,19 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId/returned', kind: 'api', roles: ['coordinator', 'source'], summary: 'entries no member took, with the reason (JSON or CSV)',
+    method: 'GET', url: '/api/v1/lists/:listId/returned', kind: 'api', roles: ['coordinator', 'source'],
+    summary: "entries no member took: CSV in the source file's own columns plus return_reason, or JSON",
     params: listParam, query: fmt,
     handler: async ({ ctx, caller, params, query, reply }) => {
       const rows = await withScope(ctx.pool, caller, async (db) => {
         if (!(await scopedList(db, caller, params.listId))) throw notFound();
-        return scopedReturned(db, caller, params.listId);
+        return query.format === 'json' ? scopedReturned(db, caller, params.listId) : null;
       });
-      if (query.format === 'json') return { returned: rows };
+      if (rows) return { returned: rows };
+      // the list is the caller's (checked in scope above): the file goes back in its own layout,
+      // read again from the stored original, with the reason per entry
       reply.header('content-disposition', `attachment; filename="list-${params.listId}-returned.csv"`).type('text/csv; charset=utf-8');
-      return csvLine(['row', 'ip', 'observed_at', 'port', 'malware', 'return_reason'])
-        + rows.map((r) => csvLine([r.row, r.ip, new Date(r.observed_at).toISOString(), r.port, r.malware, r.reason], new Set([0, 3]))).join('');
+      return reply.send(Readable.from(returnedRows(ctx.pool, params.listId)));
     },
   }),
   route({
