@@ -146,7 +146,7 @@ export function probes(reg: PrefixInput[], n: number, seed: number): Probes {
  * binary search finds the last one starting at or before the address, then its parent chain is
  * climbed to the first that contains the address and has a record valid at the time.
  */
-class SortedArrayMatcher {
+export class SortedArrayMatcher {
   private fam: Record<4 | 6, { start: Uint32Array; end: Uint32Array; parent: Int32Array; recs: PrefixInput[][] }>;
   constructor(prefixes: PrefixInput[]) {
     const cmp = (a: ArrayLike<number>, b: ArrayLike<number>) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3];

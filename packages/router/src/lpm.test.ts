@@ -81,6 +81,10 @@ describe('LpmEngine', () => {
     agreesWithBruteForce({ table24: true }, 25);
   });
 
+  it('agrees with the brute-force matcher when every IPv6 bucket has a second-level table', () => {
+    agreesWithBruteForce({ subTableFrom: 1 }, 300);
+  });
+
   it('matches the first and last address of a prefix and nothing beside it', () => {
     const e = new LpmEngine([rec({ family: 4, network: 0x0a000000n, length: 8 }, 7)]);
     expect(e.lookup4(0x0a000000, 0)).toBe(7);

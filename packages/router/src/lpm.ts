@@ -8,13 +8,14 @@
  *
  * - IPv4: a flat table on the top 24 bits (DIR-24-8): a /24 slot names its interval, or a
  *   256-entry second-level chunk when prefixes longer than /24 split it. No search at all.
- * - IPv6: prefixes up to /64 live in one space keyed on the first 64 bits, narrowed by a
- *   table on the top 20 bits then a binary search over two-word keys. Prefixes longer than
+ * - IPv6: prefixes up to /64 live in one space keyed on the first 64 bits, found through a
+ *   two-level table (lpm-v6.ts) and a short binary search over interleaved two-word keys. Prefixes longer than
  *   /64 (rare in a registry) go to small spaces keyed on the low 64 bits, one per /64; they
  *   are looked at first because any of them is longer than every prefix in the main space.
  * Build is typed arrays only (no BigInt): about 1 s for a million prefixes.
  */
 import { type Space, WALK, newRecords, addRecord, buildSpace, walk, bucketTable, search, spaceBytes } from './lpm-space';
+import { V6Index } from './lpm-v6';
 
 export interface PrefixInput {
   /** caller's value returned on a match (an index into the caller's member table) */
@@ -31,10 +32,12 @@ export interface PrefixInput {
 export interface LpmOptions {
   /** force (true) or forbid (false) the 64 MB IPv4 table; by default it is used above 32,768 IPv4 prefixes */
   table24?: boolean;
+  /** IPv6 buckets with at least this many intervals get a second-level table (default 16) */
+  subTableFrom?: number;
 }
 
-const V6_BITS = 20;
 const SMALL_BITS = 16;
+const V6_BITS = 20;
 const RESOLVED = 0x40000000;
 /** below this many IPv4 prefixes a binary search in 16-bit buckets is as fast and skips a 64 MB table */
 const TABLE24_FROM = 32768;
@@ -50,10 +53,7 @@ export class LpmEngine {
   private chunks?: Int32Array;
   private b4?: Int32Array;
   private v6: Space;
-  private b6: Int32Array;
-  private b6base = 0;
-  private b6shift = 32 - SMALL_BITS;
-  private b6size = 2 ** SMALL_BITS;
+  private i6: V6Index;
   /** /65–/128: first word → second word → space over the low 64 bits */
   private long6 = new Map<number, Map<number, Space>>();
   /** per interval of the IPv6 space: 1 when a /64 inside it has longer prefixes (skips the maps) */
@@ -84,7 +84,7 @@ export class LpmEngine {
     if (opts.table24 ?? n4 > TABLE24_FROM) this.buildTable24();
     else this.b4 = bucketTable(this.v4, SMALL_BITS);
     this.v6 = buildSpace(r6);
-    this.b6 = this.buildBuckets6(n6 > 4096 ? V6_BITS : SMALL_BITS);
+    this.i6 = new V6Index(this.v6, n6 > 4096 ? V6_BITS : SMALL_BITS, opts.subTableFrom);
     this.hasLong = new Uint8Array(this.v6.intervals);
     for (const [w0, inner] of long) {
       const m = new Map<number, Space>();
@@ -96,21 +96,6 @@ export class LpmEngine {
       }
       this.long6.set(w0, m);
     }
-  }
-
-  /**
-   * IPv6 blocks crowd into a few allocations (Japan's are within 2001::/16 and 2400::/12), so the
-   * bucket table spans only the used range of the first word, not all of it.
-   */
-  private buildBuckets6(bits: number): Int32Array {
-    const s = this.v6;
-    if (s.intervals > 2) {
-      const lo = s.startHi[1], hi = s.startHi[s.intervals - 1];
-      this.b6shift = Math.max(0, Math.ceil(Math.log2(hi - lo + 1)) - bits);
-      this.b6base = lo;
-    } else this.b6shift = 32 - bits;
-    this.b6size = 2 ** bits;
-    return bucketTable(s, bits, this.b6base, this.b6shift);
   }
 
   /**
@@ -172,10 +157,7 @@ export class LpmEngine {
   /** The same for an IPv6 address given as four big-endian 32-bit words. */
   lookup6(w0: number, w1: number, w2: number, w3: number, t: number): number {
     const s = this.v6;
-    const k = (w0 - this.b6base) / 2 ** this.b6shift;
-    const i = k < 0 ? search(s, 0, this.b6[0], w0, w1)
-      : k >= this.b6size ? search(s, this.b6[this.b6size], s.intervals - 1, w0, w1)
-        : search(s, this.b6[k >>> 0], this.b6[(k >>> 0) + 1], w0, w1);
+    const i = this.i6.find(w0, w1);
     if (this.hasLong[i] === 1) {
       const sub = this.long6.get(w0)?.get(w1);
       if (sub) {
@@ -190,7 +172,7 @@ export class LpmEngine {
 
   /** Approximate bytes held by the index (typed arrays only). */
   bytes(): number {
-    let b = spaceBytes(this.v4) + spaceBytes(this.v6) + this.b6.length * 4 + (this.b4?.length ?? 0) * 4;
+    let b = spaceBytes(this.v4) + spaceBytes(this.v6) + this.i6.bytes() + (this.b4?.length ?? 0) * 4;
     b += (this.t24?.length ?? 0) * 4 + (this.chunks?.length ?? 0) * 4;
     for (const inner of this.long6.values()) for (const s of inner.values()) b += spaceBytes(s);
     return b;
