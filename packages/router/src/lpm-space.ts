@@ -9,7 +9,10 @@
  */
 
 const TWO32 = 4294967296;
-/** `resolved[i]` for an interval whose answer depends on the time: walk the blocks. */
+/**
+ * `resolved[i]` ≤ WALK: the answer depends on the time; it is in the interval's timeline at
+ * offset WALK − resolved[i] (see `walk`).
+ */
 export const WALK = -2;
 
 export interface SpaceRecords {
@@ -45,7 +48,7 @@ export interface Space {
   startLo: Float64Array;
   /** the same starts interleaved (hi, lo, hi, lo, …): a search step reads one cache line, not two */
   startHL: Float64Array;
-  /** the answer when it does not depend on the time (a value, or -1), else WALK */
+  /** the answer when it does not depend on the time (a value, or -1), else ≤ WALK: a timeline */
   resolved: Int32Array;
   node: Int32Array; // deepest block per interval, or -1
   parent: Int32Array; // per block
@@ -53,6 +56,9 @@ export interface Space {
   recFrom: Float64Array;
   recTo: Float64Array;
   recValue: Int32Array;
+  /** timelines: at offset k, tlValue[k] = n segments, then (tlTime, tlValue) at k+1 … k+n, the first from -Infinity */
+  tlTime: Float64Array;
+  tlValue: Int32Array;
   intervals: number;
   blocks: number;
 }
@@ -180,31 +186,75 @@ export function buildSpace(r: SpaceRecords): Space {
   if (m === 0) m = put(startHi, startLo, node, m, 0, 0, -1);
 
   const resolved = new Int32Array(m);
+  const tlTime: number[] = [], tlValue: number[] = [];
   for (let i = 0; i < m; i++) {
     const b = node[i];
     if (b < 0) resolved[i] = -1;
     else {
       // the common case: the deepest block has one holder for all time
       const s = recStart[b];
-      resolved[i] = recStart[b + 1] - s === 1 && recFrom[s] === -Infinity && recTo[s] === Infinity ? recValue[s] : WALK;
+      if (recStart[b + 1] - s === 1 && recFrom[s] === -Infinity && recTo[s] === Infinity) resolved[i] = recValue[s];
+      else resolved[i] = timeline(b, parent, recStart, recFrom, recTo, recValue, tlTime, tlValue);
     }
   }
   return {
     startHi: startHi.slice(0, m), startLo: startLo.slice(0, m), startHL: interleave(startHi, startLo, m), resolved, node: node.slice(0, m), parent,
-    recStart: recStart.slice(0, nb + 1), recFrom, recTo, recValue, intervals: m, blocks: nb,
+    recStart: recStart.slice(0, nb + 1), recFrom, recTo, recValue, tlTime: Float64Array.from(tlTime), tlValue: Int32Array.from(tlValue),
+    intervals: m, blocks: nb,
   };
 }
 
-/** From the deepest block of the interval outwards: the first record valid at t, or -1. */
-export function walk(s: Space, interval: number, t: number): number {
-  let b = s.node[interval];
-  while (b >= 0) {
-    for (let r = s.recStart[b], end = s.recStart[b + 1]; r < end; r++) {
-      if (s.recFrom[r] <= t && t < s.recTo[r]) return s.recValue[r];
+/**
+ * Flattens the chain of blocks above an interval into its answer over time: the windows' edges
+ * cut time into segments, each answered once by the deepest record valid in it. A lookup then
+ * reads one short, contiguous list instead of chasing parents through scattered arrays.
+ * Returns the `resolved` code: a value when the answer never changes, else WALK − offset.
+ */
+function timeline(deepest: number, parent: Int32Array, recStart: Int32Array, recFrom: Float64Array, recTo: Float64Array,
+  recValue: Int32Array, tlTime: number[], tlValue: number[]): number {
+  const edges: number[] = [];
+  for (let b = deepest; b >= 0; b = parent[b]) {
+    for (let r = recStart[b]; r < recStart[b + 1]; r++) {
+      if (recFrom[r] !== -Infinity) edges.push(recFrom[r]);
+      if (recTo[r] !== Infinity) edges.push(recTo[r]);
     }
-    b = s.parent[b];
   }
-  return -1;
+  edges.sort((a, b) => a - b);
+  const starts = [-Infinity];
+  for (const e of edges) if (e !== starts[starts.length - 1]) starts.push(e);
+  const times: number[] = [], values: number[] = [];
+  for (const t of starts) {
+    let v = -1;
+    chain: for (let b = deepest; b >= 0; b = parent[b]) {
+      for (let r = recStart[b]; r < recStart[b + 1]; r++) {
+        if (recFrom[r] <= t && t < recTo[r]) {
+          v = recValue[r];
+          break chain;
+        }
+      }
+    }
+    if (values.length && values[values.length - 1] === v) continue;
+    times.push(t);
+    values.push(v);
+  }
+  if (values.length === 1) return values[0];
+  const k = tlValue.length;
+  tlTime.push(0);
+  tlValue.push(values.length);
+  for (let j = 0; j < values.length; j++) {
+    tlTime.push(times[j]);
+    tlValue.push(values[j]);
+  }
+  return WALK - k;
+}
+
+/** The answer at time t of an interval whose `resolved` is ≤ WALK: the last segment starting at or before t. */
+export function walk(s: Space, interval: number, t: number): number {
+  const k = WALK - s.resolved[interval];
+  const tt = s.tlTime;
+  let j = k + s.tlValue[k];
+  while (j > k + 1 && tt[j] > t) j--;
+  return s.tlValue[j];
 }
 
 /**
@@ -244,5 +294,5 @@ export function search(s: Space, lo: number, hi: number, h: number, l: number): 
 }
 
 export function spaceBytes(s: Space): number {
-  return s.intervals * (8 + 8 + 16 + 4 + 4) + s.blocks * 8 + s.recFrom.length * 20;
+  return s.intervals * (8 + 8 + 16 + 4 + 4) + s.blocks * 8 + s.recFrom.length * 20 + s.tlTime.length * 12;
 }

@@ -3,21 +3,27 @@
  *
  * Level 1: a bucket table over the *used* range of the first word (registries crowd into a few
  * allocations, so a bucket is a /32 or a few). Level 2: where a bucket holds many intervals —
- * a /32 carved into thousands of customer /48s — a sub-table on the next bits of the address,
- * sized to about two entries per interval. What remains is a search over a handful of keys.
+ * a /32 carved into thousands of customer /48s — a 256-entry sub-table on the next 8 bits.
+ * What remains is a short search over interleaved keys. Each level is one cache line.
  */
 import { type Space, search } from './lpm-space';
 
 const TWO32 = 4294967296;
 
+const SUB_BITS = 8;
+
 export class V6Index {
   private base = 0;
   private shift: number;
   private size: number;
-  private first: Int32Array;
-  /** per bucket: offset of its sub-table in `sub`, or -1 */
-  private subOff: Int32Array;
-  private subDiv: Float64Array; // per bucket: the address step of one sub-table entry
+  private before: number; // first interval of the table's range
+  private after: number; // the interval holding the first address past it
+  /**
+   * Two entries per bucket, in one cache line: [first, last] interval to search, or
+   * [-(offset + 1), 0] for a bucket with a sub-table of 2^8 + 1 entries at `sub[offset]`.
+   */
+  private dir: Int32Array;
+  private div: number; // the address step of one sub-table entry, in units of the low word
   private sub: Int32Array;
 
   constructor(private s: Space, bits: number, subFrom = 16) {
@@ -27,53 +33,50 @@ export class V6Index {
       this.base = lo;
     } else this.shift = 32 - bits;
     this.size = 2 ** bits;
-    this.first = firstTable(s, this.size, this.base, this.shift);
-    this.subOff = new Int32Array(this.size).fill(-1);
-    this.subDiv = new Float64Array(this.size);
-    const parts: Int32Array[] = [];
-    let used = 0;
+    const first = firstTable(s, this.size, this.base, this.shift);
+    this.before = first[0];
+    this.after = first[this.size];
+    this.div = 2 ** (32 + this.shift - SUB_BITS);
+    this.dir = new Int32Array(2 * this.size);
+    const heavy: number[] = [];
     for (let k = 0; k < this.size; k++) {
-      const span = this.first[k + 1] - this.first[k];
-      if (span < subFrom) continue;
-      const bits2 = Math.min(20, Math.ceil(Math.log2(span)) + 1);
-      const div = 2 ** (32 + this.shift - bits2); // bucket width (2^(32+shift)) / 2^bits2
-      const t = new Int32Array(2 ** bits2 + 1);
-      const startHi = this.base + k * 2 ** this.shift;
-      let j = this.first[k];
-      for (let e = 0; e <= 2 ** bits2; e++) {
-        const off = e * div; // offset of this entry's first address from the bucket's start, in 64-bit units
-        const h = startHi + Math.floor(off / TWO32), l = off % TWO32;
-        while (j + 1 < s.intervals && (s.startHi[j + 1] < h || (s.startHi[j + 1] === h && s.startLo[j + 1] <= l))) j++;
-        t[e] = j;
+      if (first[k + 1] - first[k] >= subFrom) heavy.push(k);
+      else {
+        this.dir[2 * k] = first[k];
+        this.dir[2 * k + 1] = first[k + 1];
       }
-      this.subOff[k] = used;
-      this.subDiv[k] = div;
-      parts.push(t);
-      used += t.length;
     }
-    this.sub = new Int32Array(used);
-    let o = 0;
-    for (const p of parts) {
-      this.sub.set(p, o);
-      o += p.length;
-    }
+    const per = 2 ** SUB_BITS + 1;
+    this.sub = new Int32Array(heavy.length * per);
+    heavy.forEach((k, n) => {
+      const off = n * per;
+      this.dir[2 * k] = -(off + 1);
+      const startHi = this.base + k * 2 ** this.shift;
+      let j = first[k];
+      for (let e = 0; e < per; e++) {
+        const step = e * this.div; // from the bucket's first address, in units of the low word
+        const h = startHi + Math.floor(step / TWO32), l = step % TWO32;
+        while (j + 1 < s.intervals && (s.startHi[j + 1] < h || (s.startHi[j + 1] === h && s.startLo[j + 1] <= l))) j++;
+        this.sub[off + e] = j;
+      }
+    });
   }
 
   /** The interval holding (w0, w1). */
   find(w0: number, w1: number): number {
     const s = this.s;
     const k = (w0 - this.base) / 2 ** this.shift;
-    if (k < 0) return search(s, 0, this.first[0], w0, w1);
-    if (k >= this.size) return search(s, this.first[this.size], s.intervals - 1, w0, w1);
+    if (k < 0) return search(s, 0, this.before, w0, w1);
+    if (k >= this.size) return search(s, this.after, s.intervals - 1, w0, w1);
     const b = k >>> 0;
-    const off = this.subOff[b];
-    if (off < 0) return search(s, this.first[b], this.first[b + 1], w0, w1);
-    const e = off + Math.floor(((w0 - this.base - b * 2 ** this.shift) * TWO32 + w1) / this.subDiv[b]);
+    const a = this.dir[2 * b];
+    if (a >= 0) return search(s, a, this.dir[2 * b + 1], w0, w1);
+    const e = -a - 1 + Math.floor(((w0 - this.base - b * 2 ** this.shift) * TWO32 + w1) / this.div);
     return search(s, this.sub[e], this.sub[e + 1], w0, w1);
   }
 
   bytes(): number {
-    return this.first.length * 4 + this.subOff.length * 12 + this.sub.length * 4;
+    return this.dir.length * 4 + this.sub.length * 4;
   }
 }
 

@@ -114,7 +114,7 @@ export class LpmEngine {
       const start = st[i];
       const next = i + 1 < n ? st[i + 1] : 4294967296;
       const from = Math.ceil(start / 256), to = Math.floor(next / 256);
-      const code = res[i] === WALK ? i : RESOLVED + 1 + res[i];
+      const code = res[i] <= WALK ? i : RESOLVED + 1 + res[i];
       if (to > from) t24.fill(code, from, to);
       const slot = Math.floor(start / 256);
       if (start % 256 !== 0 && slot !== lastChunked) {
@@ -130,7 +130,7 @@ export class LpmEngine {
         let k = i - 1;
         for (let a = 0; a < 256; a++) {
           while (k + 1 < n && st[k + 1] <= base + a) k++;
-          chunks[used++] = res[k] === WALK ? k : RESOLVED + 1 + res[k];
+          chunks[used++] = res[k] <= WALK ? k : RESOLVED + 1 + res[k];
         }
       }
     }
@@ -151,7 +151,7 @@ export class LpmEngine {
       i = search(s, this.b4![k], this.b4![k + 1], ip, 0);
     }
     const v = s.resolved[i];
-    return v !== WALK ? v : walk(s, i, t);
+    return v > WALK ? v : walk(s, i, t);
   }
 
   /** The same for an IPv6 address given as four big-endian 32-bit words. */
@@ -162,12 +162,12 @@ export class LpmEngine {
       const sub = this.long6.get(w0)?.get(w1);
       if (sub) {
         const j = search(sub, 0, sub.intervals - 1, w2, w3);
-        const v = sub.resolved[j] !== WALK ? sub.resolved[j] : walk(sub, j, t);
+        const v = sub.resolved[j] > WALK ? sub.resolved[j] : walk(sub, j, t);
         if (v >= 0) return v;
       }
     }
     const v = s.resolved[i];
-    return v !== WALK ? v : walk(s, i, t);
+    return v > WALK ? v : walk(s, i, t);
   }
 
   /** Approximate bytes held by the index (typed arrays only). */
