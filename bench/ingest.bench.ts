@@ -1,6 +1,6 @@
 /**
- * Ingest: a deterministic 1,000,000-row CSV (85 % IPv4, 15 % IPv6, ISO and naive times, ports,
- * malware names, one extra column, 1 % refused rows, 1 % exact repeats) from stored file to
+ * Ingest: a deterministic 1,000,000-row CSV in the demo lists' layout (ip, observed_at, port,
+ * malware; 85 % IPv4, 15 % IPv6, ISO and naive times, 1 % refused rows, 1 % exact repeats) from stored file to
  * stored entries — decode, parse, validate, normalise, de-duplicate, COPY into PostgreSQL, in one
  * transaction, through parseList itself. Baseline, in the same run on the same file: csv-parse
  * alone reading it into arrays. The full path runs in a child process so its peak RSS is its own.
@@ -42,7 +42,7 @@ const T0 = Date.UTC(2015, 3, 1);
 export async function writeList(file: string, rows: number): Promise<void> {
   const r = rng(42);
   const out = fs.createWriteStream(file);
-  let buf = 'ip,observed_at,port,malware,note\n';
+  let buf = 'ip,observed_at,port,malware\n';
   const rows1 = (i: number) => {
     const u = r();
     let ip: string;
@@ -51,7 +51,7 @@ export async function writeList(file: string, rows: number): Promise<void> {
     if (i % 100 === 7) ip = `192.168.001.${i % 250}`; // refused: leading zero
     const t = new Date(T0 + Math.floor(r() * 30 * 86_400) * 1000).toISOString();
     const time = i % 2 ? t.replace('.000Z', 'Z') : `${t.slice(0, 10)} ${t.slice(11, 19)}`; // naive: read as UTC
-    return `${ip},${time},${Math.floor(r() * 65536)},${MALWARE[i % MALWARE.length]},row ${i}\n`;
+    return `${ip},${time},${Math.floor(r() * 65536)},${MALWARE[i % MALWARE.length]}\n`;
   };
   let last = '';
   for (let i = 0; i < rows; i++) {

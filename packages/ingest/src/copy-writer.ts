@@ -31,7 +31,16 @@ class CopyBuffer {
 }
 
 /**
- * Buffers COPY text for entries and rejects and sends it in chunks. A chunk is sent while the
+ * Entries go out in windows of this many rows, each sorted by (ip, observed_at), so the
+ * `(ip, observed_at)` index of `entries` is filled in sweeps rather than at random pages: for a
+ * million rows on the loaded bench machine COPY took 22.5 s sorted in 100k windows against
+ * 32.3 s in file order (20k chunks). The sort moves encoded bytes, not row objects. Ids follow
+ * this order inside a window; file order is `seq`, which every reader orders by.
+ */
+export const ENTRY_SORT_WINDOW = 100_000;
+
+/**
+ * Buffers COPY data for entries and rejects and sends it in chunks. A chunk is sent while the
  * next one is being parsed (one connection runs one COPY at a time, so a send waits for the
  * previous one): PostgreSQL's work overlaps the parsing instead of following it.
  */
@@ -42,7 +51,11 @@ export class CopyWriter {
   /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
   waitedMs = 0;
 
-  constructor(private readonly client: PoolClient, private readonly chunk: number) {}
+  private readonly window: number;
+
+  constructor(private readonly client: PoolClient, private readonly chunk: number) {
+    this.window = Math.max(chunk, ENTRY_SORT_WINDOW);
+  }
 
   entry(row: EntryRow): void {
     this.entries.add(row);
@@ -54,14 +67,14 @@ export class CopyWriter {
 
   /** Starts sending when a chunk is full; resolves once the previous send is done. */
   async maybeFlush(): Promise<void> {
-    if (this.entries.rows + this.rejects.rows >= this.chunk) await this.flush(false);
+    if (this.entries.rows >= this.window || this.rejects.rows >= this.chunk) await this.flush(false);
   }
 
   async flush(wait = true): Promise<void> {
     const t = Date.now();
     await this.sending;
     this.waitedMs += Date.now() - t;
-    const e = this.entries.take();
+    const e = this.entries.take(true);
     const r = this.rejects.take();
     this.sending = this.send(e, r);
     // a failed send must surface even if nobody awaits it again

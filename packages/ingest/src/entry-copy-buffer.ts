@@ -26,6 +26,38 @@ export class EntryCopyBuffer {
   buf = Buffer.allocUnsafe(1 << 20);
   len = 0;
   rows = 0;
+  // per row: where its bytes start, and its (ip, observed_at) key for the sort in take()
+  private starts = new Uint32Array(1 << 16);
+  private k0 = new Float64Array(1 << 16);
+  private k1 = new Uint32Array(1 << 16);
+  private k2 = new Uint32Array(1 << 16);
+  private k3 = new Uint32Array(1 << 16);
+  private kt = new Float64Array(1 << 16);
+
+  private keepKey(r: EntryRow): void {
+    const i = this.rows;
+    if (i === this.starts.length) {
+      const grow = <T extends Uint32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.k0 = grow(this.k0);
+      this.k1 = grow(this.k1);
+      this.k2 = grow(this.k2);
+      this.k3 = grow(this.k3);
+      this.kt = grow(this.kt);
+    }
+    this.starts[i] = this.len;
+    const v4 = r.family === 4;
+    // IPv4 before IPv6, then the address words: PostgreSQL's inet order for single addresses
+    this.k0[i] = (v4 ? 0 : TWO32) + (r.w[0] >>> 0);
+    this.k1[i] = v4 ? 0 : r.w[1];
+    this.k2[i] = v4 ? 0 : r.w[2];
+    this.k3[i] = v4 ? 0 : r.w[3];
+    this.kt[i] = r.observedAt;
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -64,6 +96,7 @@ export class EntryCopyBuffer {
       this.len = 19;
     }
     this.ensure(120 + ((r.malware?.length ?? 0) + (r.extra?.length ?? 0)) * 3);
+    this.keepKey(r);
     const b = this.buf;
     b.writeInt16BE(8, this.len);
     b.writeInt32BE(8, this.len + 2);
@@ -107,13 +140,35 @@ export class EntryCopyBuffer {
     this.rows++;
   }
 
-  /** The buffered rows with the trailer, ready for one COPY … (FORMAT binary); null when empty. */
-  take(): Buffer | null {
+  /**
+   * The buffered rows with the trailer, ready for one COPY … (FORMAT binary); null when empty.
+   * With `sorted`, rows go out in (ip, observed_at) order (see CopyWriter for why).
+   */
+  take(sorted = false): Buffer | null {
     if (this.rows === 0) return null;
-    this.ensure(2);
-    this.buf.writeInt16BE(-1, this.len);
-    const out = this.buf.subarray(0, this.len + 2);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    let out: Buffer;
+    if (!sorted) {
+      this.ensure(2);
+      out = this.buf.subarray(0, this.len + 2);
+    } else {
+      const n = this.rows;
+      const { k0, k1, k2, k3, kt, starts } = this;
+      const order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => k0[a] - k0[b] || k1[a] - k1[b] || k2[a] - k2[b] || k3[a] - k3[b] || kt[a] - kt[b]);
+      out = Buffer.allocUnsafe(this.len + 2);
+      const src = this.buf;
+      src.copy(out, 0, 0, 19);
+      let at = 19;
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
+        const end = i + 1 < n ? starts[i + 1] : this.len;
+        // rows are ~50 bytes: a loop beats Buffer.copy's per-call cost
+        for (let k = starts[i]; k < end; k++) out[at++] = src[k];
+      }
+    }
+    out.writeInt16BE(-1, this.len);
+    this.buf = sorted ? this.buf : Buffer.allocUnsafe(this.buf.length);
     this.len = 0;
     this.rows = 0;
     return out;

@@ -12,7 +12,7 @@ export class EntryKeySet {
   private table: Int32Array;
   private n = 0;
 
-  constructor(capacity = 1 << 16) {
+  constructor(capacity = 1 << 18) {
     this.words = new Uint32Array(capacity * 4);
     this.times = new Float64Array(capacity);
     this.portFam = new Int32Array(capacity);

@@ -33,11 +33,15 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   if (rec.length < cols.header.length && rec.length <= Math.max(cols.ip, cols.observedAt)) {
     return { reason: 'row.short', message: `the row has ${rec.length} fields; the header has ${cols.header.length}` };
   }
-  const ipRaw = nfkc(rec[cols.ip] ?? '');
-  const ip = parseIp(ipRaw);
+  // the plain text is tried first; NFKC (full-width input) only when that fails: no per-row scan
+  const ipText = rec[cols.ip] ?? '';
+  let ip = parseIp(ipText);
+  if (!ip.ok && NEEDS_NFKC.test(ipText)) ip = parseIp(ipText.normalize('NFKC'));
   if (!ip.ok) return { reason: ip.code, message: `field "${cols.header[cols.ip]}": ${ip.message}` };
 
-  const t = parseTime(nfkc(rec[cols.observedAt] ?? ''), opt.zone);
+  const timeText = rec[cols.observedAt] ?? '';
+  let t = parseTime(timeText, opt.zone);
+  if (!t.ok && NEEDS_NFKC.test(timeText)) t = parseTime(timeText.normalize('NFKC'), opt.zone);
   if (!t.ok) return { reason: t.code, message: `field "${cols.header[cols.observedAt]}": ${t.message}` };
   if (t.ms > opt.maxFutureMs) {
     return { reason: 'time.future', message: `field "${cols.header[cols.observedAt]}": ${new Date(t.ms).toISOString()} is in the future` };
@@ -45,7 +49,8 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
 
   let port: number | null = null;
   if (cols.port >= 0) {
-    const p = nfkc(rec[cols.port] ?? '').trim();
+    const raw = rec[cols.port] ?? '';
+    const p = (/^\d{1,5}$/.test(raw) ? raw : nfkc(raw)).trim();
     if (p !== '') {
       if (!/^\d{1,5}$/.test(p) || Number(p) > 65535) {
         return { reason: 'port.invalid', message: `field "${cols.header[cols.port]}": "${p}" is not a port number (0–65535)` };

@@ -90,7 +90,8 @@ function fastTime(s: string): { wall: number; off: number } | null {
   if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
   const sep = s.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return null;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isD(s, i)) return null;
+  if (!(isD(s, 0) && isD(s, 1) && isD(s, 2) && isD(s, 3) && isD(s, 5) && isD(s, 6) && isD(s, 8) && isD(s, 9) &&
+    isD(s, 11) && isD(s, 12) && isD(s, 14) && isD(s, 15) && isD(s, 17) && isD(s, 18))) return null;
   const Y = d2(s, 0) * 100 + d2(s, 2), M = d2(s, 5), D = d2(s, 8), H = d2(s, 11), MI = d2(s, 14), S = d2(s, 17);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return null;
   const wall = Date.UTC(Y, M - 1, D, H, MI, S);
