@@ -64,22 +64,16 @@ export interface Space {
 }
 
 /**
- * Record indices sorted by (hi, lo, len). When every low word is 0 (IPv4, IPv6 up to /32) the
- * key hi * 64 + len is exact in a double: a native numeric sort of the keys and a counting
- * placement are several times faster than a comparator sort of a million indices.
+ * Record indices sorted by (hi, lo, len). The top 53 bits of a start, hi·2^21 + ⌊lo/2^11⌋, are
+ * exact in a double: a native numeric sort of those keys and a counting placement do the bulk
+ * (several times faster than a comparator sort of a million indices), then an insertion pass
+ * orders the few records that share a key (same start, other length, or differing below bit 53).
  */
 function sortOrder(r: SpaceRecords): Uint32Array {
   const n = r.count;
   const { hi, lo, len } = r;
-  const order = new Uint32Array(n);
-  let allLoZero = true;
-  for (let i = 0; i < n && allLoZero; i++) allLoZero = lo[i] === 0;
-  if (!allLoZero) {
-    for (let i = 0; i < n; i++) order[i] = i;
-    return order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || len[a] - len[b]);
-  }
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = hi[i] * 64 + len[i];
+  for (let i = 0; i < n; i++) keys[i] = hi[i] * 2097152 + Math.floor(lo[i] / 2048);
   const sorted = keys.slice().sort();
   let u = 0;
   for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i];
@@ -97,7 +91,17 @@ function sortOrder(r: SpaceRecords): Uint32Array {
     slot[a + 1]++;
   }
   for (let b = 0; b < u; b++) slot[b + 1] += slot[b];
+  const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[slot[block[i]]++] = i;
+  for (let i = 1; i < n; i++) {
+    const x = order[i];
+    let j = i - 1;
+    while (j >= 0 && (hi[order[j]] - hi[x] || lo[order[j]] - lo[x] || len[order[j]] - len[x]) > 0) {
+      order[j + 1] = order[j];
+      j--;
+    }
+    order[j + 1] = x;
+  }
   return order;
 }
 
