@@ -18,7 +18,6 @@ export interface ListFigures extends ListCounts, OutcomeCounts {
   listId: number;
   round: number | null;
   state: string;
-  sourceId: string | null;
   handlingRate: number | null;
   /** notified / delivered */
   notifyRate: number | null;
@@ -55,7 +54,7 @@ export function toFigures(row: Record<string, unknown>): ListFigures {
   const o = outcomeCounts(row, c.delivered);
   return {
     listId: Number(row.id), round: (row.round as number | null) ?? null, state: String(row.state),
-    sourceId: (row.source_id as string | undefined) ?? null, ...c, handlingRate: rate(c.delivered, c.received),
+    ...c, handlingRate: rate(c.delivered, c.received),
     ...o, notifyRate: rate(o.notified, c.delivered),
   };
 }
@@ -73,8 +72,9 @@ export function totalOf(rounds: ListFigures[]): TotalFigures {
  * With `sourceId`, only that source's lists (what a source may see).
  */
 export async function campaignReport(db: Queryable, campaignId: string, opts: { sourceId?: string } = {}): Promise<CampaignReport> {
-  const r = await db.query(
-    `SELECT l.id, l.round, l.state, l.source_id, l.rows_read, l.rejected, l.duplicates, l.received, l.delivered, l.returned, o.*
+  const r = await db.query({
+    name: 'stats.campaign-report',
+    text: `SELECT l.id, l.round, l.state, l.rows_read, l.rejected, l.duplicates, l.received, l.delivered, l.returned, o.*
        FROM lists l
        LEFT JOIN LATERAL (
          SELECT sum(s.entries) AS reported,
@@ -86,8 +86,8 @@ export async function campaignReport(db: Queryable, campaignId: string, opts: { 
            FROM batches b JOIN stats_batch_outcomes s ON s.batch_id = b.id WHERE b.list_id = l.id) o ON true
       WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
       ORDER BY l.round NULLS LAST, l.id`,
-    [campaignId, opts.sourceId ?? null],
-  );
+    values: [campaignId, opts.sourceId ?? null],
+  });
   const rounds = r.rows.map(toFigures);
   return { campaignId, rounds, total: totalOf(rounds) };
 }

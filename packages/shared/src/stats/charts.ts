@@ -68,7 +68,7 @@ export interface TimesRow {
 export function timesChart(rows: TimesRow[], lang: Lang): string {
   const title = label(lang, 'chartTimes');
   if (!rows.length) return emptyChart(W, 120, title, label(lang, 'noData'));
-  const left = 150, top = 50, rowH = 30, H = top + rows.length * rowH + 40, plotW = W - left - 70;
+  const left = 175, top = 50, rowH = 30, H = top + rows.length * rowH + 40, plotW = W - left - 70;
   const maxS = Math.max(1, ...rows.flatMap((r) => [r.toFirstDownload.p90Seconds ?? 0, r.toOutcome.p90Seconds ?? 0]));
   const ticks = niceTicks(maxS / 3600);
   const max = ticks[ticks.length - 1] * 3600;
@@ -77,7 +77,7 @@ export function timesChart(rows: TimesRow[], lang: Lang): string {
   body += text(left + plotW / 2, H - 6, label(lang, 'hours'), 'text-anchor="middle" fill="#333"');
   rows.forEach((r, i) => {
     const yy = top + i * rowH;
-    body += text(left - 8, yy + 15, r.label.length > 18 ? r.label.slice(0, 17) + '…' : r.label, 'text-anchor="end" fill="#222"');
+    body += text(left - 8, yy + 15, r.label.length > 24 ? r.label.slice(0, 23) + '…' : r.label, 'text-anchor="end" fill="#222"');
     ([[r.toFirstDownload, 0, label(lang, 'toDownload')], [r.toOutcome, 1, label(lang, 'toOutcome')]] as const).forEach(([t, k, name]) => {
       const by = yy + 3 + k * 12;
       if (t.medianSeconds == null) return;

@@ -60,6 +60,12 @@ describe('GOZ-like campaign with outcomes', () => {
     const member = campaignCharts(await campaignStats(ctx.pool, 'goz', { role: 'member', memberId: 'syn-03' }), 'en');
     expect(member.times).toContain('other members (median)');
     expect(member.times).not.toMatch(/Synthetic ISP/);
+    const memberHtml = renderReportHtml(await campaignStats(ctx.pool, 'goz', { role: 'member', memberId: 'syn-03' }), 'ja');
+    expect(memberHtml).toContain('自組織');
+    expect(memberHtml).not.toMatch(/Synthetic ISP|syn-\d/);
+    const sourceHtml = renderReportHtml(await campaignStats(ctx.pool, 'goz', { role: 'source', sourceId: 'jpcert' }), 'en');
+    expect(sourceHtml).toContain('155,521');
+    expect(sourceHtml).not.toMatch(/Synthetic ISP|syn-\d|Per member/);
   });
 
   it('prints the report to a PDF, with the TLP label on the page', async () => {

@@ -10,14 +10,16 @@ export interface CampaignInfo {
 }
 
 export async function campaignInfo(db: Queryable, campaignId: string, sourceId?: string): Promise<CampaignInfo | undefined> {
-  const r = await db.query(
-    `WITH ls AS (SELECT id, created_at, routed_at, released_at FROM lists
+  const r = await db.query({
+    name: 'stats.campaign-info',
+    text: `WITH ls AS (SELECT id, created_at, routed_at, released_at FROM lists
                   WHERE campaign_id = $1 AND state <> 'failed' AND ($2::text IS NULL OR source_id = $2))
      SELECT c.id, c.name, c.tlp, (SELECT min(created_at) FROM ls) AS from_at,
             greatest((SELECT max(routed_at) FROM ls), (SELECT max(released_at) FROM ls),
               (SELECT max(f.reported_at) FROM ls JOIN batches b ON b.list_id = ls.id
                  JOIN stats_batch_first_reports f ON f.batch_id = b.id)) AS to_at
-       FROM campaigns c WHERE c.id = $1`, [campaignId, sourceId ?? null]);
+       FROM campaigns c WHERE c.id = $1`,
+    values: [campaignId, sourceId ?? null] });
   const x = r.rows[0];
   return x && { id: x.id, name: x.name, tlp: x.tlp, from: x.from_at ?? null, to: x.to_at ?? null };
 }
@@ -31,11 +33,13 @@ export interface DayCount {
 
 /** Entries whose current outcome is `notified`, per day (JST), with the running total. */
 export async function notifiedByDay(db: Queryable, campaignId: string, sourceId?: string): Promise<DayCount[]> {
-  const r = await db.query(
-    `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, sum(d.entries) AS n
+  const r = await db.query({
+    name: 'stats.notified-by-day',
+    text: `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, sum(d.entries) AS n
        FROM stats_batch_notified_days d JOIN batches b ON b.id = d.batch_id JOIN lists l ON l.id = b.list_id
       WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
-      GROUP BY d.day HAVING sum(d.entries) <> 0 ORDER BY d.day`, [campaignId, sourceId ?? null]);
+      GROUP BY d.day HAVING sum(d.entries) <> 0 ORDER BY d.day`,
+    values: [campaignId, sourceId ?? null] });
   let acc = 0;
   return r.rows.map((x) => ({ day: x.day, notified: Number(x.n), cumulative: (acc += Number(x.n)) }));
 }
@@ -47,10 +51,12 @@ export interface ReasonCount {
 
 /** Returned entries by reason (routes.reason), largest first. */
 export async function returnsByReason(db: Queryable, campaignId: string, sourceId?: string): Promise<ReasonCount[]> {
-  const r = await db.query(
-    `SELECT s.reason, sum(s.entries) AS n
+  const r = await db.query({
+    name: 'stats.returns-by-reason',
+    text: `SELECT s.reason, sum(s.entries) AS n
        FROM stats_list_routes s JOIN lists l ON l.id = s.list_id
       WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2) AND s.state = 'returned'
-      GROUP BY s.reason HAVING sum(s.entries) > 0 ORDER BY n DESC, s.reason`, [campaignId, sourceId ?? null]);
+      GROUP BY s.reason HAVING sum(s.entries) > 0 ORDER BY n DESC, s.reason`,
+    values: [campaignId, sourceId ?? null] });
   return r.rows.map((x) => ({ reason: x.reason || 'unknown', entries: Number(x.n) }));
 }
