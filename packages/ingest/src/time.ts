@@ -80,12 +80,18 @@ const isD = (s: string, i: number) => {
   return c >= 48 && c <= 57;
 };
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysIn = (y: number, m: number) => (m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS[m - 1]);
+
+/** Set by fastTime: the offset in minutes it read (NaN when naive); a field, so no object per row. */
+let fastOffset = NaN;
+
 /**
  * The hot path, without a regex: `YYYY-MM-DD[T ]HH:MM:SS` with `Z`, `±HH:MM`/`±HHMM` or nothing.
- * Returns the wall-clock ms and the offset in minutes (NaN when naive), or null to fall back
+ * Returns the wall-clock ms (and sets fastOffset: minutes, NaN when naive), or null to fall back
  * to the general parser (which also gives the error messages).
  */
-function fastTime(s: string): { wall: number; off: number } | null {
+function fastTime(s: string): number | null {
   const n = s.length;
   if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
   const sep = s.charCodeAt(10);
@@ -95,26 +101,31 @@ function fastTime(s: string): { wall: number; off: number } | null {
   const Y = d2(s, 0) * 100 + d2(s, 2), M = d2(s, 5), D = d2(s, 8), H = d2(s, 11), MI = d2(s, 14), S = d2(s, 17);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return null;
   const wall = Date.UTC(Y, M - 1, D, H, MI, S);
-  if (new Date(wall).getUTCDate() !== D) return null;
-  if (n === 19) return { wall, off: NaN };
+  if (D > daysIn(Y, M)) return null;
+  fastOffset = NaN;
+  if (n === 19) return wall;
   const c = s.charCodeAt(19);
-  if (n === 20 && c === 90) return { wall, off: 0 };
+  if (n === 20 && c === 90) {
+    fastOffset = 0;
+    return wall;
+  }
   if ((c === 43 || c === 45) && (n === 25 || n === 24) && isD(s, 20) && isD(s, 21)) {
     const mm = n === 25 ? (s.charCodeAt(22) === 58 ? 23 : -1) : 22;
     if (mm < 0 || !isD(s, mm) || !isD(s, mm + 1)) return null;
     const off = d2(s, 20) * 60 + d2(s, mm);
-    return { wall, off: c === 45 ? -off : off };
+    fastOffset = c === 45 ? -off : off;
+    return wall;
   }
   return null;
 }
 
 export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
-  const f = fastTime(raw);
-  if (f) {
-    if (!Number.isNaN(f.off)) return { ok: true, ms: f.wall - f.off * 60_000, naive: false };
+  const fast = fastTime(raw);
+  if (fast !== null) {
+    if (!Number.isNaN(fastOffset)) return { ok: true, ms: fast - fastOffset * 60_000, naive: false };
     if (zone) {
-      let utc = f.wall - zone(f.wall);
-      utc = f.wall - zone(utc);
+      let utc = fast - zone(fast);
+      utc = fast - zone(utc);
       return { ok: true, ms: utc, naive: true };
     }
   }
