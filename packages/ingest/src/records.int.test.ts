@@ -91,6 +91,11 @@ describe('openRecords reads every container and encoding from the stored file', 
     });
   });
 
+  it('bounds the text of an xlsx sheet too', async () => {
+    const xlsx = await xlsxOf([['ip', 'observed_at'], ...Array.from({ length: 200 }, (_, i) => [`203.0.113.${i % 250}`, 'x'.repeat(500)])]);
+    await expect(read(xlsx, { maxBytes: 50_000 })).rejects.toMatchObject({ code: 'file.too_large', message: expect.stringContaining('MAX_UPLOAD_BYTES (50000 bytes)') });
+  });
+
   it('names a damaged gzip and a legacy .xls', async () => {
     const cut = gzipOf(CSV.repeat(200));
     await expect(read(cut.subarray(0, cut.length - 20))).rejects.toMatchObject({ code: 'file.bad_gzip' });

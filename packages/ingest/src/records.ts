@@ -41,7 +41,7 @@ export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOption
   const input = await openInput(db, sha256, { maxBytes: opt.maxBytes });
   const where = input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
   if (input.kind === 'xlsx') {
-    const rows = xlsxRows(input.stream);
+    const rows = xlsxRows(input.stream, opt.maxBytes);
     const batches = async function* () {
       for await (const r of rows) yield [{ fields: r.fields, row: 0, line: r.line, raw: rawOf(r.fields) }];
     };

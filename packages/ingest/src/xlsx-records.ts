@@ -40,7 +40,12 @@ export function cellText(v: unknown): string {
   return String(v);
 }
 
-export async function* xlsxRows(stream: Readable): AsyncGenerator<SheetRow> {
+/**
+ * exceljs unzips the workbook itself, so the decompressed bound is kept on the text it yields:
+ * past `maxBytes` characters of cells the file fails as any other too-large file.
+ */
+export async function* xlsxRows(stream: Readable, maxBytes = Number.MAX_SAFE_INTEGER): AsyncGenerator<SheetRow> {
+  let total = 0;
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'emit',
   });
@@ -49,7 +54,15 @@ export async function* xlsxRows(stream: Readable): AsyncGenerator<SheetRow> {
       for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
         const values = row.values as unknown[];
         const fields: string[] = [];
-        for (let i = 1; i < values.length; i++) fields.push(cellText(values[i]));
+        for (let i = 1; i < values.length; i++) {
+          const t = cellText(values[i]);
+          total += t.length + 1;
+          fields.push(t);
+        }
+        if (total > maxBytes) {
+          throw new InputError('file.too_large',
+            `the first sheet holds more than MAX_UPLOAD_BYTES (${maxBytes} bytes) of text; split the list or raise MAX_UPLOAD_BYTES`);
+        }
         yield { fields, line: row.number };
       }
       return; // the first sheet only
