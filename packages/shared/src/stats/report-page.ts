@@ -34,13 +34,24 @@ function tableHtml(s: CampaignStats, lang: Lang): string {
 const hours = (s: number | null) => (s == null ? '–' : (Math.round(s / 360) / 10).toFixed(1));
 const pair = (t: { medianSeconds: number | null; p90Seconds: number | null }) => `${hours(t.medianSeconds)} / ${hours(t.p90Seconds)}`;
 
-function membersHtml(ms: MemberFigures[], lang: Lang): string {
+/** A member's report: the other members as one anonymous row of medians (never names, never ids). */
+function peersRow(s: CampaignStats, lang: Lang): string {
+  const p = s.peers;
+  if (!p) return '';
+  const num = (v: number | null) => (v == null ? '–' : fmtInt(Math.round(v), lang));
+  const pct = (v: number | null) => (v == null ? '–' : `${(Math.round(v * 1000) / 10).toFixed(1)}%`);
+  return `<tr class="peers"><th>${esc(label(lang, 'othersMedian'))} (n=${p.members})</th><td>${num(p.delivered.median)}</td><td>${num(p.reported.median)}</td>`
+    + `<td>${num(p.notified.median)}</td><td>${num(p.unhandled.median)}</td><td>${pct(p.notifyRate.median)}</td><td>${num(p.overdueEntries.median)}</td>`
+    + `<td>${hours(p.toFirstDownloadMedianSeconds.median)}</td><td>${hours(p.toOutcomeMedianSeconds.median)}</td></tr>`;
+}
+
+function membersHtml(ms: MemberFigures[], lang: Lang, extra = ''): string {
   const cols = ['member', 'delivered', 'reported', 'notified', 'unhandled', 'notifyRate', 'overdue', 'toDownload', 'toOutcome'] as const;
   const head = `<tr>${cols.map((c) => `<th>${esc(label(lang, c))}</th>`).join('')}</tr>`;
   const rows = ms.map((m) => `<tr><th>${esc(m.name)}</th><td>${fmtInt(m.delivered, lang)}</td><td>${fmtInt(m.reported, lang)}</td><td>${fmtInt(m.notified, lang)}</td>`
     + `<td>${fmtInt(m.unhandled, lang)}</td><td>${formatRate(m.notified, m.delivered)}</td><td>${fmtInt(m.overdueEntries, lang)}</td>`
     + `<td>${pair(m.toFirstDownload)}</td><td>${pair(m.toOutcome)}</td></tr>`).join('');
-  return `<table class="members">${head}${rows}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))} (${esc(label(lang, 'hours'))})</p>`;
+  return `<table class="members">${head}${rows}${extra}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))} (${esc(label(lang, 'hours'))})</p>`;
 }
 
 /** The rows of the times chart as this reader may see them: names for coordinators, "you" and "others" for a member. */
@@ -79,7 +90,7 @@ th { background: #eef3f9; text-align: left; font-weight: normal; } table.figures
 tr.rate td { font-weight: bold; } .note, footer { color: #555; font-size: 9pt; }
 .charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px; margin-top: 10px; }
 .charts svg { display: block; box-sizing: border-box; width: 100%; height: auto; border: 1px solid #ddd; }
-table.members th:first-child { white-space: nowrap; } table.members td { white-space: nowrap; }
+table.members th:first-child { white-space: nowrap; } tr.peers th, tr.peers td { color: #555; font-style: italic; } table.members td { white-space: nowrap; }
 section { break-inside: avoid; } footer { margin-top: 12px; border-top: 1px solid #ccc; padding-top: 4px; }`;
 
 /** The TLP label as a small page header, for renderPdf's pageHeader (every printed page carries it). */
@@ -100,7 +111,7 @@ export function renderReportHtml(s: CampaignStats, lang: Lang): string {
   const note = TLP_NOTE[s.campaign.tlp]?.[lang === 'ja' ? 0 : 1] ?? '';
   const c = campaignCharts(s, lang);
   const members = s.members?.length ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml(s.members, lang)}</section>`
-    : s.own ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml([{ ...s.own, name: label(lang, 'you') }], lang)}</section>` : '';
+    : s.own ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml([{ ...s.own, name: label(lang, 'you') }], lang, peersRow(s, lang))}</section>` : '';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(label(lang, 'reportTitle'))}: ${esc(s.campaign.name)}</title><style>${CSS}</style></head><body>
 <header><div><h1>${esc(label(lang, 'reportTitle'))}</h1>
 <p class="meta">${esc(label(lang, 'campaign'))}: <b>${esc(s.campaign.name)}</b> (${esc(s.campaign.id)})</p>
