@@ -35,6 +35,7 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: ctx.env.MAX_UPLOAD_BYTES, files: 1, fields: 20 } });
+  app.decorate('dlMaxUpload', ctx.env.MAX_UPLOAD_BYTES); // the upload bound named in "too large" messages
   await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, c) => Object.assign(new Error('rate limited'), { statusCode: c.statusCode }) });
   await app.register(swagger, {
     openapi: {

@@ -28,8 +28,8 @@ export async function readUpload(req: FastifyRequest, caller: Caller): Promise<U
           continue;
         }
         const p = path.join(dir, 'upload');
-        await pipeline(part.file, fs.createWriteStream(p));
-        if (part.file.truncated) throw new HttpError(413, 'upload.too_large', { max: req.server.initialConfig.bodyLimit });
+        await Promise.race([pipeline(part.file, fs.createWriteStream(p)), incomplete(req, part.file)]);
+        if (part.file.truncated) throw new HttpError(413, 'upload.too_large', { max: maxUpload(req) });
         file = { path: p, fileName: path.basename(part.filename) };
       } else fields[part.fieldname] = String(part.value ?? '');
     }
@@ -40,6 +40,29 @@ export async function readUpload(req: FastifyRequest, caller: Caller): Promise<U
     await cleanup();
     throw e;
   }
+}
+
+const maxUpload = (req: FastifyRequest) => (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit;
+
+/**
+ * A multipart body that ends without its closing boundary leaves the file part open for ever
+ * (busboy never ends it): once the request itself has ended and the part still has not, the
+ * upload is incomplete — answer that instead of holding the request.
+ */
+function incomplete(req: FastifyRequest, file: NodeJS.ReadableStream): Promise<never> {
+  return new Promise((_, reject) => {
+    const check = () => {
+      const t = setTimeout(() => {
+        if (!(file as unknown as { readableEnded?: boolean }).readableEnded) {
+          (file as unknown as { destroy?: (e: Error) => void }).destroy?.(new Error('incomplete multipart body'));
+          reject(new HttpError(400, 'upload.incomplete'));
+        }
+      }, 3000);
+      t.unref();
+    };
+    if (req.raw.readableEnded) check();
+    else req.raw.once('end', check);
+  });
 }
 
 const slug = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . - only').max(100);

@@ -37,7 +37,7 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
     if (err instanceof HttpError) return sendError(req, reply, err);
     const status = err.statusCode ?? 500;
     if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT') {
-      return sendError(req, reply, new HttpError(413, 'upload.too_large', { max: req.server.initialConfig.bodyLimit }));
+      return sendError(req, reply, new HttpError(413, 'upload.too_large', { max: (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit }));
     }
     if (status === 429) return sendError(req, reply, new HttpError(429, 'rate_limited'));
     if (status >= 400 && status < 500) return sendError(req, reply, new HttpError(status, 'request.invalid', { detail: err.message }));

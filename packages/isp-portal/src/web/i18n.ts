@@ -138,6 +138,7 @@ const T: Record<string, [ja: string, en: string]> = {
   'error.request.invalid': ['入力内容に誤りがあります：{detail}', 'Something in the request is not right: {detail}'],
   'error.list.duplicate': ['このファイルは既にリスト {listId} として登録されています。', 'This file was already uploaded as list {listId}.'],
   'error.upload.no_file': ['ファイルを選んでください。', 'Choose a file to upload.'],
+  'error.upload.incomplete': ['アップロードが途中で切れました（ファイルの終わりが届いていません）。もう一度送ってください。', 'The upload was cut off before the end of the file arrived. Send it again.'],
   'error.upload.too_large': ['ファイルが大きすぎます（上限 {max} バイト）。', 'The file is too large (limit {max} bytes).'],
   'error.outcomes.empty': ['報告する行がありません。CSVの見出し行に entry_id と outcome があるか確認してください。', 'No rows to report. Check that the CSV header has entry_id and outcome.'],
   'error.outcomes.csv': ['CSVを読めません：{detail}', 'The CSV cannot be read: {detail}'],
