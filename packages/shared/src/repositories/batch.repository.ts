@@ -101,9 +101,11 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
 }
 
 /**
- * Writes a list's batches and their entries (one INSERT … SELECT each, in the caller's
- * transaction). A new entry is a relapse when this member's current outcome for an earlier
- * observation of the same address, from another list, is `notified`.
+ * Writes a list's batches and their entries (in the caller's transaction). A new entry is a
+ * relapse when this member's current outcome for an earlier observation of the same address,
+ * from another list, is `notified`. Relapses are found in one set-based pass driven from the
+ * members' notified outcomes (none on a campaign's first lists, so it costs nothing there),
+ * not by a lookup per entry: a million-entry release stays a few statements.
  */
 export async function createBatches(db: Queryable, listId: number, dueAt: Date, dueBusinessDays: number): Promise<void> {
   await db.query(
@@ -112,18 +114,34 @@ export async function createBatches(db: Queryable, listId: number, dueAt: Date, 
      ON CONFLICT (list_id, member_id) DO NOTHING`,
     [listId, dueAt, dueBusinessDays]);
   await db.query(
-    `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref, relapse_of)
-     SELECT b.id, r.seq, r.list_id, e.id, 'e' || encode(substring(uuid_send(gen_random_uuid()) from 1 for 12), 'hex'), rl.id
+    `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref)
+     SELECT b.id, r.seq, r.list_id, e.id, 'e' || encode(substring(uuid_send(gen_random_uuid()) from 1 for 12), 'hex')
        FROM routes r
        JOIN batches b ON b.list_id = r.list_id AND b.member_id = r.member_id
        JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-       LEFT JOIN LATERAL (
-         SELECT e2.id FROM entries e2
-          WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
-            AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = r.member_id ORDER BY o.id DESC LIMIT 1) = 'notified'
-          ORDER BY e2.observed_at DESC LIMIT 1) rl ON true
       WHERE r.list_id = $1 AND r.state = 'delivered'
      ON CONFLICT (batch_id, seq) DO NOTHING`,
+    [listId]);
+  await db.query(
+    `WITH current AS (
+       SELECT DISTINCT ON (o.entry_id, o.member_id) o.entry_id, o.member_id, o.outcome
+         FROM outcomes o
+        WHERE o.member_id IN (SELECT member_id FROM batches WHERE list_id = $1)
+        ORDER BY o.entry_id, o.member_id, o.id DESC),
+     notified AS (
+       SELECT e2.id, e2.ip, e2.observed_at, c.member_id
+         FROM current c JOIN entries e2 ON e2.id = c.entry_id
+        WHERE c.outcome = 'notified' AND e2.list_id <> $1),
+     hits AS (
+       SELECT DISTINCT ON (be.batch_id, be.seq) be.batch_id, be.seq, n.id AS prev
+         FROM batch_entries be
+         JOIN batches b ON b.id = be.batch_id
+         JOIN entries e ON e.id = be.entry_id
+         JOIN notified n ON n.ip = e.ip AND n.member_id = b.member_id AND n.observed_at < e.observed_at
+        WHERE be.list_id = $1
+        ORDER BY be.batch_id, be.seq, n.observed_at DESC)
+     UPDATE batch_entries be SET relapse_of = hits.prev
+       FROM hits WHERE be.batch_id = hits.batch_id AND be.seq = hits.seq AND be.relapse_of IS DISTINCT FROM hits.prev`,
     [listId]);
 }
 
