@@ -3,16 +3,16 @@
  *
  * Each family is a 64-bit space of elementary intervals (lpm-space.ts). A lookup finds the
  * interval, then answers from `resolved` when the deepest block has one holder for all time
- * (the common case), else walks from the deepest block outwards to the first record valid at
- * the observation time: the longest prefix held at that moment.
+ * (the common case), else from the interval's timeline: the chain of enclosing blocks flattened
+ * at build time into "from this moment, this member", so the longest prefix held at that moment.
  *
- * - IPv4: a flat table on the top 24 bits (DIR-24-8): a /24 slot names its interval, or a
- *   256-entry second-level chunk when prefixes longer than /24 split it. No search at all.
+ * - IPv4: three levels, /20 (4 MB) → 16-entry /24 lines → 256-entry chunks, each entry holding
+ *   the answer itself when it does not depend on time. No search at all.
  * - IPv6: prefixes up to /64 live in one space keyed on the first 64 bits, found through a
- *   two-level table (lpm-v6.ts) and a short binary search over interleaved two-word keys. Prefixes longer than
- *   /64 (rare in a registry) go to small spaces keyed on the low 64 bits, one per /64; they
- *   are looked at first because any of them is longer than every prefix in the main space.
- * Build is typed arrays only (no BigInt): about 1 s for a million prefixes.
+ *   two-level table (lpm-v6.ts) and a short binary search over interleaved two-word keys.
+ *   Prefixes longer than /64 (rare in a registry) go to small spaces keyed on the low 64 bits,
+ *   one per /64, looked at first (any of them is longer than every prefix in the main space).
+ * Build is typed arrays only (no BigInt).
  */
 import { type Space, WALK, newRecords, addRecord, buildSpace, walk, bucketTable, search, spaceBytes } from './lpm-space';
 import { V6Index } from './lpm-v6';
@@ -30,7 +30,7 @@ export interface PrefixInput {
 }
 
 export interface LpmOptions {
-  /** force (true) or forbid (false) the 64 MB IPv4 table; by default it is used above 32,768 IPv4 prefixes */
+  /** force (true) or forbid (false) the IPv4 tables; by default they are used above 32,768 IPv4 prefixes */
   table24?: boolean;
   /** IPv6 buckets with at least this many intervals get a second-level table (default 16) */
   subTableFrom?: number;
@@ -39,7 +39,7 @@ export interface LpmOptions {
 const SMALL_BITS = 16;
 const V6_BITS = 20;
 const RESOLVED = 0x40000000;
-/** below this many IPv4 prefixes a binary search in 16-bit buckets is as fast and skips a 64 MB table */
+/** below this many IPv4 prefixes a binary search in 16-bit buckets is as fast and skips building the tables */
 const TABLE24_FROM = 32768;
 
 export class LpmEngine {
@@ -102,8 +102,9 @@ export class LpmEngine {
   }
 
   /**
-   * Fills the /24 table interval by interval (native fills for whole slots); a slot holding an
-   * interval boundary that is not /24-aligned gets a 256-entry chunk, made at its first boundary.
+   * Fills a temporary /24 table interval by interval (native fills for whole slots); a slot
+   * holding an interval boundary that is not /24-aligned gets a 256-entry chunk, made at its
+   * first boundary. Then folds it into /20 slots, keeping 16-entry lines only where they differ.
    */
   private buildTable24(): void {
     const st = this.v4.startHi;
