@@ -121,6 +121,13 @@ describe('registry import and routing', () => {
     expect(m.route('2001:240::1', jst('2026-01-01'))).toEqual({ state: 'returned', reason: 'no_member' });
   });
 
+  it('reads the usual other column names and dates written with slashes or without a zone as JST', async () => {
+    const r = await importPrefixes(ctx.pool, csv('alias.csv', 'Member,Prefix,From,To\nsbb,219.96.0.0/12,2024/04/01,2025-04-01 12:00\n'));
+    expect(r.added).toBe(1);
+    const row = (await loadPrefixes(ctx.pool)).find((p) => p.cidr === '219.96.0.0/12')!;
+    expect([row.valid_from?.toISOString(), row.valid_to?.toISOString()]).toEqual(['2024-03-31T15:00:00.000Z', '2025-04-01T03:00:00.000Z']);
+  });
+
   it('reports nested prefixes, changed hands and members without contacts or prefixes', async () => {
     const c = await checkRegistry(ctx.pool);
     expect(c.nested).toContainEqual({ inner_member: 'kddi', inner_cidr: '153.139.0.0/16', outer_member: 'ocn', outer_cidr: '153.128.0.0/9' });
