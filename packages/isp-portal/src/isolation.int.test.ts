@@ -40,7 +40,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       memberId: { memberA: 'isp-b' },
       tokenId: { coordinator: String(b), memberA: String(b), sourceA: String(b), viewer: String(b) },
       proposalId: {},
-      campaignId: {},
+      campaignId: { sourceA: 'vaw' },
       lang: {},
     };
     own = {
@@ -49,7 +49,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       memberId: { coordinator: 'isp-a', memberA: 'isp-a' },
       tokenId: {}, // never revoke our own token in the middle of the matrix
       proposalId: { coordinator: String(proposalB) },
-      campaignId: { coordinator: 'goz', viewer: 'goz' },
+      campaignId: { coordinator: 'goz', viewer: 'goz', sourceA: 'goz', memberA: 'goz' },
       lang: {},
     };
   });

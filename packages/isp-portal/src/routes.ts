@@ -8,8 +8,10 @@ import { listPages } from './pages/lists.pages';
 import { batchPages } from './pages/batches.pages';
 import { registryPages } from './pages/registry.pages';
 import { adminPages } from './pages/admin.pages';
+import { statsPages } from './pages/stats.pages';
+import { statsApi } from './api/stats.api';
 
 /** Every page and API route, in one table: the server registers it and the isolation test walks it. */
 export const ROUTES: PortalRoute[] = [
-  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...listApi, ...batchApi, ...registryApi,
+  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...listApi, ...batchApi, ...registryApi, ...statsApi,
 ];

@@ -40,7 +40,7 @@ export const listPages: PortalRoute[] = [
 ${stat(t(lang, 'fig.returned'), fmtNum(figures.lists?.returned))}${stat(t(lang, 'fig.rate'), fmtRate(figures.lists?.handlingRate))}
 ${b ? html`${stat(t(lang, 'fig.notified'), fmtNum(b.notified))}${stat(t(lang, 'fig.overdue'), b.overdue ? html`<a class="overdue" href="/batches?overdue=1">${b.overdue}</a>` : '0')}` : ''}</div>
 <p class="muted">${t(lang, 'dash.byState')}: ${states.map((s) => html`${badge(lang, s.state)} ${s.n} `)}</p>`;
-      const tables = reports.map((r, i) => html`<h2>${campaigns[i].name} <span class="badge">TLP:${campaigns[i].tlp.toUpperCase()}</span></h2>
+      const tables = reports.map((r, i) => html`<h2><a href="/campaigns/${campaigns[i].id}">${campaigns[i].name}</a> <span class="badge">TLP:${campaigns[i].tlp.toUpperCase()}</span></h2>
 ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'), t(lang, 'fig.rowsRead'), t(lang, 'fig.rejected'), t(lang, 'fig.duplicates'),
     t(lang, 'fig.received'), t(lang, 'fig.delivered'), t(lang, 'fig.returned'), t(lang, 'fig.rate')],
   [...r.rounds.map((x) => [x.round ?? '—', html`<a href="/lists/${x.listId}">#${x.listId}</a>`, badge(lang, x.state), fmtNum(x.rowsRead), fmtNum(x.rejected),

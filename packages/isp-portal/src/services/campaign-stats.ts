@@ -1,0 +1,31 @@
+import { campaignStats, StatsError, type AppContext, type CampaignStats, type StatsScope } from '@deliveryline/shared';
+import type { Caller } from '../auth/caller';
+import { HttpError, notFound } from '../web/errors';
+
+/** The caller's role and organisation as the figures' scope (shared/src/stats decides who sees what). */
+export const statsScope = (c: Caller): StatsScope =>
+  c.role === 'member' ? { role: 'member', memberId: c.memberId! } : c.role === 'source' ? { role: 'source', sourceId: c.sourceId! } : { role: c.role };
+
+/**
+ * A campaign's figures for the caller, or 404 when the campaign is not theirs to see: a member
+ * needs a batch in it, a source a list in it. The figures are computed on the unscoped pool on
+ * purpose: `campaignStats` applies the scope itself, and a member's anonymous peer figures come
+ * from batches row-level security would hide.
+ */
+export async function statsFor(ctx: AppContext, caller: Caller, campaignId: string): Promise<CampaignStats> {
+  if (caller.role === 'member') {
+    const r = await ctx.pool.query(
+      `SELECT 1 FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = $1 AND b.member_id = $2 LIMIT 1`, [campaignId, caller.memberId]);
+    if (!r.rowCount) throw notFound();
+  }
+  if (caller.role === 'source') {
+    const r = await ctx.pool.query(`SELECT 1 FROM lists WHERE campaign_id = $1 AND source_id = $2 LIMIT 1`, [campaignId, caller.sourceId]);
+    if (!r.rowCount) throw notFound();
+  }
+  try {
+    return await campaignStats(ctx.pool, campaignId, statsScope(caller));
+  } catch (err) {
+    if (err instanceof StatsError) throw err.code === 'campaign.not_found' ? notFound() : new HttpError(403, 'forbidden');
+    throw err;
+  }
+}
