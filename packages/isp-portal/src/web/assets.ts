@@ -14,6 +14,7 @@ table{width:100%;border-collapse:collapse;background:var(--card);border:1px soli
 th,td{text-align:left;padding:8px 12px;border-bottom:1px solid var(--line);vertical-align:top}th{background:#eef2f7;font-weight:600;color:#33425a;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr:last-child td{border-bottom:0}tbody tr:hover{background:#f9fbfd}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:18px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px;margin:16px 0}.charts svg{width:100%;height:auto;background:#fff;border-radius:8px}
 .stat{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px}.stat b{display:block;font-size:24px;font-variant-numeric:tabular-nums}.stat span{color:var(--muted);font-size:13px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#e9edf2;color:#33425a;white-space:nowrap}
 .s-released,.s-closed,.s-approved,.s-returned_sent{background:#e3f4ea;color:var(--ok)}.s-failed,.s-rejected{background:#fbe9e7;color:var(--bad)}
