@@ -208,6 +208,9 @@ export function buildSpace(r: SpaceRecords): Space {
   };
 }
 
+// scratch for timeline(): reused across intervals so a million-prefix build makes no garbage here
+const edges: number[] = [], times: number[] = [], values: number[] = [];
+
 /**
  * Flattens the chain of blocks above an interval into its answer over time: the windows' edges
  * cut time into segments, each answered once by the deepest record valid in it. A lookup then
@@ -216,7 +219,10 @@ export function buildSpace(r: SpaceRecords): Space {
  */
 function timeline(deepest: number, parent: Int32Array, recStart: Int32Array, recFrom: Float64Array, recTo: Float64Array,
   recValue: Int32Array, tlTime: number[], tlValue: number[]): number {
-  const edges: number[] = [];
+  edges.length = 0;
+  times.length = 0;
+  values.length = 0;
+  edges.push(-Infinity);
   for (let b = deepest; b >= 0; b = parent[b]) {
     for (let r = recStart[b]; r < recStart[b + 1]; r++) {
       if (recFrom[r] !== -Infinity) edges.push(recFrom[r]);
@@ -224,10 +230,9 @@ function timeline(deepest: number, parent: Int32Array, recStart: Int32Array, rec
     }
   }
   edges.sort((a, b) => a - b);
-  const starts = [-Infinity];
-  for (const e of edges) if (e !== starts[starts.length - 1]) starts.push(e);
-  const times: number[] = [], values: number[] = [];
-  for (const t of starts) {
+  for (let e = 0; e < edges.length; e++) {
+    const t = edges[e];
+    if (e > 0 && t === edges[e - 1]) continue;
     let v = -1;
     chain: for (let b = deepest; b >= 0; b = parent[b]) {
       for (let r = recStart[b]; r < recStart[b + 1]; r++) {
