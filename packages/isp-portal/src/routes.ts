@@ -9,9 +9,10 @@ import { batchPages } from './pages/batches.pages';
 import { registryPages } from './pages/registry.pages';
 import { adminPages } from './pages/admin.pages';
 import { statsPages } from './pages/stats.pages';
+import { registryImportPages } from './pages/registry-import.pages';
 import { statsApi } from './api/stats.api';
 
 /** Every page and API route, in one table: the server registers it and the isolation test walks it. */
 export const ROUTES: PortalRoute[] = [
-  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...listApi, ...batchApi, ...registryApi, ...statsApi,
+  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...listApi, ...batchApi, ...registryApi, ...statsApi,
 ];

@@ -1,3 +1,4 @@
+import { importForm } from './registry-import.pages';
 import { z } from 'zod/v4';
 import { withScope } from '../data/scope';
 import { scopedMembers, scopedProposals, type ProposalView } from '../data/registry.repository';
@@ -27,14 +28,14 @@ export const registryPages: PortalRoute[] = [
     handler: async (c) => {
       const { lang, ctx, caller } = c;
       const [members, figs] = await withScope(ctx.pool, caller, async (db) => [await scopedMembers(db, caller), await scopedFiguresByMember(db, caller)] as const);
-      return render(c, t(lang, 'nav.members'), table([t(lang, 'field.member'), t(lang, 'field.name'), t(lang, 'registry.contacts'), t(lang, 'registry.prefixes'),
+      return render(c, t(lang, 'nav.members'), html`${importForm(lang, csrfField(caller))}<h2>${t(lang, 'nav.members')}</h2>${table([t(lang, 'field.member'), t(lang, 'field.name'), t(lang, 'registry.contacts'), t(lang, 'registry.prefixes'),
         t(lang, 'fig.batches'), t(lang, 'field.entries'), t(lang, 'field.reported'), t(lang, 'fig.overdue')],
       members.map((m) => {
         const f = figs.get(m.id);
         return [html`<b>${m.id}</b>${m.active ? '' : html` ${badge(lang, 'closed')}`}`, m.name, m.contact_emails.join(', '), prefixList(lang, m.prefixes),
           fmtNum(f?.batches ?? 0), fmtNum(f?.entries ?? 0), fmtNum(f?.reported ?? 0),
           f?.overdue ? html`<a class="overdue" href="/batches?overdue=1">${f.overdue}</a>` : '0'];
-      })));
+      }))}`);
     },
   }),
   route({
