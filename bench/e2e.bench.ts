@@ -99,6 +99,7 @@ interface E2E {
   seconds: number;
   peakRssBytes: number;
   counts: { received: number; delivered: number; returned: number };
+  stages: string;
 }
 
 async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2E> {
@@ -138,6 +139,14 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   clearInterval(sample);
   for (const w of workers) if (w.pid) peaks.set(w.pid, Math.max(peaks.get(w.pid) ?? 0, peakRss(w.pid)));
   await Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
+  // where the time went: each stage's transaction start (now()) is recorded on the list row
+  const st = (await pool.query(
+    `SELECT extract(epoch FROM parsed_at - created_at) AS queued,
+            extract(epoch FROM (SELECT min(done_at) FROM route_chunks WHERE list_id = l.id) - parsed_at) AS parse_and_first_chunk,
+            extract(epoch FROM routed_at - (SELECT min(done_at) FROM route_chunks WHERE list_id = l.id)) AS other_chunks,
+            extract(epoch FROM released_at - routed_at) AS release
+       FROM lists l WHERE campaign_id = 'bench'`)).rows[0];
+  const stages = Object.entries(st ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(1)}s`).join(', ');
   await q.close();
   await pool.end();
   await admin(`DROP DATABASE ${name} WITH (FORCE)`);
@@ -146,7 +155,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   if (r.state !== 'released' || r.received + 0 !== rows - (r.rejected + r.duplicates) || r.delivered + r.returned !== r.received) {
     throw new Error(`e2e counts are off: ${out}`);
   }
-  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), counts: r };
+  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), counts: r, stages };
 }
 
 /** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
@@ -212,7 +221,7 @@ export async function run(): Promise<BenchResult[]> {
       results.push({
         name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
         target: n === big ? 0.4 : undefined,
-        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes), delivered ${r.counts.delivered}/${r.counts.received}`,
+        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
       });
     }
     results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });
