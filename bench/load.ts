@@ -21,6 +21,7 @@ const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LISTS = Number(process.env.LOAD_LISTS ?? 20);
 const ENTRIES = Number(process.env.LOAD_ENTRIES ?? 50_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
+// every member batch is reported in full, so `outcomesStored` should equal the delivered entries
 const MAX_SECONDS = Number(process.env.LOAD_MAX_SECONDS ?? 600);
 const ROOT = repoRoot();
 
@@ -109,36 +110,42 @@ async function main() {
   })).finally(() => (uploadsDone = true));
 
   let outcomesStored = 0;
-  const reported = new Set<string>();
-  const exhausted = new Set<number>(); // batches whose every entry has been reported
+  // a member client as an ISP's script works: poll for new batches now and then, download each
+  // batch once, then report its outcomes in parts (500 entries a request)
+  const done = new Set<number>();
   const client = async (c: number) => {
     const token = memberTokens[c % memberTokens.length];
+    const mine = new Map<number, { entryId: string }[]>(); // batch → entries not yet reported by this client
     while (Date.now() < deadline) {
-      const list = await timed('batches', () => fetch(`${base}/api/v1/batches`, { headers: auth(token) }), (x) => x.json()) as { batches?: { id: number; entries: number }[] } | undefined;
-      const batches = (list?.batches ?? []).filter((x) => !exhausted.has(x.id));
-      if (batches.length === 0) {
-        if (uploadsDone && (await allReleased())) return;
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
+      const list = await timed('batches', () => fetch(`${base}/api/v1/batches`, { headers: auth(token) }), (x) => x.json()) as { batches?: { id: number }[] } | undefined;
+      for (const b of list?.batches ?? []) {
+        if (done.has(b.id) || mine.has(b.id)) continue;
+        done.add(b.id); // one client per batch
+        const body = await timed('download', () => fetch(`${base}/api/v1/batches/${b.id}/download?format=json`, { headers: auth(token) }), (x) => x.json()) as { entries?: { entryId: string }[] } | { entryId: string }[] | undefined;
+        mine.set(b.id, Array.isArray(body) ? body : body?.entries ?? []);
       }
-      const b = batches[(c + requests) % batches.length];
-      const body = await timed('download', () => fetch(`${base}/api/v1/batches/${b.id}/download?format=json`, { headers: auth(token) }), (x) => x.json()) as { entries?: { entryId: string }[] } | { entryId: string }[] | undefined;
-      const entries = Array.isArray(body) ? body : body?.entries ?? [];
-      const todo = entries.filter((e) => !reported.has(e.entryId)).slice(0, 500);
-      if (todo.length) {
-        todo.forEach((e) => reported.add(e.entryId));
-        const r = await timed('outcomes', () => fetch(`${base}/api/v1/batches/${b.id}/outcomes`, {
+      let worked = false;
+      for (const [batchId, entries] of mine) {
+        const part = entries.splice(0, 500);
+        if (!part.length) continue;
+        worked = true;
+        const r = await timed('outcomes', () => fetch(`${base}/api/v1/batches/${batchId}/outcomes`, {
           method: 'POST', headers: { ...auth(token), 'content-type': 'application/json' },
-          body: JSON.stringify({ outcomes: todo.map((e, k) => ({ entryId: e.entryId, outcome: k % 5 === 0 ? 'not_identified' : 'notified' })) }),
+          body: JSON.stringify({ outcomes: part.map((e, k) => ({ entryId: e.entryId, outcome: k % 5 === 0 ? 'not_identified' : 'notified' })) }),
         }), (x) => x.json()) as { stored?: number; rejected?: unknown[] } | undefined;
         outcomesStored += r?.stored ?? 0;
         if (r?.rejected?.length) errors.push(`outcomes: ${r.rejected.length} rejected: ${JSON.stringify(r.rejected[0])}`);
-      } else exhausted.add(b.id);
+      }
+      if (!worked) {
+        if (uploadsDone && (await allReleased()) && [...mine.values()].every((e) => e.length === 0)) return;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   };
   const allReleased = async () => (await pool.query(`SELECT count(*) FILTER (WHERE state = 'released')::int AS r, count(*)::int AS n FROM lists`)).rows[0].r === LISTS;
   const [listIds] = await Promise.all([uploads, ...Array.from({ length: CLIENTS }, (_, c) => client(c))]);
   const seconds = (performance.now() - t0) / 1000;
+  for (let i = 0; i < 600 && !(await allReleased()); i++) await new Promise((r) => setTimeout(r, 500));
 
   // final counts: every list exact, every stored outcome in the database
   const lists = (await pool.query(`SELECT id, state, received, delivered, returned, round FROM lists ORDER BY round`)).rows;

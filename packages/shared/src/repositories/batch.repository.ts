@@ -103,9 +103,7 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
 /**
  * Writes a list's batches and their entries (in the caller's transaction). A new entry is a
  * relapse when this member's current outcome for an earlier observation of the same address,
- * from another list, is `notified`. Relapses are found in one set-based pass driven from the
- * members' notified outcomes (none on a campaign's first lists, so it costs nothing there),
- * not by a lookup per entry: a million-entry release stays a few statements.
+ * from another list, is `notified`.
  */
 export async function createBatches(db: Queryable, listId: number, dueAt: Date, dueBusinessDays: number): Promise<void> {
   await db.query(
@@ -122,26 +120,25 @@ export async function createBatches(db: Queryable, listId: number, dueAt: Date, 
       WHERE r.list_id = $1 AND r.state = 'delivered'
      ON CONFLICT (batch_id, seq) DO NOTHING`,
     [listId]);
+  // Relapses: only entries whose address was ever reported `notified` by one of this list's
+  // members are looked at (a hashed semi-join, empty on a campaign's first lists); for those, the
+  // latest earlier observation whose current outcome by the same member is `notified`.
   await db.query(
-    `WITH current AS (
-       SELECT DISTINCT ON (o.entry_id, o.member_id) o.entry_id, o.member_id, o.outcome
-         FROM outcomes o
-        WHERE o.member_id IN (SELECT member_id FROM batches WHERE list_id = $1)
-        ORDER BY o.entry_id, o.member_id, o.id DESC),
-     notified AS (
-       SELECT e2.id, e2.ip, e2.observed_at, c.member_id
-         FROM current c JOIN entries e2 ON e2.id = c.entry_id
-        WHERE c.outcome = 'notified' AND e2.list_id <> $1),
-     hits AS (
-       SELECT DISTINCT ON (be.batch_id, be.seq) be.batch_id, be.seq, n.id AS prev
-         FROM batch_entries be
-         JOIN batches b ON b.id = be.batch_id
-         JOIN entries e ON e.id = be.entry_id
-         JOIN notified n ON n.ip = e.ip AND n.member_id = b.member_id AND n.observed_at < e.observed_at
-        WHERE be.list_id = $1
-        ORDER BY be.batch_id, be.seq, n.observed_at DESC)
-     UPDATE batch_entries be SET relapse_of = hits.prev
-       FROM hits WHERE be.batch_id = hits.batch_id AND be.seq = hits.seq AND be.relapse_of IS DISTINCT FROM hits.prev`,
+    `UPDATE batch_entries be SET relapse_of = x.prev
+       FROM (SELECT be2.batch_id, be2.seq,
+                    (SELECT e2.id FROM entries e2
+                      WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
+                        AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = b.member_id
+                              ORDER BY o.id DESC LIMIT 1) = 'notified'
+                      ORDER BY e2.observed_at DESC LIMIT 1) AS prev
+               FROM batch_entries be2
+               JOIN batches b ON b.id = be2.batch_id
+               JOIN entries e ON e.id = be2.entry_id
+              WHERE be2.list_id = $1
+                AND e.ip IN (SELECT e3.ip FROM outcomes o3 JOIN entries e3 ON e3.id = o3.entry_id
+                              WHERE o3.outcome = 'notified'
+                                AND o3.member_id IN (SELECT member_id FROM batches WHERE list_id = $1))) x
+      WHERE be.batch_id = x.batch_id AND be.seq = x.seq AND x.prev IS NOT NULL AND be.relapse_of IS DISTINCT FROM x.prev`,
     [listId]);
 }
 
