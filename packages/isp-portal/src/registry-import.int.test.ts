@@ -47,6 +47,13 @@ describe('registry import in the portal', () => {
     expect(text).toContain('nobody');
   });
 
+  it('shows the data-quality report to coordinators', async () => {
+    const r = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}` } });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('prefixes that changed hands');
+    expect((await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.memberA.token}` } })).status).toBe(403);
+  });
+
   it('is for coordinators only', async () => {
     expect((await post('member_id,cidr\n', true, w.users.memberA.token)).status).toBe(403);
   });

@@ -1,4 +1,4 @@
-import { importMembers, importPrefixes, ImportError } from '@deliveryline/router';
+import { importMembers, importPrefixes, ImportError, checkRegistry, formatCheck } from '@deliveryline/router';
 import { readUpload } from '../services/upload';
 import { html, csrfField, table } from '../web/html';
 import type { Lang } from '../web/i18n';
@@ -8,7 +8,8 @@ import { render } from './render';
 const L = (lang: Lang, ja: string, en: string) => (lang === 'ja' ? ja : en);
 
 /** The import form: members or prefixes CSV, with a dry run that shows every change first. */
-export const importForm = (lang: Lang, csrf: ReturnType<typeof csrfField>) => html`<h2>${L(lang, 'CSV から取り込む', 'Import from CSV')}</h2>
+export const importForm = (lang: Lang, csrf: ReturnType<typeof csrfField>) => html`<p><a href="/members/check">${L(lang, '登録情報の点検（データ品質）', 'Registry check (data quality)')}</a></p>
+<h2>${L(lang, 'CSV から取り込む', 'Import from CSV')}</h2>
 <form method="post" action="/members/import" enctype="multipart/form-data" class="stack card">${csrf}
 <label>${L(lang, '種類', 'Kind')}<select name="kind"><option value="prefixes">${L(lang, 'プレフィックス（member_id,cidr,valid_from,valid_to）', 'Prefixes (member_id,cidr,valid_from,valid_to)')}</option>
 <option value="members">${L(lang, '会員（member_id,name,contact_email,…）', 'Members (member_id,name,contact_email,…)')}</option></select></label>
@@ -17,6 +18,16 @@ export const importForm = (lang: Lang, csrf: ReturnType<typeof csrfField>) => ht
 <button>${L(lang, '取り込む', 'Import')}</button></form>`;
 
 export const registryImportPages: PortalRoute[] = [
+  route({
+    method: 'GET', url: '/members/check', kind: 'page', roles: ['coordinator'],
+    summary: "the registry's data-quality report: nested prefixes across members, changes of hands, members without contacts or prefixes, expired prefixes with lists still arriving",
+    handler: async (c) => {
+      const { ctx, lang } = c;
+      const report = formatCheck(await checkRegistry(ctx.pool));
+      return render(c, L(lang, '登録情報の点検', 'Registry check'), html`<div class="card"><pre class="check">${report}</pre>
+<p><a href="/members">${L(lang, '会員とプレフィックスへ戻る', 'Back to members & prefixes')}</a></p></div>`);
+    },
+  }),
   route({
     method: 'POST', url: '/members/import', kind: 'page', roles: ['coordinator'], multipart: true,
     summary: 'import members or prefixes from a CSV, with a dry run (audited when written)',
