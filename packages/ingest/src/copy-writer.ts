@@ -35,7 +35,8 @@ class CopyBuffer {
  * `(ip, observed_at)` index of `entries` is filled in sweeps rather than at random pages: for a
  * million rows on the loaded bench machine COPY took 22.5 s sorted in 100k windows against
  * 32.3 s in file order (20k chunks). The sort moves encoded bytes, not row objects. Ids follow
- * this order inside a window; file order is `seq`, which every reader orders by.
+ * this order inside a window, and so does `seq` (renumbered in EntryCopyBuffer.take); file order is
+ * `row_no`.
  */
 export const ENTRY_SORT_WINDOW = 100_000;
 

@@ -9,6 +9,8 @@
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO32 = 4294967296;
+/** Offset of seq's value in a row: field count (2), list_id (4 + 8), seq's length (4). */
+const SEQ_AT = 2 + 4 + 8 + 4;
 
 export interface EntryRow {
   listId: number;
@@ -33,6 +35,8 @@ export class EntryCopyBuffer {
   private k2 = new Uint32Array(1 << 16);
   private k3 = new Uint32Array(1 << 16);
   private kt = new Float64Array(1 << 16);
+  /** `seq` of the window's first row: renumbering in take(true) starts here */
+  private firstSeq = 1;
 
   private keepKey(r: EntryRow): void {
     const i = this.rows;
@@ -50,6 +54,7 @@ export class EntryCopyBuffer {
       this.kt = grow(this.kt);
     }
     this.starts[i] = this.len;
+    if (i === 0) this.firstSeq = r.seq;
     const v4 = r.family === 4;
     // IPv4 before IPv6, then the address words: PostgreSQL's inet order for single addresses
     this.k0[i] = (v4 ? 0 : TWO32) + (r.w[0] >>> 0);
@@ -141,8 +146,41 @@ export class EntryCopyBuffer {
   }
 
   /**
+   * Row indexes in (ip, observed_at) order. A comparator sort of 100k rows cost 40 ms a window
+   * (a tenth of the worker's time in the ingest profile): rows are sorted natively on one number,
+   * the address's first word with the row index in the low bits, and only runs that share that
+   * word (IPv6 addresses of one /32, repeats of an IPv4 address) are sorted further.
+   */
+  private sortOrder(): Uint32Array {
+    const n = this.rows;
+    const { k0, k1, k2, k3, kt } = this;
+    const order = new Uint32Array(n);
+    const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+    const cmp = (a: number, b: number) => k0[a] - k0[b] || k1[a] - k1[b] || k2[a] - k2[b] || k3[a] - k3[b] || kt[a] - kt[b];
+    if (bits > 20) { // k0 needs 33 bits of the 53 a double holds exactly
+      for (let i = 0; i < n; i++) order[i] = i;
+      return order.sort(cmp);
+    }
+    const scale = 2 ** bits;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = k0[i] * scale + i;
+    keys.sort();
+    for (let j = 0; j < n; j++) order[j] = keys[j] - Math.floor(keys[j] / scale) * scale;
+    for (let s = 0; s < n; ) {
+      let e = s + 1;
+      while (e < n && k0[order[e]] === k0[order[s]]) e++;
+      if (e - s > 1) order.subarray(s, e).sort(cmp);
+      s = e;
+    }
+    return order;
+  }
+
+  /**
    * The buffered rows with the trailer, ready for one COPY … (FORMAT binary); null when empty.
-   * With `sorted`, rows go out in (ip, observed_at) order (see CopyWriter for why).
+   * With `sorted`, rows go out in (ip, observed_at) order (see CopyWriter for why) and their `seq`
+   * is renumbered in that order, keeping the window's range: ids (assigned in COPY order) and seq
+   * then both ascend, so the `(list_id, seq)` index is appended to rather than filled at random.
+   * File order stays in `row_no`.
    */
   take(sorted = false): Buffer | null {
     if (this.rows === 0) return null;
@@ -152,10 +190,8 @@ export class EntryCopyBuffer {
       out = this.buf.subarray(0, this.len + 2);
     } else {
       const n = this.rows;
-      const { k0, k1, k2, k3, kt, starts } = this;
-      const order = new Uint32Array(n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      order.sort((a, b) => k0[a] - k0[b] || k1[a] - k1[b] || k2[a] - k2[b] || k3[a] - k3[b] || kt[a] - kt[b]);
+      const order = this.sortOrder();
+      const { starts } = this;
       out = Buffer.allocUnsafe(this.len + 2);
       const src = this.buf;
       src.copy(out, 0, 0, 19);
@@ -163,8 +199,10 @@ export class EntryCopyBuffer {
       for (let j = 0; j < n; j++) {
         const i = order[j];
         const end = i + 1 < n ? starts[i + 1] : this.len;
+        const row = at;
         // rows are ~50 bytes: a loop beats Buffer.copy's per-call cost
         for (let k = starts[i]; k < end; k++) out[at++] = src[k];
+        out.writeInt32BE(this.firstSeq + j, row + SEQ_AT);
       }
     }
     out.writeInt16BE(-1, this.len);

@@ -42,7 +42,7 @@ describe('parse-list through the ingest worker', () => {
     }
     const list = (await getList(ctx.pool, listId))!;
     const entries = (await ctx.pool.query(
-      `SELECT row_no, host(ip) AS ip, observed_at, port, malware, extra FROM entries WHERE list_id = $1 ORDER BY seq`, [listId])).rows;
+      `SELECT row_no, host(ip) AS ip, observed_at, port, malware, extra FROM entries WHERE list_id = $1 ORDER BY row_no`, [listId])).rows;
     const rejects = (await ctx.pool.query(`SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no`, [listId])).rows;
     const times = entries.map((e) => (e.observed_at as Date).toISOString());
     return { list, listId, entries, rejects, times };
