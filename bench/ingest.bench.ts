@@ -17,6 +17,7 @@ import {
 import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
 import { parseList } from '../packages/ingest/src/parse-list.job';
 import type { BenchResult } from './run';
+import { rng } from '../packages/cli/src/demo/replay';
 
 // the root has no dependencies of its own: load csv-parse and ioredis as the packages that use them do
 const fromIngest = createRequire(path.join(__dirname, '../packages/ingest/package.json'));
@@ -25,15 +26,6 @@ const { parse } = fromIngest('csv-parse') as typeof import('../packages/ingest/n
 const IORedis = fromShared('ioredis') as typeof import('../packages/shared/node_modules/ioredis').default;
 
 const ROWS = Number(process.env.INGEST_BENCH_ROWS ?? 1_000_000);
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MALWARE = ['goz', 'vawtrak', 'mirai', 'dridex', 'emotet', 'qakbot'];
 const T0 = Date.UTC(2015, 3, 1);

@@ -11,18 +11,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { LpmEngine, type PrefixInput } from '../packages/router/src/lpm';
 import type { BenchResult } from './run';
+import { rng } from '../packages/cli/src/demo/replay';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.UTC(2019, 0, 1), T1 = Date.UTC(2027, 0, 1);
 const W = 4294967296;
