@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
 import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
+import { createListPartition } from './list-partition';
 
 /** COPY text (rejects) written straight into a growing buffer: each row's line is garbage at once. */
 class CopyBuffer {
@@ -44,6 +45,10 @@ export const ENTRY_SORT_WINDOW = 100_000;
  * Buffers COPY data for entries and rejects and sends it in chunks. A chunk is sent while the
  * next one is being parsed (one connection runs one COPY at a time, so a send waits for the
  * previous one): PostgreSQL's work overlaps the parsing instead of following it.
+ *
+ * Given the list's id, a list whose first window fills (more than ENTRY_SORT_WINDOW entries) is
+ * written into a table of its own (list-partition.ts), which the caller attaches once all rows
+ * are in; a smaller list goes into `entries` (its default partition).
  */
 export class CopyWriter {
   private entries = new EntryCopyBuffer();
@@ -53,9 +58,16 @@ export class CopyWriter {
   waitedMs = 0;
 
   private readonly window: number;
+  /** where entries go, decided when the first of them are sent */
+  private table: string | null = null;
 
-  constructor(private readonly client: PoolClient, private readonly chunk: number) {
+  constructor(private readonly client: PoolClient, private readonly chunk: number, private readonly listId?: number) {
     this.window = Math.max(chunk, ENTRY_SORT_WINDOW);
+  }
+
+  /** The list's rows went into a table of their own, to be attached (attachListPartition). */
+  get ownPartition(): boolean {
+    return this.table !== null && this.table !== 'entries';
   }
 
   entry(row: EntryRow): void {
@@ -77,7 +89,10 @@ export class CopyWriter {
     this.waitedMs += Date.now() - t;
     const e = this.entries.take(true);
     const r = this.rejects.take();
-    this.sending = this.send(e, r);
+    // a full window sent before the end: the list is big enough for a partition of its own
+    const create = e !== null && this.table === null && !wait && this.listId !== undefined;
+    if (e !== null && this.table === null) this.table = create ? '' : 'entries';
+    this.sending = this.send(e, r, create);
     // a failed send must surface even if nobody awaits it again
     this.sending.catch(() => undefined);
     if (wait) {
@@ -87,8 +102,9 @@ export class CopyWriter {
     }
   }
 
-  private async send(entries: Buffer | null, rejects: Buffer | null): Promise<void> {
-    if (entries) await copy(this.client, 'COPY entries (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)', entries);
+  private async send(entries: Buffer | null, rejects: Buffer | null, create: boolean): Promise<void> {
+    if (create) this.table = await createListPartition(this.client, this.listId!);
+    if (entries) await copy(this.client, `COPY ${this.table} (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)`, entries);
     if (rejects) await copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects);
   }
 }

@@ -29,10 +29,10 @@ describe('parse-list through the ingest worker', () => {
   });
 
   let n = 0;
-  async function ingest(name: string, bytes: Buffer | string, o: { timezone?: string; profile?: string; encoding?: string; source?: string } = {}) {
+  async function ingest(name: string, bytes: Buffer | string, o: { timezone?: string; profile?: string; encoding?: string; source?: string; campaign?: string } = {}) {
     const file = path.join(dir, `${n++}-${name}`);
     fs.writeFileSync(file, bytes);
-    const listId = await submitList(ctx, { path: file, fileName: name, sourceId: o.source ?? 'src', campaignId: `c${n}`, ...o });
+    const listId = await submitList(ctx, { path: file, fileName: name, sourceId: o.source ?? 'src', campaignId: o.campaign ?? `c${n}`, ...o });
     // wait for the condition, not for a time: the list leaves parsing
     for (let i = 0; ; i++) {
       const l = (await getList(ctx.pool, listId))!;
@@ -164,5 +164,42 @@ describe('parse-list through the ingest worker', () => {
     let out = '';
     for await (const s of returnedRows(ctx.pool, r.listId)) out += s;
     expect(out.replace(/\r\n/g, '\n')).toBe('IPアドレス,観測日時,備考,return_reason\n203.0.113.2,2015/04/20 10:00,二,no_member\n');
+  });
+
+  it('a list of more than 100,000 entries gets a partition of its own, attached with every index; repeats are found across partitions', async () => {
+    const first = await ingest('first.csv', 'ip,observed_at,port\n10.0.0.5,2015-04-20 10:00:00,5\n', { timezone: 'UTC', campaign: 'takedown' });
+    const rows = ['ip,observed_at,port'];
+    for (let i = 0; i < 120_000; i++) rows.push(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255},2015-04-20 10:00:00,${i % 60000}`);
+    rows.push(rows[1], 'bad,2015-04-20 10:00:00,80'); // a duplicate, a reject
+    const big = await ingest('big.csv', rows.join('\n') + '\n', { timezone: 'UTC', campaign: 'takedown' });
+    expect(counts(big.list)).toEqual([120_002, 120_000, 1, 1]);
+    const part = `entries_l${big.listId}`;
+    const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params)).rows;
+    expect((await q(`SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'entries'::regclass`)).map((r) => r.t)).toContain(part);
+    // the partition's three indexes are the parent's, attached, not built twice
+    expect(await q(`SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                     WHERE c.relname LIKE $1 AND i.inhparent::regclass::text IN ('entries_id_idx', 'entries_list_seq_idx', 'entries_ip_idx')`, [`${part}_%`]))
+      .toEqual([{ n: 3 }]);
+    expect(await q(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs, max(seq) AS last, count(DISTINCT id)::int AS ids FROM ${part}`))
+      .toEqual([{ n: 120_000, seqs: 120_000, last: 120_000, ids: 120_000 }]);
+    expect(await q(`SELECT count(*)::int AS n FROM entries_shared WHERE list_id = $1`, [big.listId])).toEqual([{ n: 0 }]);
+    expect(big.entries[0]).toMatchObject({ row_no: 1, ip: '10.0.0.0', port: 0 });
+    // marked before the partition was attached: the one entry an earlier list of the campaign holds
+    const firstId = (await q('SELECT id FROM entries WHERE list_id = $1', [first.listId]))[0].id;
+    expect(await q(`SELECT host(ip) AS ip, repeat_of FROM entries WHERE list_id = $1 AND repeat_of IS NOT NULL`, [big.listId]))
+      .toEqual([{ ip: '10.0.0.5', repeat_of: firstId }]);
+
+    // a small list of the same campaign: stored in the default partition, its repeats point into the big list's
+    const small = await ingest('small.csv', `ip,observed_at,port\n10.0.1.2,2015-04-20 10:00:00,258\n10.9.9.9,2015-04-20 10:00:00,1\n`, { timezone: 'UTC', campaign: 'takedown' });
+    expect(counts(small.list)).toEqual([2, 2, 0, 0]);
+    const marks = await q(
+      `SELECT host(n.ip) AS ip, p.list_id AS from_list, host(p.ip) AS from_ip, n.tableoid::regclass::text AS t
+         FROM entries n LEFT JOIN entries p ON p.id = n.repeat_of WHERE n.list_id = $1 ORDER BY n.row_no`, [small.listId]);
+    expect(marks).toEqual([
+      { ip: '10.0.1.2', from_list: big.listId, from_ip: '10.0.1.2', t: 'entries_shared' },
+      { ip: '10.9.9.9', from_list: null, from_ip: null, t: 'entries_shared' },
+    ]);
+    const ids = await q(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM entries WHERE list_id IN ($1, $2)`, [big.listId, small.listId]);
+    expect(ids[0].n).toBe(ids[0].d);
   });
 });

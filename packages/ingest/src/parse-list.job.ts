@@ -8,9 +8,10 @@ import { normaliseRow, isReject, type RowOptions } from './normalise-row';
 import { zoneOffset, type ZoneOffset } from './time';
 import { copyText } from './copy-text';
 import { CopyWriter } from './copy-writer';
+import { attachListPartition, listPartition } from './list-partition';
 import { EntryKeySet } from './entry-key-set';
 import { brokenMessage } from './reject-messages';
-import { finishParsedList, listSource } from './parse-list.repository';
+import { finishParsedList, listSource, markRepeats } from './parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
 
@@ -47,6 +48,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
 
   const source = await listSource(pool, list.source_id);
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
     await client.query('BEGIN');
@@ -66,23 +68,27 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    const writer = new CopyWriter(client, env.INGEST_COPY_CHUNK);
+    const writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, list.id);
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS);
+    const tIndex = Date.now();
+    await markRepeats(client, list, writer.ownPartition ? listPartition(list.id) : 'entries');
+    if (writer.ownPartition) await attachListPartition(client, list.id);
 
     const t1 = Date.now();
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
     const t2 = Date.now();
     await client.query('COMMIT');
-    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: t1 - t0, waitingForCopy: writer.waitedMs, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
+    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: tIndex - t0, waitingForCopy: writer.waitedMs, repeatsAndPartition: t1 - tIndex, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // a connection that cannot roll back is dropped, not handed to the next job
+    await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
     if (err instanceof InputError || err instanceof HeaderError) {
       await failList(pool, list.id, `${err.code}: ${err.message}`);
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
     }
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
   await enqueue(deps.queues, 'router.route-list', { listId: list.id, run: 1 });
 }

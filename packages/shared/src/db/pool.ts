@@ -13,6 +13,9 @@ export function createPool(connectionString: string, max = 10): Pool {
   const pool = new Pool({ connectionString, max, application_name: 'deliveryline' });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => undefined);
+  // Neither must a checked-out one that loses it between two queries (a worker parsing the next
+  // chunk while it holds its transaction): the next query on it fails, and the job is retried.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
