@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createPool, migrate, parseIp, repoRoot } from '@deliveryline/shared';
+import { createPool, migrate, parseIp, repoRoot, INGEST_NODE_FLAGS } from '@deliveryline/shared';
 import { buildMatcher, importMembers, importPrefixes } from '@deliveryline/router';
 import { rng } from '../packages/cli/src/demo/replay';
 import type { BenchResult } from './run';
@@ -89,9 +89,9 @@ function peakRss(pid: number | undefined): number {
   }
 }
 
-function start(args: string[], env: Record<string, string>): ChildProcess {
+function start(args: string[], env: Record<string, string>, nodeFlags: readonly string[] = []): ChildProcess {
   // node --import tsx (not the tsx CLI wrapper) so that the pid is the process whose memory we read
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 interface E2E {
@@ -112,7 +112,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   await importMembers(pool, path.join(dir, 'members.csv'));
   await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
   const env = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0' };
-  const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env)];
+  const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env, INGEST_NODE_FLAGS)];
   for (let i = 0; i < routeWorkers; i++) workers.push(start([path.join(ROOT, 'packages/router/src/main.ts')], env));
   const peaks = new Map<number, number>();
   const sample = setInterval(() => {

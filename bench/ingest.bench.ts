@@ -4,6 +4,7 @@
  * stored entries — decode, parse, validate, normalise, de-duplicate, COPY into PostgreSQL, in one
  * transaction, through parseList itself. Baseline, in the same run on the same file: csv-parse
  * alone reading it into arrays. The full path runs in a child process so its peak RSS is its own.
+ * Both run INGEST_BENCH_RUNS times (3), taking turns, and each keeps its best time.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList,
+  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, INGEST_NODE_FLAGS,
 } from '../packages/shared/src';
 import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
 import { parseList } from '../packages/ingest/src/parse-list.job';
@@ -26,6 +27,9 @@ const { parse } = fromIngest('csv-parse') as typeof import('../packages/ingest/n
 const IORedis = fromShared('ioredis') as typeof import('../packages/shared/node_modules/ioredis').default;
 
 const ROWS = Number(process.env.INGEST_BENCH_ROWS ?? 1_000_000);
+const RUNS = Number(process.env.INGEST_BENCH_RUNS ?? 3);
+
+interface ChildResult { ms: number; maxRssKb: number; rowsRead: number; received: number; rejected: number; duplicates: number; state: string }
 
 const MALWARE = ['goz', 'vawtrak', 'mirai', 'dridex', 'emotet', 'qakbot'];
 const T0 = Date.UTC(2015, 3, 1);
@@ -71,9 +75,13 @@ async function child(url: string, prefix: string, listId: number) {
   const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
   const pool = createPool(url, 4);
   const queues = createQueues(env.REDIS_URL, prefix);
+  const peak: Record<string, number> = {};
+  const probe = setInterval(() => { for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, Math.round(v / 1048576)); }, 20);
   const t = performance.now();
   await parseList({ listId }, { pool, queues, env, log: createLogger('bench', process.env.INGEST_BENCH_LOG ?? 'silent') });
   const ms = performance.now() - t;
+  clearInterval(probe);
+  if (process.env.INGEST_BENCH_MEM) process.stderr.write(`memory peaks MiB ${JSON.stringify(peak)}\n`);
   const l = (await getList(pool, listId))!;
   await queues.close();
   await pool.end();
@@ -93,22 +101,35 @@ export async function run(): Promise<BenchResult[]> {
     await migrate(pool);
     const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
     const queues = createQueues(env.REDIS_URL, prefix);
-    const tStore = performance.now();
-    const listId = await submitList({ pool, queues }, { path: file, sourceId: 'bench', campaignId: 'bench', timezone: 'UTC' });
-    const storeMs = performance.now() - tStore;
-    await queues.close();
-
-    const base = await baseline(file);
-    const prof = process.env.INGEST_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
-    const c = spawnSync(process.execPath, [...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
-      stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
-    });
-    const line = c.stdout.split('\n').find((l) => l.startsWith('@@INGEST@@'));
-    if (c.status !== 0 || !line) throw new Error(`ingest child failed (exit ${c.status}): ${c.stdout}`);
-    const full = JSON.parse(line.slice(10));
-    if (full.state !== 'parsed' || full.rowsRead !== ROWS || full.received + full.rejected + full.duplicates !== ROWS) {
-      throw new Error(`the full path lost rows: ${JSON.stringify(full)}`);
+    // The machine is shared (a VM whose CPU time varies by tens of percent from one minute to the
+    // next): the baseline and the full path take turns, RUNS times each, and each keeps its best.
+    let storeMs = Infinity;
+    let base = { rows: 0, ms: Infinity };
+    let full: ChildResult | null = null;
+    for (let i = 1; i <= RUNS; i++) {
+      const tStore = performance.now();
+      const listId = await submitList({ pool, queues }, { path: file, sourceId: 'bench', campaignId: `bench-${i}`, timezone: 'UTC' });
+      storeMs = Math.min(storeMs, performance.now() - tStore);
+      const b = await baseline(file);
+      if (b.ms < base.ms) base = b;
+      const prof = process.env.INGEST_BENCH_CPU_PROF && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
+      const c = spawnSync(process.execPath, [...INGEST_NODE_FLAGS, ...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
+        stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
+      });
+      const line = c.stdout.split('\n').find((l) => l.startsWith('@@INGEST@@'));
+      if (c.status !== 0 || !line) throw new Error(`ingest child failed (exit ${c.status}): ${c.stdout}`);
+      const r = JSON.parse(line.slice(10)) as ChildResult;
+      if (r.state !== 'parsed' || r.rowsRead !== ROWS || r.received + r.rejected + r.duplicates !== ROWS) {
+        throw new Error(`the full path lost rows: ${JSON.stringify(r)}`);
+      }
+      if (full && (r.received !== full.received || r.rejected !== full.rejected || r.duplicates !== full.duplicates)) {
+        throw new Error(`two runs on the same file counted differently: ${JSON.stringify(full)} and ${JSON.stringify(r)}`);
+      }
+      // the peak memory reported is the worst run's
+      full = { ...r, ms: Math.min(r.ms, full?.ms ?? Infinity), maxRssKb: Math.max(r.maxRssKb, full?.maxRssKb ?? 0) };
     }
+    await queues.close();
+    if (!full) throw new Error('INGEST_BENCH_RUNS must be at least 1');
     const baseRate = base.rows / (base.ms / 1000);
     const fullRate = ROWS / (full.ms / 1000);
     const rssMb = full.maxRssKb / 1024;
@@ -117,7 +138,7 @@ export async function run(): Promise<BenchResult[]> {
       {
         name: `ingest ${ROWS.toLocaleString('en-US')} rows file→entries`, value: fullRate, unit: 'rows/s', baseline: baseRate,
         ratio: fullRate / baseRate, target: 0.4,
-        notes: `full ${(full.ms / 1000).toFixed(1)} s vs csv-parse alone ${(base.ms / 1000).toFixed(1)} s; ` +
+        notes: `best of ${RUNS}: full ${(full.ms / 1000).toFixed(1)} s vs csv-parse alone ${(base.ms / 1000).toFixed(1)} s; ` +
           `${full.received} received, ${full.rejected} rejected, ${full.duplicates} duplicates; file ${(size / 1e6).toFixed(0)} MB stored in ${(storeMs / 1000).toFixed(1)} s`,
       },
       {

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
 import { createListPartition } from './list-partition';
 
@@ -47,8 +47,10 @@ export const ENTRY_SORT_WINDOW = 100_000;
  * previous one): PostgreSQL's work overlaps the parsing instead of following it.
  *
  * Given the list's id, a list whose first window fills (more than ENTRY_SORT_WINDOW entries) is
- * written into a table of its own (list-partition.ts), which the caller attaches once all rows
- * are in; a smaller list goes into `entries` (its default partition).
+ * written into a table of its own (list-partition.ts) on a connection of its own, outside the
+ * list's transaction, so that its indexes can be built side by side once all rows are in; the
+ * caller then attaches it inside the transaction. A smaller list goes into `entries` (its
+ * default partition) in the transaction.
  */
 export class CopyWriter {
   private entries = new EntryCopyBuffer();
@@ -61,13 +63,30 @@ export class CopyWriter {
   /** where entries go, decided when the first of them are sent */
   private table: string | null = null;
 
-  constructor(private readonly client: PoolClient, private readonly chunk: number, private readonly listId?: number) {
+  /** the connection a list's own table is written through (outside the list's transaction) */
+  private aux: PoolClient | null = null;
+
+  constructor(
+    private readonly client: PoolClient, private readonly chunk: number,
+    private readonly own?: { listId: number; pool: Pool },
+  ) {
     this.window = Math.max(chunk, ENTRY_SORT_WINDOW);
+  }
+
+  /** The connection the list's own table was written through, while the writer holds it. */
+  get ownClient(): PoolClient | null {
+    return this.aux;
+  }
+
+  /** Gives back the list's own connection; call it once the writer is done with, whatever happened. */
+  release(err?: Error): void {
+    this.aux?.release(err);
+    this.aux = null;
   }
 
   /** The list's rows went into a table of their own, to be attached (attachListPartition). */
   get ownPartition(): boolean {
-    return this.table !== null && this.table !== 'entries';
+    return this.table !== null && this.table !== 'entries'; // '' while the table is being created
   }
 
   entry(row: EntryRow): void {
@@ -87,11 +106,15 @@ export class CopyWriter {
     const t = Date.now();
     await this.sending;
     this.waitedMs += Date.now() - t;
+    // a full window sent before the end: the list is big enough for a partition of its own
+    const some = this.entries.rows > 0;
+    const create = some && this.table === null && !wait && this.own !== undefined;
+    if (some && this.table === null) this.table = create ? '' : 'entries';
+    // rows in (ip, observed_at) order help the indexes of `entries`, maintained row by row, and
+    // the one-pass build of a list's own `(ip, observed_at)` index too (in file order it took
+    // 0.2–0.4 s longer for 1M rows than the sort saved the worker)
     const e = this.entries.take(true);
     const r = this.rejects.take();
-    // a full window sent before the end: the list is big enough for a partition of its own
-    const create = e !== null && this.table === null && !wait && this.listId !== undefined;
-    if (e !== null && this.table === null) this.table = create ? '' : 'entries';
     this.sending = this.send(e, r, create);
     // a failed send must surface even if nobody awaits it again
     this.sending.catch(() => undefined);
@@ -103,9 +126,16 @@ export class CopyWriter {
   }
 
   private async send(entries: Buffer | null, rejects: Buffer | null, create: boolean): Promise<void> {
-    if (create) this.table = await createListPartition(this.client, this.listId!);
-    if (entries) await copy(this.client, `COPY ${this.table} (list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)`, entries);
-    if (rejects) await copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects);
+    if (create) {
+      this.aux = await this.own!.pool.connect();
+      this.table = await createListPartition(this.aux, this.own!.listId);
+    }
+    const cols = '(list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)';
+    // a list's own table is written on its own connection, so its rows and the rejects go at once
+    await Promise.all([
+      entries && copy(this.aux ?? this.client, `COPY ${this.table} ${cols}`, entries),
+      rejects && copy(this.client, 'COPY rejects (list_id, row_no, line_no, raw, reason, message) FROM STDIN', rejects),
+    ]);
   }
 }
 

@@ -37,6 +37,8 @@ export class EntryCopyBuffer {
   private kt = new Float64Array(1 << 16);
   /** `seq` of the window's first row: renumbering in take(true) starts here */
   private firstSeq = 1;
+  /** take(true) writes here (take() swaps it with buf); what take returns is valid until the next take */
+  private out = Buffer.allocUnsafe(0);
 
   private keepKey(r: EntryRow): void {
     const i = this.rows;
@@ -192,7 +194,10 @@ export class EntryCopyBuffer {
       const n = this.rows;
       const order = this.sortOrder();
       const { starts } = this;
-      out = Buffer.allocUnsafe(this.len + 2);
+      // the previous window's output was sent before this one is taken (CopyWriter waits for
+      // it): its buffer is reused, so a list does not leave a trail of window-sized garbage
+      if (this.out.length < this.len + 2) this.out = Buffer.allocUnsafe(Math.max(this.len + 2, this.out.length * 2));
+      out = this.out.subarray(0, this.len + 2);
       const src = this.buf;
       src.copy(out, 0, 0, 19);
       let at = 19;
@@ -206,7 +211,12 @@ export class EntryCopyBuffer {
       }
     }
     out.writeInt16BE(-1, this.len);
-    this.buf = sorted ? this.buf : Buffer.allocUnsafe(this.buf.length);
+    if (!sorted) {
+      // the buffer just returned is in use until the next take; the one returned before is free
+      const spare = this.out.length >= this.buf.length ? this.out : Buffer.allocUnsafe(this.buf.length);
+      this.out = this.buf;
+      this.buf = spare;
+    }
     this.len = 0;
     this.rows = 0;
     return out;

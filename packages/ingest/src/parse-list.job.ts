@@ -8,7 +8,7 @@ import { normaliseRow, isReject, type RowOptions } from './normalise-row';
 import { zoneOffset, type ZoneOffset } from './time';
 import { copyText } from './copy-text';
 import { CopyWriter } from './copy-writer';
-import { attachListPartition, listPartition } from './list-partition';
+import { attachListPartition, dropListPartition, listPartition } from './list-partition';
 import { EntryKeySet } from './entry-key-set';
 import { brokenMessage } from './reject-messages';
 import { finishParsedList, listSource, markRepeats } from './parse-list.repository';
@@ -49,6 +49,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   const source = await listSource(pool, list.source_id);
   const client = await pool.connect();
   let broken: Error | undefined;
+  let writer: CopyWriter | undefined;
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
     await client.query('BEGIN');
@@ -68,11 +69,15 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    const writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, list.id);
+    writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool });
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS);
     const tIndex = Date.now();
-    await markRepeats(client, list, writer.ownPartition ? listPartition(list.id) : 'entries');
-    if (writer.ownPartition) await attachListPartition(client, list.id);
+    const own = writer.ownClient;
+    if (own) {
+      // the list's own table, outside the transaction until it is attached
+      await markRepeats(own, list, listPartition(list.id));
+      await attachListPartition(pool, own, client, list.id);
+    } else await markRepeats(client, list, 'entries');
 
     const t1 = Date.now();
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
@@ -82,12 +87,17 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   } catch (err) {
     // a connection that cannot roll back is dropped, not handed to the next job
     await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+    if (writer?.ownClient) {
+      writer.release(err as Error);
+      await dropListPartition(pool, list.id);
+    }
     if (err instanceof InputError || err instanceof HeaderError) {
       await failList(pool, list.id, `${err.code}: ${err.message}`);
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
     }
     throw err;
   } finally {
+    writer?.release();
     client.release(broken);
   }
   await enqueue(deps.queues, 'router.route-list', { listId: list.id, run: 1 });
