@@ -32,7 +32,7 @@ async function admin(sql: string) {
 const dbUrl = (name: string) => Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
 
 /** 200 members × 10 prefixes: 8 IPv4 /16 and 2 IPv6 /32 each, a few nested, a few time-bounded. */
-export function writeRegistry(dir: string) {
+function writeRegistry(dir: string) {
   const m = ['member_id,name,contact_email'];
   const p = ['member_id,cidr,valid_from,valid_to'];
   const v4: string[] = [];
@@ -57,7 +57,7 @@ export function writeRegistry(dir: string) {
   return { v4, v6 };
 }
 
-export function writeList(file: string, n: number, space: { v4: string[]; v6: string[] }, seed: number) {
+function writeList(file: string, n: number, space: { v4: string[]; v6: string[] }, seed: number) {
   const rand = rng(seed);
   const fd = fs.openSync(file, 'w');
   let buf = 'ip,timestamp,port,malware\n';

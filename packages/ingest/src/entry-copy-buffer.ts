@@ -37,7 +37,7 @@ export class EntryCopyBuffer {
   private kt = new Float64Array(1 << 16);
   /** `seq` of the window's first row: renumbering in take(true) starts here */
   private firstSeq = 1;
-  /** take(true) writes here (take() swaps it with buf); what take returns is valid until the next take */
+  /** take(true) writes here; what it returns is valid until the next take */
   private out = Buffer.allocUnsafe(0);
 
   private keepKey(r: EntryRow): void {
@@ -211,12 +211,7 @@ export class EntryCopyBuffer {
       }
     }
     out.writeInt16BE(-1, this.len);
-    if (!sorted) {
-      // the buffer just returned is in use until the next take; the one returned before is free
-      const spare = this.out.length >= this.buf.length ? this.out : Buffer.allocUnsafe(this.buf.length);
-      this.out = this.buf;
-      this.buf = spare;
-    }
+    this.buf = sorted ? this.buf : Buffer.allocUnsafe(this.buf.length);
     this.len = 0;
     this.rows = 0;
     return out;

@@ -12,13 +12,12 @@ import type { Pool, PoolClient } from 'pg';
 export const listPartition = (listId: number): string => `entries_l${Math.trunc(listId)}`;
 
 /** The table the list's rows go into; the CHECK lets ATTACH skip its validation scan. */
-export async function createListPartition(client: PoolClient, listId: number): Promise<string> {
+export async function createListPartition(client: PoolClient, listId: number): Promise<void> {
   const t = listPartition(listId);
   await client.query(`DROP TABLE IF EXISTS ${t}`);
   await client.query(
     `CREATE TABLE ${t} (LIKE entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
                         CONSTRAINT ${t}_list CHECK (list_id = ${Math.trunc(listId)}))`);
-  return t;
 }
 
 /** Builds indexes one after the other on one connection, with the memory a sort of a list needs. */

@@ -9,8 +9,8 @@ export async function listSource(db: Queryable, sourceId: string): Promise<{ def
 
 /**
  * Marks the list's entries that repeat one of an earlier list of the same campaign. `table` is
- * where the list's rows are: `entries`, or its own partition before it is attached (attaching
- * locks the default partition until commit, so the slow part comes first).
+ * where the list's rows are: `entries`, or a big list's own table before it is attached (then on
+ * that table's own connection, before its indexes are built: list-partition.ts).
  */
 export async function markRepeats(client: PoolClient, list: ListRow, table = 'entries'): Promise<void> {
   const earlier = await client.query(
