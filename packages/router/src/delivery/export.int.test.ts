@@ -138,4 +138,50 @@ describe('batch exports, outcomes and relapses', () => {
     expect(rows.map((r: string[]) => [r[1], r[9]])).toEqual([['203.0.113.99', 'relapse'], ['203.0.113.98', '']]);
     expect((await listBatches(ctx.pool, { listId: later }))[0].relapses).toBe(1);
   });
+
+  it('writes a big first release into a partition of its own, and reads, reports, relapses and additions work the same', async () => {
+    const first = await makeRoutedList(ctx.pool, { campaignId: 'own-2026', round: 1, members: [{ id: 'isp-own' }],
+      entries: [{ ip: '203.0.113.77', observedAt: '2026-01-01T00:00:00Z', memberId: 'isp-own' }] });
+    await release(ctx.pool, first);
+    const b1 = await batchOf(ctx, first, 'isp-own');
+    const ref1 = parse(await collect(batchCsv(ctx.pool, b1)), { from_line: 2 })[0][0];
+    await importOutcomesCsv(ctx.pool, { batchId: b1.id, memberId: 'isp-own', reportedBy: 'op', input: Readable.from([`entry_id,outcome\n${ref1},notified\n`]) });
+    const entries = [
+      ...Array.from({ length: 7 }, (_, i) => ({ ip: `203.0.113.${71 + i}`, observedAt: '2026-02-01T00:00:00Z', memberId: 'isp-own' })),
+      ...Array.from({ length: 4 }, (_, i) => ({ ip: `198.51.100.${70 + i}`, observedAt: '2026-02-01T00:00:00Z', memberId: 'isp-own2' })),
+      { ip: '192.0.2.70', observedAt: '2026-02-01T00:00:00Z', memberId: null },
+    ];
+    const big = await makeRoutedList(ctx.pool, { campaignId: 'own-2026', round: 2, members: [{ id: 'isp-own2' }, { id: 'isp-own3' }], entries });
+    const bigRelease = (db: Queryable) => createBatches(db, big, dueDate(new Date(), 10), 10, { ownPartitionAbove: 5 });
+    await bigRelease(ctx.pool);
+    const part = `batch_entries_l${big}`;
+    const attached = await ctx.pool.query(`SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = 'batch_entries'::regclass`, [part]);
+    expect(attached.rowCount).toBe(1);
+    const inPart = await ctx.pool.query(`SELECT count(*)::int AS n, count(DISTINCT ref)::int AS refs, bool_and(ref ~ '^e[0-9a-f]{24}$') AS ok FROM ${part}`);
+    expect(inPart.rows[0]).toEqual({ n: 11, refs: 11, ok: true });
+    const shared = await ctx.pool.query(`SELECT count(*)::int AS n FROM batch_entries_shared WHERE list_id = $1`, [big]);
+    expect(shared.rows[0].n).toBe(0);
+    // every delivered entry once, with its own entry id, in its member's batch
+    const joined = await ctx.pool.query(
+      `SELECT b.member_id, count(*)::int AS n, count(*) FILTER (WHERE e.seq = be.seq AND r.member_id = b.member_id)::int AS right
+         FROM batch_entries be JOIN batches b ON b.id = be.batch_id JOIN entries e ON e.id = be.entry_id JOIN routes r ON r.list_id = be.list_id AND r.seq = be.seq
+        WHERE be.list_id = $1 GROUP BY 1 ORDER BY 1`, [big]);
+    expect(joined.rows).toEqual([{ member_id: 'isp-own', n: 7, right: 7 }, { member_id: 'isp-own2', n: 4, right: 4 }]);
+    const b2 = await batchOf(ctx, big, 'isp-own');
+    const rows = parse(await collect(batchCsv(ctx.pool, b2)), { from_line: 2 });
+    expect(rows.map((r: string[]) => r[1])).toEqual(entries.slice(0, 7).map((e) => e.ip)); // file order
+    expect(rows.find((r: string[]) => r[1] === '203.0.113.77')[9]).toBe('relapse'); // notified in the first list
+    expect(rows.filter((r: string[]) => r[9] === 'relapse')).toHaveLength(1);
+    const r = await importOutcomesCsv(ctx.pool, { batchId: b2.id, memberId: 'isp-own', reportedBy: 'op', input: Readable.from([`entry_id,outcome\n${rows[0][0]},notified\n${rows[1][0]},declined\n`]) });
+    expect(r).toMatchObject({ stored: 2, rejected: [] });
+    // Released again (a crash between two steps): nothing changes.
+    await bigRelease(ctx.pool);
+    expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE list_id = $1`, [big])).rows[0].n).toBe(11);
+    // A misrouted entry moved to another member later goes into the same partition, through the parent.
+    await ctx.pool.query(`UPDATE routes SET member_id = 'isp-own3' WHERE list_id = $1 AND seq = 8`, [big]);
+    await ctx.pool.query(`DELETE FROM batch_entries WHERE list_id = $1 AND seq = 8`, [big]);
+    await bigRelease(ctx.pool);
+    const moved = await ctx.pool.query(`SELECT b.member_id FROM ${part} be JOIN batches b ON b.id = be.batch_id WHERE be.seq = 8`);
+    expect(moved.rows).toEqual([{ member_id: 'isp-own3' }]);
+  });
 });

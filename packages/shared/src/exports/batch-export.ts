@@ -19,7 +19,7 @@ export const isoJst = (d: Date) => new Date(d.getTime() + JST_MS).toISOString().
 export const isoUtc = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const tlpLabel = (tlp: string) => `TLP:${tlp.toUpperCase()}`;
 
-type Header = Pick<BatchHeader, 'id' | 'campaignName' | 'round' | 'tlp'>;
+type Header = Pick<BatchHeader, 'id' | 'listId' | 'campaignName' | 'round' | 'tlp'>;
 
 export function memberRow(e: BatchEntry, b: Header): unknown[] {
   return [e.ref, e.ip, e.port, isoJst(e.observedAt), isoUtc(e.observedAt), e.malware, b.campaignName, b.round, tlpLabel(b.tlp), e.relapse ? 'relapse' : ''];

@@ -92,10 +92,11 @@ export async function recordOutcomes(
     const refs = valid.flatMap((x) => (typeof x.v.entryId === 'string' ? [x.v.entryId] : []));
     const nums = valid.flatMap((x) => (typeof x.v.entryId === 'number' ? [x.v.entryId] : []));
     const found = new Map<string | number, number>();
-    // Two lookups rather than one OR, so each uses its own index (ref, entry_id).
+    // Two lookups rather than one OR, so each uses its own index (ref, entry_id); the list names
+    // the one partition of batch_entries to read (0010).
     const lookups = [
-      ...(refs.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE ref = ANY($2::text[]) AND batch_id = $1`, [a.batchId, refs])] : []),
-      ...(nums.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1`, [a.batchId, nums])] : []),
+      ...(refs.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE ref = ANY($2::text[]) AND batch_id = $1 AND list_id = $3`, [a.batchId, refs, batch.list_id])] : []),
+      ...(nums.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 AND list_id = $3`, [a.batchId, nums, batch.list_id])] : []),
     ];
     for (const r of (await Promise.all(lookups)).flatMap((x) => x.rows)) {
       found.set(r.ref, Number(r.entry_id));
