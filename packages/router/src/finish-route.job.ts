@@ -1,23 +1,27 @@
 import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
+import { attachRunTable, hasRunTable, runTable } from './run-table';
 
 /**
  * Closes a routing run: counts delivered and returned from the decisions and checks that every
- * received entry has exactly one. Then the list waits for approval (per campaign
- * `approval_required`, else APPROVAL_REQUIRED; `dline approve LIST --by NAME`) or is released.
+ * received entry has exactly one; a run with a table of its own then attaches it (run-table.ts).
+ * Then the list waits for approval (per campaign `approval_required`, else APPROVAL_REQUIRED;
+ * `dline approve LIST --by NAME`) or is released.
  */
 export async function finishRoute(p: Payload<'router.finish-route'>, deps: RouterDeps): Promise<void> {
   const { pool } = deps;
   const outcome = await withTransaction(pool, async (tx) => {
     const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
     if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
+    const own = await hasRunTable(tx, p.listId, p.run);
     const c = (await tx.query(
       `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE state = 'returned')::int AS returned
-         FROM routes WHERE list_id = $1`, [p.listId])).rows[0];
+         FROM ${own ? runTable(p.listId, p.run) : 'routes'} WHERE list_id = $1`, [p.listId])).rows[0];
     if (c.delivered + c.returned !== l.received) {
       throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
     }
+    if (own) await attachRunTable(tx, p.listId, p.run);
     const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
     const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
     await tx.query(

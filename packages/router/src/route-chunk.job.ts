@@ -4,12 +4,14 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
 import type { MatcherCache } from './registry/matcher';
+import { hasRunTable, runTable } from './run-table';
 
 /**
  * Routes one chunk: entries (seq range) stream out with COPY TO, go through the matcher, and
  * their decisions stream back with COPY FROM, replacing any earlier decisions for the same range
- * in one transaction. The chunk is recorded as done in the same transaction, so a re-run changes
- * nothing; the last chunk to finish asks for the run to be finished.
+ * in one transaction (into the run's own table when it has one: a first run, so nothing to
+ * replace). The chunk is recorded as done in the same transaction, so a re-run changes nothing;
+ * the last chunk to finish asks for the run to be finished.
  */
 export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterDeps & { matchers: MatcherCache }): Promise<void> {
   const { pool, env } = deps;
@@ -20,6 +22,8 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
   const last = (p.chunk + 1) * env.ROUTE_CHUNK_SIZE;
 
   const client = await pool.connect();
+  const t0 = Date.now();
+  let tRead = t0;
   try {
     await client.query('BEGIN');
     const lock = await client.query(`SELECT state, route_run FROM lists WHERE id = $1 FOR SHARE`, [list.id]);
@@ -38,7 +42,7 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       const reader = await pool.connect();
       try {
         const src = reader.query(copyTo(
-          `COPY (SELECT seq, host(ip), (extract(epoch FROM observed_at) * 1000)::bigint FROM entries
+          `COPY (SELECT seq, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
                   WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`));
         await pipeline(src, new Writable({
           write(chunk: Buffer, _enc, cb) {
@@ -65,10 +69,14 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
         reader.release();
       }
       if (pendingOut) out.push(pendingOut);
-      await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
-      if (out.length) await pipeline(Readable.from(out), client.query(copyFrom('COPY routes (list_id, seq, member_id, state, reason) FROM STDIN')));
+      tRead = Date.now();
+      const own = await hasRunTable(client, list.id, p.run);
+      if (!own) await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
+      const table = own ? runTable(list.id, p.run) : 'routes';
+      if (out.length) await pipeline(Readable.from(out), client.query(copyFrom(`COPY ${table} (list_id, seq, member_id, state, reason) FROM STDIN`)));
       await client.query('INSERT INTO route_chunks (list_id, run, chunk) VALUES ($1, $2, $3)', [list.id, p.run, p.chunk]);
       await client.query('COMMIT');
+      deps.log.debug({ listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } }, 'route chunk');
     }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

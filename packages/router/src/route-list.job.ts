@@ -1,10 +1,12 @@
-import { type AppContext, type Payload, UnrecoverableError, enqueue, getList } from '@deliveryline/shared';
+import { type AppContext, type Payload, UnrecoverableError, enqueue, getList, withTransaction } from '@deliveryline/shared';
+import { openRunTable } from './run-table';
 
 export type RouterDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'>;
 
 /**
  * Plans a routing run: the list moves to `routing` and is cut into chunks of ROUTE_CHUNK_SIZE
- * entries (by seq), one job each, so several route workers share a big list.
+ * entries (by seq), one job each, so several route workers share a big list. A big list's first
+ * run gets a table of its own for its decisions (run-table.ts).
  */
 export async function routeList(p: Payload<'router.route-list'>, deps: RouterDeps): Promise<void> {
   const { pool, env } = deps;
@@ -13,11 +15,16 @@ export async function routeList(p: Payload<'router.route-list'>, deps: RouterDep
   if (list.route_run !== p.run) return; // a newer run superseded this one
   if (list.state === 'parsed') {
     const chunks = Math.max(1, Math.ceil((list.received ?? 0) / env.ROUTE_CHUNK_SIZE));
-    const r = await pool.query(
-      `UPDATE lists SET state = 'routing', route_chunks = $3, updated_at = now()
-        WHERE id = $1 AND route_run = $2 AND state = 'parsed'`,
-      [list.id, p.run, chunks]);
-    if (r.rowCount !== 1) return;
+    const started = await withTransaction(pool, async (tx) => {
+      const r = await tx.query(
+        `UPDATE lists SET state = 'routing', route_chunks = $3, updated_at = now()
+          WHERE id = $1 AND route_run = $2 AND state = 'parsed'`,
+        [list.id, p.run, chunks]);
+      if (r.rowCount !== 1) return false;
+      await openRunTable(tx, list.id, p.run, list.received ?? 0, env.ROUTE_OWN_TABLE_ABOVE);
+      return true;
+    });
+    if (!started) return;
     list.route_chunks = chunks;
   } else if (list.state !== 'routing') {
     return; // routed or later: nothing to do

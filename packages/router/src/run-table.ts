@@ -1,0 +1,61 @@
+import type { PoolClient } from 'pg';
+import type { Queryable } from '@deliveryline/shared';
+
+/**
+ * A big list's first routing run writes its decisions into a table of the run with no index
+ * (migration 0011): `routes_l<list>_r<run>`, chunk by chunk, each chunk in its own transaction
+ * with its route_chunks row, so a chunk is in the table exactly once. Finishing the run builds the
+ * indexes every partition of routes has, adds the run's figures to stats_list_routes and attaches
+ * the table as the list's partition `routes_l<list>`, in the finishing transaction: readers see the
+ * whole run's decisions or none. Later runs of the list replace decisions in place, through
+ * `routes`. A run superseded before it finished leaves its table; the next run of the list drops it.
+ */
+const id = (listId: number) => Math.trunc(listId);
+export const runTable = (listId: number, run: number): string => `routes_l${id(listId)}_r${Math.trunc(run)}`;
+export const routesPartition = (listId: number): string => `routes_l${id(listId)}`;
+
+/** Drops the tables of the list's runs that never finished. */
+async function dropRunTables(tx: PoolClient, listId: number): Promise<void> {
+  const r = await tx.query(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE $1`, [`${routesPartition(listId)}\\_r%`]);
+  for (const t of r.rows) await tx.query(`DROP TABLE IF EXISTS ${t.relname as string}`);
+}
+
+/**
+ * In the transaction that starts a run: a list of more than `above` entries that has no decision
+ * yet gets a table for the run. Returns whether it did.
+ */
+export async function openRunTable(tx: PoolClient, listId: number, run: number, received: number, above: number): Promise<boolean> {
+  if (received <= above) return false;
+  const any = await tx.query('SELECT 1 FROM routes WHERE list_id = $1 LIMIT 1', [listId]);
+  if (any.rowCount) return false;
+  await dropRunTables(tx, listId);
+  const t = runTable(listId, run);
+  await tx.query(
+    `CREATE TABLE ${t} (LIKE routes INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                        CONSTRAINT ${routesPartition(listId)}_list CHECK (list_id = ${id(listId)}))`);
+  return true;
+}
+
+export async function hasRunTable(db: Queryable, listId: number, run: number): Promise<boolean> {
+  return (await db.query('SELECT to_regclass($1) IS NOT NULL AS t', [runTable(listId, run)])).rows[0].t === true;
+}
+
+/**
+ * In the transaction that finishes the run: the indexes of 0011 (a chunk written twice would fail
+ * the primary key here, and the list with it), the figures the insert trigger would have added,
+ * and the attach.
+ */
+export async function attachRunTable(tx: PoolClient, listId: number, run: number): Promise<void> {
+  const t = runTable(listId, run);
+  const p = routesPartition(listId);
+  await tx.query(`SET LOCAL maintenance_work_mem = '128MB'`);
+  await tx.query(`ALTER TABLE ${t} ADD CONSTRAINT ${p}_pkey PRIMARY KEY (list_id, seq)`);
+  await tx.query(`CREATE INDEX ${p}_member_idx ON ${t} (list_id, member_id)`);
+  await tx.query(
+    `INSERT INTO stats_list_routes AS s (list_id, member_id, state, reason, entries)
+     SELECT list_id, coalesce(member_id, ''), state, coalesce(reason, ''), count(*) FROM ${t} GROUP BY 1, 2, 3, 4
+     ON CONFLICT (list_id, member_id, state, reason) DO UPDATE SET entries = s.entries + excluded.entries`);
+  await tx.query(`ALTER TABLE ${t} RENAME TO ${p}`);
+  await tx.query(`ALTER TABLE routes ATTACH PARTITION ${p} FOR VALUES IN (${id(listId)})`);
+  await dropRunTables(tx, listId);
+}
