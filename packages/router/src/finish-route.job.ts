@@ -1,6 +1,6 @@
 import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import { attachRunTable, hasRunTable, runTable } from './run-table';
+import { attachRunTable, hasRunTable, indexRunTable, runTableFigures } from './run-table';
 
 /**
  * Closes a routing run: counts delivered and returned from the decisions and checks that every
@@ -10,18 +10,20 @@ import { attachRunTable, hasRunTable, runTable } from './run-table';
  */
 export async function finishRoute(p: Payload<'router.finish-route'>, deps: RouterDeps): Promise<void> {
   const { pool } = deps;
+  const t0 = Date.now();
+  if (await hasRunTable(pool, p.listId, p.run)) await indexRunTable(pool, p.listId, p.run);
   const outcome = await withTransaction(pool, async (tx) => {
     const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
     if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
-    const own = await hasRunTable(tx, p.listId, p.run);
-    const c = (await tx.query(
+    const own = await hasRunTable(tx, p.listId, p.run) ? await runTableFigures(tx, p.listId, p.run) : null;
+    const c = own ?? (await tx.query(
       `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE state = 'returned')::int AS returned
-         FROM ${own ? runTable(p.listId, p.run) : 'routes'} WHERE list_id = $1`, [p.listId])).rows[0];
+         FROM routes WHERE list_id = $1`, [p.listId])).rows[0];
     if (c.delivered + c.returned !== l.received) {
       throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
     }
-    if (own) await attachRunTable(tx, p.listId, p.run);
+    if (own) await attachRunTable(tx, p.listId, p.run, own);
     const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
     const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
     await tx.query(
@@ -35,7 +37,7 @@ export async function finishRoute(p: Payload<'router.finish-route'>, deps: Route
     return needsApproval ? ('approval' as const) : ('release' as const);
   });
   if (outcome === 'release') await enqueue(deps.queues, 'router.release-list', { listId: p.listId });
-  deps.log.info({ listId: p.listId, next: outcome }, 'routing finished');
+  deps.log.info({ listId: p.listId, next: outcome, ms: Date.now() - t0 }, 'routing finished');
 }
 
 export { getList };

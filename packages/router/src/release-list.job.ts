@@ -12,6 +12,7 @@ import { dueDate } from './due-date';
  */
 export async function releaseList(p: Payload<'router.release-list'>, deps: RouterDeps & { now?: () => Date }): Promise<void> {
   const { pool } = deps;
+  const t0 = Date.now();
   const state = (await pool.query('SELECT state FROM lists WHERE id = $1', [p.listId])).rows[0]?.state as string | undefined;
   if (state !== 'routed' && state !== 'released' && state !== 'returned_sent') return;
   if (state === 'routed') {
@@ -23,6 +24,7 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
       await createBatches(tx, p.listId, dueDate(deps.now?.() ?? new Date(), days), days);
     });
   }
+  const tBatches = Date.now();
   const todo = await pool.query(
     `SELECT b.id, b.notified_at IS NULL AS mail, (m.webhook_url IS NOT NULL AND b.webhook_sent_at IS NULL) AS hook
        FROM batches b JOIN members m ON m.id = b.member_id WHERE b.list_id = $1 ORDER BY b.id`, [p.listId]);
@@ -30,10 +32,12 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
     if (b.mail) await enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) });
     if (b.hook) await enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) });
   }
+  const tAnnounced = Date.now();
   await withTransaction(pool, async (tx) => {
     const l = (await tx.query(`UPDATE lists SET state = 'released', released_at = now(), updated_at = now() WHERE id = $1 AND state = 'routed' RETURNING delivered, approved_by`, [p.listId])).rows[0];
     if (!l) return;
     const days = (await tx.query('SELECT due_business_days FROM batches WHERE list_id = $1 LIMIT 1', [p.listId])).rows[0]?.due_business_days ?? null;
     await audit(tx, { actor: 'system', action: 'list.release', object: `list:${p.listId}`, details: { delivered: l.delivered, dueBusinessDays: days, approvedBy: l.approved_by } });
   });
+  deps.log.info({ listId: p.listId, batches: todo.rowCount, ms: { batches: tBatches - t0, announce: tAnnounced - tBatches, released: Date.now() - tAnnounced } }, 'list released');
 }

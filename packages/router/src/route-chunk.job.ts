@@ -42,7 +42,7 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       const reader = await pool.connect();
       try {
         const src = reader.query(copyTo(
-          `COPY (SELECT seq, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
+          `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
                   WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`));
         await pipeline(src, new Writable({
           write(chunk: Buffer, _enc, cb) {
@@ -52,11 +52,12 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
             for (const line of lines) {
               const t1 = line.indexOf('\t');
               const t2 = line.indexOf('\t', t1 + 1);
-              const seq = line.slice(0, t1);
-              const d = matcher.route(line.slice(t1 + 1, t2), Number(line.slice(t2 + 1)));
+              const t3 = line.indexOf('\t', t2 + 1);
+              const seqAndId = line.slice(0, t2); // written back as they came: seq, entry_id
+              const d = matcher.route(line.slice(t2 + 1, t3), Number(line.slice(t3 + 1)));
               pendingOut += d.state === 'delivered'
-                ? `${list.id}\t${seq}\t${d.memberId}\tdelivered\t\\N\n`
-                : `${list.id}\t${seq}\t\\N\treturned\t${d.reason}\n`;
+                ? `${list.id}\t${seqAndId}\t${d.memberId}\tdelivered\t\\N\n`
+                : `${list.id}\t${seqAndId}\t\\N\treturned\t${d.reason}\n`;
               if (pendingOut.length > 1 << 20) {
                 out.push(pendingOut);
                 pendingOut = '';
@@ -73,7 +74,7 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       const own = await hasRunTable(client, list.id, p.run);
       if (!own) await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
       const table = own ? runTable(list.id, p.run) : 'routes';
-      if (out.length) await pipeline(Readable.from(out), client.query(copyFrom(`COPY ${table} (list_id, seq, member_id, state, reason) FROM STDIN`)));
+      if (out.length) await pipeline(Readable.from(out), client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
       await client.query('INSERT INTO route_chunks (list_id, run, chunk) VALUES ($1, $2, $3)', [list.id, p.run, p.chunk]);
       await client.query('COMMIT');
       deps.log.debug({ listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } }, 'route chunk');

@@ -1,13 +1,13 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Queryable } from '@deliveryline/shared';
 
 /**
  * A big list's first routing run writes its decisions into a table of the run with no index
  * (migration 0011): `routes_l<list>_r<run>`, chunk by chunk, each chunk in its own transaction
  * with its route_chunks row, so a chunk is in the table exactly once. Finishing the run builds the
- * indexes every partition of routes has, adds the run's figures to stats_list_routes and attaches
- * the table as the list's partition `routes_l<list>`, in the finishing transaction: readers see the
- * whole run's decisions or none. Later runs of the list replace decisions in place, through
+ * indexes every partition of routes has (two at once, before its transaction), then, in the
+ * finishing transaction, adds the run's figures to stats_list_routes and attaches the table as the
+ * list's partition `routes_l<list>`: readers see the whole run's decisions or none. Later runs of the list replace decisions in place, through
  * `routes`. A run superseded before it finished leaves its table; the next run of the list drops it.
  */
 const id = (listId: number) => Math.trunc(listId);
@@ -41,20 +41,62 @@ export async function hasRunTable(db: Queryable, listId: number, run: number): P
 }
 
 /**
- * In the transaction that finishes the run: the indexes of 0011 (a chunk written twice would fail
- * the primary key here, and the list with it), the figures the insert trigger would have added,
- * and the attach.
+ * Before the finishing transaction: the two indexes of 0011, each on its own connection, side by
+ * side (the table is committed, empty of readers, and only finishing uses it). A finish that runs
+ * again finds them built.
  */
-export async function attachRunTable(tx: PoolClient, listId: number, run: number): Promise<void> {
+export async function indexRunTable(pool: Pool, listId: number, run: number): Promise<void> {
   const t = runTable(listId, run);
   const p = routesPartition(listId);
-  await tx.query(`SET LOCAL maintenance_work_mem = '128MB'`);
-  await tx.query(`ALTER TABLE ${t} ADD CONSTRAINT ${p}_pkey PRIMARY KEY (list_id, seq)`);
-  await tx.query(`CREATE INDEX ${p}_member_idx ON ${t} (list_id, member_id)`);
+  await Promise.all([
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${p}_pkey ON ${t} (list_id, seq)`,
+    `CREATE INDEX IF NOT EXISTS ${p}_member_idx ON ${t} (list_id, member_id)`,
+  ].map(async (sql) => {
+    const c = await pool.connect();
+    try {
+      // parallel workers would only compete with the other lane on two cores
+      await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
+      await c.query(sql);
+      await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers');
+      c.release();
+    } catch (err) {
+      c.release(err as Error);
+      throw err;
+    }
+  }));
+}
+
+export interface RunFigures {
+  delivered: number;
+  returned: number;
+  /** decisions per member, state and reason ('' for none): the rows of stats_list_routes */
+  groups: { member_id: string; state: string; reason: string; n: number }[];
+}
+
+/** The run's figures, in one pass over its table. */
+export async function runTableFigures(tx: PoolClient, listId: number, run: number): Promise<RunFigures> {
+  const r = await tx.query(
+    `SELECT coalesce(member_id, '') AS member_id, state, coalesce(reason, '') AS reason, count(*)::int AS n
+       FROM ${runTable(listId, run)} GROUP BY 1, 2, 3`);
+  const sum = (state: string) => r.rows.filter((g) => g.state === state).reduce((n, g) => n + g.n, 0);
+  return { delivered: sum('delivered'), returned: sum('returned'), groups: r.rows };
+}
+
+/**
+ * In the transaction that finishes the run, once its figures are checked: the primary key from
+ * its index (a chunk written twice would fail it, and the list with it), the figures the insert
+ * trigger would have added, and the attach.
+ */
+export async function attachRunTable(tx: PoolClient, listId: number, run: number, figures: RunFigures): Promise<void> {
+  const t = runTable(listId, run);
+  const p = routesPartition(listId);
+  await tx.query(`ALTER TABLE ${t} ADD CONSTRAINT ${p}_pkey PRIMARY KEY USING INDEX ${p}_pkey`);
+  const g = figures.groups;
   await tx.query(
     `INSERT INTO stats_list_routes AS s (list_id, member_id, state, reason, entries)
-     SELECT list_id, coalesce(member_id, ''), state, coalesce(reason, ''), count(*) FROM ${t} GROUP BY 1, 2, 3, 4
-     ON CONFLICT (list_id, member_id, state, reason) DO UPDATE SET entries = s.entries + excluded.entries`);
+     SELECT $1, m, st, rs, n FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(m, st, rs, n)
+     ON CONFLICT (list_id, member_id, state, reason) DO UPDATE SET entries = s.entries + excluded.entries`,
+    [listId, g.map((x) => x.member_id), g.map((x) => x.state), g.map((x) => x.reason), g.map((x) => x.n)]);
   await tx.query(`ALTER TABLE ${t} RENAME TO ${p}`);
   await tx.query(`ALTER TABLE routes ATTACH PARTITION ${p} FOR VALUES IN (${id(listId)})`);
   await dropRunTables(tx, listId);

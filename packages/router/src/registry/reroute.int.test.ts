@@ -57,6 +57,10 @@ describe.each([
        (SELECT coalesce(member_id, ''), state, coalesce(reason, ''), count(*) FROM routes WHERE list_id = $1 GROUP BY 1, 2, 3
         EXCEPT SELECT member_id, state, reason, entries FROM stats_list_routes WHERE list_id = $1 AND entries <> 0)) AS ok`,
     [listId])).rows[0].ok;
+  /** decisions that carry their entry's id (0012) */
+  const entryIdsRight = async () => (await ctx.pool.query(
+    `SELECT count(*)::int AS n FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq AND e.id = r.entry_id
+      WHERE r.list_id = $1`, [listId])).rows[0].n;
   const counters = async () => (await ctx.pool.query('SELECT received, delivered, returned FROM lists WHERE id = $1', [listId])).rows[0];
 
   beforeAll(async () => {
@@ -89,6 +93,7 @@ describe.each([
     expect(await labels()).toEqual(['ocn', 'ocn', 'ocn', 'sbb', 'ocn', 'returned:non_routable']);
     expect(await partitions()).toEqual(env.ROUTE_OWN_TABLE_ABOVE ? [`routes_l${listId}`] : ['routes_shared']);
     expect(await summaryMatches()).toBe(true);
+    expect(await entryIdsRight()).toBe(6);
 
     // KDDI took 153.139/16 from 2025-01-01 (a more specific prefix), and OCN's IPv6 block ended 2025-05-01
     await importPrefixes(ctx.pool, csv('p2.csv', 'member_id,cidr,valid_from,valid_to\nkddi,153.139.0.0/16,2025-01-01,\nocn,2400:4050::/30,,2025-05-01\n'));
