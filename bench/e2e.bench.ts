@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createPool, migrate, parseIp, repoRoot, INGEST_NODE_FLAGS } from '@deliveryline/shared';
+import { createPool, migrate, parseIp, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 import { buildMatcher, importMembers, importPrefixes } from '@deliveryline/router';
 import { rng } from '../packages/cli/src/demo/replay';
 import type { BenchResult } from './run';
@@ -91,13 +91,21 @@ function peakRss(pid: number | undefined): number {
 
 function start(args: string[], env: Record<string, string>, nodeFlags: readonly string[] = []): ChildProcess {
   // node --import tsx (not the tsx CLI wrapper) so that the pid is the process whose memory we read
-  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // E2E_BENCH_LOG=info (or debug) shows the workers' own timings (list parsed, route chunk, routing
+  // finished, list released) on stderr
+  const worker = !args[0].includes('dline');
+  const log = worker ? process.env.E2E_BENCH_LOG : undefined;
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+    cwd: ROOT, env: { ...process.env, LOG_LEVEL: log ?? 'warn', ...env }, stdio: ['ignore', 'pipe', log ? 'inherit' : 'pipe'],
+  });
 }
 
 interface E2E {
   rowsPerSec: number;
   seconds: number;
   peakRssBytes: number;
+  /** each process's peak */
+  each: string;
   counts: { received: number; delivered: number; returned: number };
   stages: string;
 }
@@ -112,8 +120,8 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   await importMembers(pool, path.join(dir, 'members.csv'));
   await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
   const env = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0' };
-  const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env, INGEST_NODE_FLAGS)];
-  for (let i = 0; i < routeWorkers; i++) workers.push(start([path.join(ROOT, 'packages/router/src/main.ts')], env));
+  const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env, WORKER_NODE_FLAGS)];
+  for (let i = 0; i < routeWorkers; i++) workers.push(start([path.join(ROOT, 'packages/router/src/main.ts')], env, WORKER_NODE_FLAGS));
   const peaks = new Map<number, number>();
   const sample = setInterval(() => {
     for (const w of workers) if (w.pid) peaks.set(w.pid, Math.max(peaks.get(w.pid) ?? 0, peakRss(w.pid)));
@@ -155,7 +163,9 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   if (r.state !== 'released' || r.received + 0 !== rows - (r.rejected + r.duplicates) || r.delivered + r.returned !== r.received) {
     throw new Error(`e2e counts are off: ${out}`);
   }
-  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), counts: r, stages };
+  const mib = (pid: number | undefined) => Math.round((peaks.get(pid ?? -1) ?? 0) / 2 ** 20);
+  const each = `ingest ${mib(workers[0].pid)}, router ${workers.slice(1).map((w) => mib(w.pid)).join(' + ')}, cli ${mib(cli.pid)} MiB`;
+  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), each, counts: r, stages };
 }
 
 /** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
@@ -221,7 +231,7 @@ export async function run(): Promise<BenchResult[]> {
       results.push({
         name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
         target: n === big ? 0.4 : undefined,
-        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
+        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes: ${r.each}), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
       });
     }
     results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });

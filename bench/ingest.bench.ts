@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, INGEST_NODE_FLAGS,
+  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
 } from '../packages/shared/src';
 import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
 import { parseList } from '../packages/ingest/src/parse-list.job';
@@ -108,7 +108,7 @@ export async function run(): Promise<BenchResult[]> {
     // next): the baseline and the full path take turns, RUNS times each, and each keeps its best.
     let storeMs = Infinity;
     let base = { rows: 0, ms: Infinity };
-    let full: ChildResult | null = null;
+    let full = null as ChildResult | null; // (a declared type alone narrows to null inside the loop)
     for (let i = 1; i <= RUNS; i++) {
       const tStore = performance.now();
       const listId = await submitList({ pool, queues }, { path: file, sourceId: 'bench', campaignId: `bench-${i}`, timezone: 'UTC' });
@@ -116,7 +116,7 @@ export async function run(): Promise<BenchResult[]> {
       const b = await baseline(file);
       if (b.ms < base.ms) base = b;
       const prof = process.env.INGEST_BENCH_CPU_PROF && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
-      const c = spawnSync(process.execPath, [...INGEST_NODE_FLAGS, ...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
+      const c = spawnSync(process.execPath, [...WORKER_NODE_FLAGS, ...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
         stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
       });
       const line = c.stdout.split('\n').find((l) => l.startsWith('@@INGEST@@'));

@@ -28,10 +28,11 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
   const todo = await pool.query(
     `SELECT b.id, b.notified_at IS NULL AS mail, (m.webhook_url IS NOT NULL AND b.webhook_sent_at IS NULL) AS hook
        FROM batches b JOIN members m ON m.id = b.member_id WHERE b.list_id = $1 ORDER BY b.id`, [p.listId]);
-  for (const b of todo.rows) {
-    if (b.mail) await enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) });
-    if (b.hook) await enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) });
-  }
+  // all at once: each is a Redis round trip, and a big list has hundreds of batches
+  await Promise.all(todo.rows.flatMap((b) => [
+    ...(b.mail ? [enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) })] : []),
+    ...(b.hook ? [enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) })] : []),
+  ]));
   const tAnnounced = Date.now();
   await withTransaction(pool, async (tx) => {
     const l = (await tx.query(`UPDATE lists SET state = 'released', released_at = now(), updated_at = now() WHERE id = $1 AND state = 'routed' RETURNING delivered, approved_by`, [p.listId])).rows[0];

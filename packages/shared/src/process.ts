@@ -5,12 +5,13 @@ import { RedisUnavailableError } from './jobs/queues';
 import { startReconciler } from './reconcile';
 
 /**
- * Node flags of the ingest worker. It makes millions of short-lived strings (fields, rows); with
- * the default 16 MiB young generation enough of them outlived a scavenge that, when the machine was
- * busy, the old generation grew to 200 MiB and the worker's RSS past 400 MB on a 1M-row list
- * (3 of 16 bench runs); with 32 MiB it stayed near 300 MB (docs/ingest.md).
+ * Node flags of the ingest and router workers. Both make millions of short-lived strings (fields,
+ * rows, decisions); with the default 16 MiB young generation enough of them outlived a scavenge
+ * that, when the machine was busy, the ingest worker's old generation grew to 200 MiB and its RSS
+ * past 400 MB on a 1M-row list (3 of 16 bench runs); with 32 MiB it stayed near 300 MB
+ * (docs/ingest.md). The router routing a 1M list peaked at 405 MiB without it, 321–346 with it.
  */
-export const INGEST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
 /** Prints a startup failure as a person-readable message and exits non-zero. */
 export function exitOnStartupError(err: unknown): never {

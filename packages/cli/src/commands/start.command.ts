@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
-import { env, ensureEmbeddedPostgres, checkRedis, createLogger, createPool, migrate, repoRoot, INGEST_NODE_FLAGS } from '@deliveryline/shared';
+import { env, ensureEmbeddedPostgres, checkRedis, createLogger, createPool, migrate, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 
 /**
  * `pnpm start`: everything on one machine — the portal and every worker, each its own process,
@@ -35,7 +35,7 @@ export function register(program: Command) {
       let stopping = false;
       for (const [name, file] of Object.entries(procs)) {
         // node --import tsx rather than the tsx CLI, so the pid we signal is the process itself
-        const flags = name === 'ingest' ? INGEST_NODE_FLAGS : [];
+        const flags = name === 'ingest' || name === 'router' ? WORKER_NODE_FLAGS : [];
         const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(root, file)], { cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
         child.on('exit', (code) => {
           if (!stopping) {

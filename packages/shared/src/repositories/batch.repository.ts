@@ -133,9 +133,11 @@ export async function createBatches(db: Queryable, listId: number, dueAt: Date, 
     await withTransaction(db, (tx) => createBatches(tx, listId, dueAt, dueBusinessDays, opts));
     return;
   }
+  // A batch per member with delivered entries, counted by the routes summary (0007: kept by the
+  // triggers on routes in the same transactions), not by a pass over the list's decisions.
   const made = await db.query(
     `INSERT INTO batches (list_id, member_id, entries, due_at, due_business_days)
-     SELECT $1, member_id, count(*), $2, $3 FROM routes WHERE list_id = $1 AND state = 'delivered' GROUP BY member_id
+     SELECT $1, member_id, entries, $2, $3 FROM stats_list_routes WHERE list_id = $1 AND state = 'delivered' AND entries > 0
      ON CONFLICT (list_id, member_id) DO NOTHING RETURNING entries`,
     [listId, dueAt, dueBusinessDays]);
   const delivered = made.rows.reduce((n, b) => n + Number(b.entries), 0);
