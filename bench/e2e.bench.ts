@@ -169,7 +169,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
 }
 
 /** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
-async function limit(file: string, dir: string, rows: number): Promise<number> {
+async function limit(file: string, dir: string, rows: number): Promise<{ rowsPerSec: number; delivered: number }> {
   const name = `dlbench_${crypto.randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = dbUrl(name);
@@ -185,6 +185,7 @@ async function limit(file: string, dir: string, rows: number): Promise<number> {
   const lines = text.split('\n');
   const out: string[] = [];
   let chunk = '';
+  let delivered = 0;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (!line) continue;
@@ -194,6 +195,7 @@ async function limit(file: string, dir: string, rows: number): Promise<number> {
     if (!p.ok) continue;
     const t = Date.parse(f[1]);
     const d = matcher.route(p.text, t);
+    if (d.state === 'delivered') delivered++;
     chunk += `${p.text}\t${f[1]}\t${f[2]}\t${f[3]}\t${d.state === 'delivered' ? d.memberId : '\\N'}\n`;
     if (chunk.length > 1 << 20) {
       out.push(chunk);
@@ -206,7 +208,7 @@ async function limit(file: string, dir: string, rows: number): Promise<number> {
   client.release();
   await pool.end();
   await admin(`DROP DATABASE ${name} WITH (FORCE)`);
-  return rows / seconds;
+  return { rowsPerSec: rows / seconds, delivered };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -221,13 +223,15 @@ export async function run(): Promise<BenchResult[]> {
       files.set(n, f);
     }
     const big = Math.max(...sizes);
-    const lim = await limit(files.get(big)!, dir, big);
+    const { rowsPerSec: lim, delivered: limDelivered } = await limit(files.get(big)!, dir, big);
     const results: BenchResult[] = [];
     const label = (n: number) => (n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`);
     let e2eBig: E2E | undefined;
     for (const n of sizes) {
       const r = await e2e(files.get(n)!, n, 1);
       if (n === big) e2eBig = r;
+      // the pipeline and the limit route the same file with the same engine: same decisions
+      if (n === big && r.counts.delivered !== limDelivered) throw new Error(`e2e delivered ${r.counts.delivered}, the limit ${limDelivered}`);
       results.push({
         name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
         target: n === big ? 0.4 : undefined,
@@ -237,6 +241,7 @@ export async function run(): Promise<BenchResult[]> {
     results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });
     if (!process.env.BENCH_E2E_SKIP_SCALING) {
       const two = await e2e(files.get(big)!, big, 2);
+      if (two.counts.delivered !== limDelivered) throw new Error(`e2e (2 route workers) delivered ${two.counts.delivered}, the limit ${limDelivered}`);
       results.push({ name: `e2e.${label(big)}.2-route-workers`, value: two.rowsPerSec, unit: 'rows/s', baseline: e2eBig!.rowsPerSec, ratio: two.rowsPerSec / e2eBig!.rowsPerSec, notes: `${two.seconds.toFixed(1)} s with 2 route-worker processes vs 1` });
     }
     results.push({ name: `e2e.${label(big)}.peak-rss`, value: e2eBig!.peakRssBytes / 2 ** 20, unit: 'MiB', baseline: 1024, ratio: 1024 / (e2eBig!.peakRssBytes / 2 ** 20), target: 1, notes: 'sum of every process; ratio = 1 GiB / peak (higher is better)' });

@@ -36,25 +36,36 @@ export class Matcher {
     readonly today: string = jstToday(),
   ) {}
 
+  /** one decision object per member, made on first use (decisions are shared and frozen) */
+  private readonly deliveredTo: RouteDecision[] = [];
+
   /** Routes one entry given the canonical IP text and the observation time in epoch ms. */
   route(ipText: string, t: number): RouteDecision {
     const ip = parseIp(ipText);
-    if (!ip.ok) return { state: 'returned', reason: 'non_routable' };
-    let hit: number;
-    if (ip.family === 4) {
-      if (SPECIAL.lookup4(ip.v4, 0) >= 0) return { state: 'returned', reason: 'non_routable' };
-      hit = this.engine.lookup4(ip.v4, t);
-    } else {
-      const [a, b, c, d] = ip.words;
-      if (SPECIAL.lookup6(a, b, c, d, 0) >= 0) return { state: 'returned', reason: 'non_routable' };
-      hit = this.engine.lookup6(a, b, c, d, t);
-    }
-    if (hit < 0) return { state: 'returned', reason: 'no_member' };
+    if (!ip.ok) return NON_ROUTABLE_DECISION;
+    if (ip.family === 4) return this.route4(ip.v4, t);
+    const [a, b, c, d] = ip.words;
+    if (SPECIAL.lookup6(a, b, c, d, 0) >= 0) return NON_ROUTABLE_DECISION;
+    return this.decision(this.engine.lookup6(a, b, c, d, t));
+  }
+
+  /** Routes an IPv4 address given as its 32-bit value (the route chunk parses it from COPY bytes). */
+  route4(v4: number, t: number): RouteDecision {
+    if (SPECIAL.lookup4(v4, 0) >= 0) return NON_ROUTABLE_DECISION;
+    return this.decision(this.engine.lookup4(v4, t));
+  }
+
+  private decision(hit: number): RouteDecision {
+    if (hit < 0) return NO_MEMBER_DECISION;
     const m = this.members[hit];
-    if (!m.active || (m.left_on !== null && m.left_on <= this.today)) return { state: 'returned', reason: 'member_inactive' };
-    return { state: 'delivered', memberId: m.id };
+    if (!m.active || (m.left_on !== null && m.left_on <= this.today)) return MEMBER_INACTIVE_DECISION;
+    return (this.deliveredTo[hit] ??= Object.freeze({ state: 'delivered', memberId: m.id }));
   }
 }
+
+const NON_ROUTABLE_DECISION: RouteDecision = Object.freeze({ state: 'returned', reason: 'non_routable' });
+const NO_MEMBER_DECISION: RouteDecision = Object.freeze({ state: 'returned', reason: 'no_member' });
+const MEMBER_INACTIVE_DECISION: RouteDecision = Object.freeze({ state: 'returned', reason: 'member_inactive' });
 
 export async function buildMatcher(db: Queryable): Promise<Matcher> {
   const version = await registryVersion(db);
