@@ -62,7 +62,8 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       if (!own) await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
       const table = own ? runTable(list.id, p.run) : 'routes';
       if (out.length) await pipeline(Readable.from(out), client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
-      await client.query('INSERT INTO route_chunks (list_id, run, chunk) VALUES ($1, $2, $3)', [list.id, p.run, p.chunk]);
+      await client.query('INSERT INTO route_chunks (list_id, run, chunk, figures) VALUES ($1, $2, $3, $4)',
+        [list.id, p.run, p.chunk, JSON.stringify(decisions.figures())]);
       await client.query('COMMIT');
       deps.log.debug({ listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } }, 'route chunk');
     }
@@ -88,6 +89,7 @@ const OUT_SIZE = 1 << 20;
 class DecisionRows {
   private readonly prefix: Buffer;
   private readonly tails = new Map<RouteDecision, Buffer>();
+  private readonly counts = new Map<RouteDecision, number>();
   private readonly out: Buffer[] = [];
   private buf = Buffer.allocUnsafe(OUT_SIZE);
   private pos = 0;
@@ -111,6 +113,7 @@ class DecisionRows {
       const v4 = ipv4At(data, t2 + 1, t3);
       const d = v4 >= 0 ? this.matcher.route4(v4, t) : this.matcher.route(data.toString('latin1', t2 + 1, t3), t);
       const tail = this.tail(d);
+      this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
       if (this.pos + this.prefix.length + (t2 - line) + tail.length > this.buf.length) this.flush();
       this.pos += this.prefix.copy(this.buf, this.pos);
       this.pos += data.copy(this.buf, this.pos, line, t2 + 1); // seq TAB id TAB
@@ -125,6 +128,13 @@ class DecisionRows {
     if (this.carry) throw new Error('route chunk: the COPY output ended inside a row');
     this.flush();
     return this.out;
+  }
+
+  /** Decisions per member, state and reason, as route_chunks.figures keeps them (0014). */
+  figures(): { member_id: string; state: string; reason: string; n: number }[] {
+    return [...this.counts].map(([d, n]) => d.state === 'delivered'
+      ? { member_id: d.memberId, state: d.state, reason: '', n }
+      : { member_id: '', state: d.state, reason: d.reason, n });
   }
 
   private tail(d: RouteDecision): Buffer {

@@ -73,11 +73,21 @@ export interface RunFigures {
   groups: { member_id: string; state: string; reason: string; n: number }[];
 }
 
-/** The run's figures, in one pass over its table. */
+/**
+ * The run's figures: what its chunks recorded (0014), each in the transaction that stored its
+ * decisions, so they add up to exactly what the table holds. A chunk stored before 0014 recorded
+ * none; then the table itself is counted.
+ */
 export async function runTableFigures(tx: PoolClient, listId: number, run: number): Promise<RunFigures> {
-  const r = await tx.query(
-    `SELECT coalesce(member_id, '') AS member_id, state, coalesce(reason, '') AS reason, count(*)::int AS n
-       FROM ${runTable(listId, run)} GROUP BY 1, 2, 3`);
+  const unrecorded = await tx.query('SELECT 1 FROM route_chunks WHERE list_id = $1 AND run = $2 AND figures IS NULL LIMIT 1', [listId, run]);
+  const r = unrecorded.rowCount
+    ? await tx.query(
+      `SELECT coalesce(member_id, '') AS member_id, state, coalesce(reason, '') AS reason, count(*)::int AS n
+         FROM ${runTable(listId, run)} GROUP BY 1, 2, 3`)
+    : await tx.query(
+      `SELECT f.member_id, f.state, f.reason, sum(f.n)::int AS n
+         FROM route_chunks c, jsonb_to_recordset(c.figures) AS f(member_id text, state text, reason text, n int)
+        WHERE c.list_id = $1 AND c.run = $2 GROUP BY 1, 2, 3`, [listId, run]);
   const sum = (state: string) => r.rows.filter((g) => g.state === state).reduce((n, g) => n + g.n, 0);
   return { delivered: sum('delivered'), returned: sum('returned'), groups: r.rows };
 }
