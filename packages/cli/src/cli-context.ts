@@ -1,6 +1,4 @@
 import { openContext, type AppContext, workerCount } from '@deliveryline/shared';
-import { startIngestWorker } from '@deliveryline/ingest';
-import { startRouterWorker } from '@deliveryline/router';
 import type { Worker } from 'bullmq';
 
 export class CliError extends Error {}
@@ -22,8 +20,9 @@ export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promi
 export async function ensurePipelineWorkers(ctx: AppContext): Promise<Worker[]> {
   const [i, r, d] = await Promise.all([workerCount(ctx.queues, 'ingest'), workerCount(ctx.queues, 'route'), workerCount(ctx.queues, 'deliver')]);
   const started: Worker[] = [];
-  if (i === 0) started.push(...startIngestWorker(ctx));
-  if (r === 0 || d === 0) started.push(...startRouterWorker(ctx));
+  // the worker packages load only when they run here: a command's start stays short otherwise
+  if (i === 0) started.push(...(await import('@deliveryline/ingest')).startIngestWorker(ctx));
+  if (r === 0 || d === 0) started.push(...(await import('@deliveryline/router')).startRouterWorker(ctx));
   if (started.length) process.stderr.write('dline: no running workers found (is `pnpm start` running?); running the pipeline in this process\n');
   return started;
 }

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { submitList, DuplicateListError, formatRate } from '@deliveryline/shared';
 import { withContext, ensurePipelineWorkers, print, say, intArg, CliError } from '../cli-context';
 import { waitForList } from '../wait-list';
-import { prepareIngestOptions } from '@deliveryline/ingest';
+// the option checks alone, not the ingest package's worker and readers
+import { prepareIngestOptions } from '@deliveryline/ingest/src/cli-options';
 
 interface Opts {
   source: string;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -13,6 +12,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
  */
 export async function renderPdf(html: string, opts: { executablePath?: string; /** printed at the top of every page (Chromium header template) */ pageHeader?: string } = {}): Promise<Buffer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-pdf-'));
+  // loaded here, not at the top: every process imports this package, and few of them print
+  const { chromium } = await import('playwright-core');
   const ctx = await chromium.launchPersistentContext(dir, { executablePath: opts.executablePath ?? CHROMIUM_PATH, headless: true, args: ARGS, offline: true });
   try {
     const page = await ctx.newPage();
