@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { buildIndexesInLanes, createOwnTable } from '@deliveryline/shared';
 
 /**
  * A big list's own partition of `entries` (migration 0009). Its rows are COPYed into a table with
@@ -15,20 +16,7 @@ export const listPartition = (listId: number): string => `entries_l${Math.trunc(
 export async function createListPartition(client: PoolClient, listId: number): Promise<void> {
   const t = listPartition(listId);
   await client.query(`DROP TABLE IF EXISTS ${t}`);
-  await client.query(
-    `CREATE TABLE ${t} (LIKE entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                        CONSTRAINT ${t}_list CHECK (list_id = ${Math.trunc(listId)}))`);
-}
-
-/** Builds indexes one after the other on one connection, with the memory a sort of a list needs. */
-async function build(client: PoolClient, statements: string[]): Promise<void> {
-  // parallel workers made each build slower on two cores; the lanes are the parallelism
-  await client.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
-  try {
-    for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers').catch(() => undefined);
-  }
+  await createOwnTable(client, 'entries', t, listId);
 }
 
 /**
@@ -38,15 +26,10 @@ async function build(client: PoolClient, statements: string[]): Promise<void> {
  */
 export async function attachListPartition(pool: Pool, own: PoolClient, tx: PoolClient, listId: number): Promise<void> {
   const t = listPartition(listId);
-  const other = await pool.connect();
-  // both lanes run to their end before either connection is given back
-  const [a, b] = await Promise.allSettled([
-    build(own, [`CREATE INDEX ${t}_ip_idx ON ${t} (ip, observed_at)`]),
-    build(other, [`CREATE UNIQUE INDEX ${t}_list_seq_idx ON ${t} (list_id, seq)`, `CREATE INDEX ${t}_id_idx ON ${t} (id)`]),
-  ]);
-  other.release(b.status === 'rejected' ? (b.reason as Error) : undefined);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
+  await buildIndexesInLanes(pool, [
+    [`CREATE INDEX ${t}_ip_idx ON ${t} (ip, observed_at)`],
+    [`CREATE UNIQUE INDEX ${t}_list_seq_idx ON ${t} (list_id, seq)`, `CREATE INDEX ${t}_id_idx ON ${t} (id)`],
+  ], own);
   await tx.query(`ALTER TABLE entries ATTACH PARTITION ${t} FOR VALUES IN (${Math.trunc(listId)})`);
 }
 

@@ -15,15 +15,15 @@ export async function finishRoute(p: Payload<'router.finish-route'>, deps: Route
   const outcome = await withTransaction(pool, async (tx) => {
     const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
     if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
-    const own = await hasRunTable(tx, p.listId, p.run) ? await runTableFigures(tx, p.listId, p.run) : null;
-    const c = own ?? (await tx.query(
+    const runFigures = await hasRunTable(tx, p.listId, p.run) ? await runTableFigures(tx, p.listId, p.run) : null;
+    const c = runFigures ?? (await tx.query(
       `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE state = 'returned')::int AS returned
          FROM routes WHERE list_id = $1`, [p.listId])).rows[0];
     if (c.delivered + c.returned !== l.received) {
       throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
     }
-    if (own) await attachRunTable(tx, p.listId, p.run, own);
+    if (runFigures) await attachRunTable(tx, p.listId, p.run, runFigures);
     const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
     const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
     await tx.query(

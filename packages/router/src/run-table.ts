@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Queryable } from '@deliveryline/shared';
+import { buildIndexesInLanes, createOwnTable, type Queryable } from '@deliveryline/shared';
 
 /**
  * A big list's first routing run writes its decisions into a table of the run with no index
@@ -30,9 +30,7 @@ export async function openRunTable(tx: PoolClient, listId: number, run: number, 
   if (any.rowCount) return false;
   await dropRunTables(tx, listId);
   const t = runTable(listId, run);
-  await tx.query(
-    `CREATE TABLE ${t} (LIKE routes INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                        CONSTRAINT ${routesPartition(listId)}_list CHECK (list_id = ${id(listId)}))`);
+  await createOwnTable(tx, 'routes', t, listId, `${routesPartition(listId)}_list`);
   return true;
 }
 
@@ -48,22 +46,10 @@ export async function hasRunTable(db: Queryable, listId: number, run: number): P
 export async function indexRunTable(pool: Pool, listId: number, run: number): Promise<void> {
   const t = runTable(listId, run);
   const p = routesPartition(listId);
-  await Promise.all([
-    `CREATE UNIQUE INDEX IF NOT EXISTS ${p}_pkey ON ${t} (list_id, seq)`,
-    `CREATE INDEX IF NOT EXISTS ${p}_member_idx ON ${t} (list_id, member_id)`,
-  ].map(async (sql) => {
-    const c = await pool.connect();
-    try {
-      // parallel workers would only compete with the other lane on two cores
-      await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
-      await c.query(sql);
-      await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers');
-      c.release();
-    } catch (err) {
-      c.release(err as Error);
-      throw err;
-    }
-  }));
+  await buildIndexesInLanes(pool, [
+    [`CREATE UNIQUE INDEX IF NOT EXISTS ${p}_pkey ON ${t} (list_id, seq)`],
+    [`CREATE INDEX IF NOT EXISTS ${p}_member_idx ON ${t} (list_id, member_id)`],
+  ]);
 }
 
 export interface RunFigures {

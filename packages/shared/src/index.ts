@@ -6,6 +6,7 @@ export * from './figures';
 export * from './context';
 export * from './db/pool';
 export * from './db/migrate';
+export * from './db/own-table';
 export * from './db/embedded';
 export * from './jobs/catalog';
 export * from './jobs/queues';

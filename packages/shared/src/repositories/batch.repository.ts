@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { type Queryable, withTransaction } from '../db/pool';
+import { createOwnTable } from '../db/own-table';
 
 /**
  * Batches: one per member per list, `ready → notified → downloaded → closed`. Their entries
@@ -105,9 +106,9 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
  * A first release with more than this many delivered entries writes them into a table of its own
  * (migration 0010): no index is kept up to date row by row; each is built in one sorted pass.
  */
-export const OWN_PARTITION_ENTRIES = 100_000;
+const OWN_PARTITION_ENTRIES = 100_000;
 
-export const batchEntriesPartition = (listId: number): string => `batch_entries_l${Math.trunc(listId)}`;
+const batchEntriesPartition = (listId: number): string => `batch_entries_l${Math.trunc(listId)}`;
 
 /** The random opaque id of a batch entry: 96 bits from PostgreSQL's CSPRNG. */
 const NEW_REF = `'e' || encode(substring(uuid_send(gen_random_uuid()) from 1 for 12), 'hex')`;
@@ -191,9 +192,7 @@ async function isFirstRelease(tx: PoolClient, listId: number): Promise<boolean> 
 async function writeOwnPartition(tx: PoolClient, listId: number): Promise<void> {
   const t = batchEntriesPartition(listId);
   const id = Math.trunc(listId);
-  await tx.query(
-    `CREATE TABLE ${t} (LIKE batch_entries INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                        CONSTRAINT ${t}_list CHECK (list_id = ${id}))`);
+  await createOwnTable(tx, 'batch_entries', t, listId);
   await tx.query(`SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'`);
   await tx.query(`INSERT INTO ${t} (batch_id, seq, list_id, entry_id, ref) ${DELIVERED}`, [listId]);
   await tx.query(`RESET enable_nestloop; RESET work_mem; SET LOCAL maintenance_work_mem = '128MB'`);
