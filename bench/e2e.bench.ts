@@ -135,6 +135,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
     await new Promise((r) => setTimeout(r, 100));
   }
   const t0 = process.hrtime.bigint();
+  const startedAt = new Date();
   const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--wait', '--json'], env);
   let out = '';
   let err = '';
@@ -149,11 +150,12 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   await Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
   // where the time went: each stage's transaction start (now()) is recorded on the list row
   const st = (await pool.query(
-    `SELECT extract(epoch FROM parsed_at - created_at) AS queued,
+    `SELECT extract(epoch FROM created_at - $1::timestamptz) AS start_and_upload,
+            extract(epoch FROM parsed_at - created_at) AS queued,
             extract(epoch FROM (SELECT min(done_at) FROM route_chunks WHERE list_id = l.id) - parsed_at) AS parse_and_first_chunk,
             extract(epoch FROM routed_at - (SELECT min(done_at) FROM route_chunks WHERE list_id = l.id)) AS other_chunks,
             extract(epoch FROM released_at - routed_at) AS release
-       FROM lists l WHERE campaign_id = 'bench'`)).rows[0];
+       FROM lists l WHERE campaign_id = 'bench'`, [startedAt])).rows[0];
   const stages = Object.entries(st ?? {}).map(([k, v]) => `${k} ${Number(v).toFixed(1)}s`).join(', ');
   await q.close();
   await pool.end();

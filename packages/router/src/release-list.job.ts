@@ -16,12 +16,12 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
   const state = (await pool.query('SELECT state FROM lists WHERE id = $1', [p.listId])).rows[0]?.state as string | undefined;
   if (state !== 'routed' && state !== 'released' && state !== 'returned_sent') return;
   if (state === 'routed') {
-    await withTransaction(pool, async (tx) => {
-      const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
-      if (l?.state !== 'routed') return;
-      const c = (await tx.query('SELECT due_days FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
-      const days: number = c?.due_days ?? deps.env.DEFAULT_DUE_DAYS;
-      await createBatches(tx, p.listId, dueDate(deps.now?.() ?? new Date(), days), days);
+    const c = (await pool.query('SELECT c.due_days FROM lists l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id = $1', [p.listId])).rows[0];
+    const days: number = c?.due_days ?? deps.env.DEFAULT_DUE_DAYS;
+    // Given the pool, a big first release prepares its entries on two connections before its
+    // transaction; the guard, first in that transaction, holds the list and checks it is still routed.
+    await createBatches(pool, p.listId, dueDate(deps.now?.() ?? new Date(), days), days, {
+      guard: async (tx) => (await tx.query('SELECT state FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0]?.state === 'routed',
     });
   }
   const tBatches = Date.now();

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
@@ -36,32 +36,46 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
     if (done.rowCount) {
       await client.query('ROLLBACK');
     } else {
-      // read the chunk's entries (on another connection: one COPY per connection at a time)
-      const decisions = new DecisionRows(list.id, matcher);
-      const reader = await pool.connect();
-      try {
-        const src = reader.query(copyTo(
-          `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
-                  WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`));
-        await pipeline(src, new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            try {
-              decisions.read(chunk);
-              cb();
-            } catch (err) {
-              cb(err as Error);
-            }
-          },
-        }));
-      } finally {
-        reader.release();
-      }
-      const out = decisions.end();
-      tRead = Date.now();
       const own = await hasRunTable(client, list.id, p.run);
       if (!own) await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
       const table = own ? runTable(list.id, p.run) : 'routes';
-      if (out.length) await pipeline(Readable.from(out), client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
+      // The decisions go into COPY FROM on this connection while the entries still come out of
+      // COPY TO on another (one COPY per connection at a time): PostgreSQL's reading, the matching
+      // and PostgreSQL's writing run side by side, not one after the other.
+      const sink = new PassThrough();
+      const writing = pipeline(sink, client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
+      const decisions = new DecisionRows(list.id, matcher, (b) => sink.write(b));
+      const reading = (async () => {
+        const reader = await pool.connect();
+        let failed: Error | undefined;
+        try {
+          const src = reader.query(copyTo(
+            `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
+                    WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`));
+          await pipeline(src, new Writable({
+            write(chunk: Buffer, _enc, cb) {
+              try {
+                decisions.read(chunk);
+                cb();
+              } catch (err) {
+                cb(err as Error);
+              }
+            },
+          }));
+          decisions.end();
+          tRead = Date.now();
+          sink.end();
+        } catch (err) {
+          failed = err as Error;
+          sink.destroy(failed); // the COPY FROM fails too, and the transaction rolls back
+          throw err;
+        } finally {
+          reader.release(failed); // a connection left inside a COPY is closed, not reused
+        }
+      })();
+      const [r, w] = await Promise.allSettled([reading, writing]);
+      if (r.status === 'rejected') throw r.reason;
+      if (w.status === 'rejected') throw w.reason;
       await client.query('INSERT INTO route_chunks (list_id, run, chunk, figures) VALUES ($1, $2, $3, $4)',
         [list.id, p.run, p.chunk, JSON.stringify(decisions.figures())]);
       await client.query('COMMIT');
@@ -90,12 +104,12 @@ class DecisionRows {
   private readonly prefix: Buffer;
   private readonly tails = new Map<RouteDecision, Buffer>();
   private readonly counts = new Map<RouteDecision, number>();
-  private readonly out: Buffer[] = [];
   private buf = Buffer.allocUnsafe(OUT_SIZE);
   private pos = 0;
   private carry: Buffer | null = null;
 
-  constructor(listId: number, private readonly matcher: Matcher) {
+  /** `emit` receives the decisions' bytes, a piece of up to 1 MiB at a time. */
+  constructor(listId: number, private readonly matcher: Matcher, private readonly emit: (piece: Buffer) => void) {
     this.prefix = Buffer.from(`${listId}\t`);
   }
 
@@ -123,11 +137,10 @@ class DecisionRows {
     this.carry = line < data.length ? Buffer.from(data.subarray(line)) : null;
   }
 
-  /** The decisions, in pieces of up to 1 MiB. */
-  end(): Buffer[] {
+  /** Emits the last piece. */
+  end(): void {
     if (this.carry) throw new Error('route chunk: the COPY output ended inside a row');
     this.flush();
-    return this.out;
   }
 
   /** Decisions per member, state and reason, as route_chunks.figures keeps them (0014). */
@@ -148,7 +161,8 @@ class DecisionRows {
 
   private flush(): void {
     if (this.pos === 0) return;
-    this.out.push(Buffer.from(this.buf.subarray(0, this.pos)));
+    this.emit(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(OUT_SIZE); // the piece now belongs to the stream
     this.pos = 0;
   }
 }

@@ -184,4 +184,34 @@ describe('batch exports, outcomes and relapses', () => {
     const moved = await ctx.pool.query(`SELECT b.member_id FROM ${part} be JOIN batches b ON b.id = be.batch_id WHERE be.seq = 8`);
     expect(moved.rows).toEqual([{ member_id: 'isp-own3' }]);
   });
+  it('prepares a big release outside its transaction: a crashed attempt\'s table is replaced, a called-off release keeps nothing, two at once make one', async () => {
+    const entries = Array.from({ length: 9 }, (_, i) => ({ ip: `203.0.113.${101 + i}`, observedAt: '2026-03-01T00:00:00Z', memberId: i % 3 ? 'isp-p1' : 'isp-p2' }));
+    const list = await makeRoutedList(ctx.pool, { campaignId: 'prep-2026', round: 1, members: [{ id: 'isp-p1' }, { id: 'isp-p2' }], entries });
+    const part = `batch_entries_l${list}`;
+    const due = dueDate(new Date(), 10);
+    const bigRelease = (guard?: () => Promise<boolean>) => createBatches(ctx.pool, list, due, 10, { ownPartitionAbove: 5, guard: guard && (() => guard()) });
+    const tableExists = async () => (await ctx.pool.query('SELECT to_regclass($1) IS NOT NULL AS t', [part])).rows[0].t as boolean;
+    // a crash left a table with a row in it, not attached
+    await ctx.pool.query(`CREATE TABLE ${part} (LIKE batch_entries)`);
+    await ctx.pool.query(`INSERT INTO ${part} (batch_id, seq, list_id, entry_id, ref) VALUES (0, 1, $1, 0, 'e000000000000000000000000')`, [list]);
+    // the list moved on before the transaction: no batch, no table
+    await bigRelease(async () => false);
+    expect((await ctx.pool.query('SELECT count(*)::int AS n FROM batches WHERE list_id = $1', [list])).rows[0].n).toBe(0);
+    expect(await tableExists()).toBe(false);
+    // two attempts at once: one prepares and attaches, the other finds the batches and adds nothing
+    await Promise.all([bigRelease(), bigRelease()]);
+    const batches = await ctx.pool.query('SELECT id, member_id, entries FROM batches WHERE list_id = $1 ORDER BY member_id', [list]);
+    expect(batches.rows.map((b) => [b.member_id, b.entries])).toEqual([['isp-p1', 6], ['isp-p2', 3]]);
+    const attached = await ctx.pool.query(`SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)`, [part]);
+    expect(attached.rowCount).toBe(1);
+    // every delivered entry once, in its member's batch (the batch ids drawn before the transaction)
+    const rows = await ctx.pool.query(
+      `SELECT b.member_id, count(*)::int AS n, count(DISTINCT be.ref)::int AS refs
+         FROM ${part} be JOIN batches b ON b.id = be.batch_id JOIN routes r ON r.list_id = be.list_id AND r.seq = be.seq AND r.member_id = b.member_id
+        GROUP BY 1 ORDER BY 1`);
+    expect(rows.rows).toEqual([{ member_id: 'isp-p1', n: 6, refs: 6 }, { member_id: 'isp-p2', n: 3, refs: 3 }]);
+    expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE list_id = $1`, [list])).rows[0].n).toBe(9);
+    // the row the crash left is gone
+    expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE ref = 'e000000000000000000000000'`)).rows[0].n).toBe(0);
+  });
 });
