@@ -13,25 +13,39 @@ export async function createOwnTable(db: Queryable, parent: string, table: strin
 }
 
 /**
- * Builds indexes of a committed table in lanes, one connection per lane, the lanes side by side and
- * each lane's statements one after the other; the first lane runs on `own` when given (the
- * connection the rows came through). Parallel maintenance workers made each build slower on two
- * cores: the lanes are the parallelism. Both lanes run to their end before any error is thrown.
+ * Runs lanes side by side, one connection per lane; the first lane runs on `own` when given (the
+ * caller's connection), the others on connections of the pool. Every lane runs to its end before
+ * the first error is thrown, and a pool connection whose lane failed is closed, never handed to
+ * the next user in an unknown state.
  */
-export async function buildIndexesInLanes(pool: Pool, lanes: string[][], own?: PoolClient): Promise<void> {
-  const results = await Promise.allSettled(lanes.map(async (statements, i) => {
-    const c = i === 0 && own ? own : await pool.connect();
+export async function inLanes(pool: Pool, lanes: ((c: PoolClient) => Promise<void>)[], own?: PoolClient): Promise<void> {
+  const results = await Promise.allSettled(lanes.map(async (lane, i) => {
+    if (i === 0 && own) return lane(own);
+    const c = await pool.connect();
     try {
-      await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
-      for (const sql of statements) await c.query(sql);
-      await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers');
-      if (c !== own) c.release();
+      await lane(c);
+      c.release();
     } catch (err) {
-      if (c !== own) c.release(err as Error); // never hand a connection in an unknown state to the next user
-      else await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers').catch(() => undefined);
+      c.release(err as Error);
       throw err;
     }
   }));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * Builds indexes of a committed table in lanes (`inLanes`), each lane's statements one after the
+ * other. Parallel maintenance workers made each build slower on two cores: the lanes are the
+ * parallelism.
+ */
+export async function buildIndexesInLanes(pool: Pool, lanes: string[][], own?: PoolClient): Promise<void> {
+  await inLanes(pool, lanes.map((statements) => async (c: PoolClient) => {
+    await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
+    try {
+      for (const sql of statements) await c.query(sql);
+    } finally {
+      await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers').catch(() => undefined);
+    }
+  }), own);
 }

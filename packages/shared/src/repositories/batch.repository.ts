@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { type Queryable, withTransaction } from '../db/pool';
-import { buildIndexesInLanes, createOwnTable } from '../db/own-table';
+import { buildIndexesInLanes, createOwnTable, inLanes } from '../db/own-table';
 
 /**
  * Batches: one per member per list, `ready → notified → downloaded → closed`. Their entries
@@ -122,15 +122,16 @@ const batchEntriesPartition = (listId: number): string => `batch_entries_l${Math
 const NEW_REF = `'e' || encode(substring(sha256($2::bytea || int8send(r.list_id) || int8send(r.seq::bigint)) from 1 for 12), 'hex')`;
 const refKey = (): Buffer => crypto.randomBytes(32);
 /**
- * Every delivered entry of list $1 with its batch and entry id. Routing writes the entry id next
- * to each decision (0012), so no join with the list's entries is needed; a decision stored before
- * that has none, and its entry is looked up.
+ * Every delivered entry of list $1 with its batch (`batches`: rows `b(id, member_id)` of the
+ * list's batches) and entry id. Routing writes the entry id next to each decision (0012), so no
+ * join with the list's entries is needed; a decision stored before that has none, and its entry is
+ * looked up.
  */
-const DELIVERED = `SELECT b.id, r.seq, r.list_id,
+const delivered = (batches: string, where = '') => `SELECT b.id, r.seq, r.list_id,
             coalesce(r.entry_id, (SELECT e.id FROM entries e WHERE e.list_id = r.list_id AND e.seq = r.seq)),
             ${NEW_REF}
-       FROM routes r JOIN batches b ON b.list_id = r.list_id AND b.member_id = r.member_id
-      WHERE r.list_id = $1 AND r.state = 'delivered'`;
+       FROM routes r JOIN ${batches} ON b.member_id = r.member_id
+      WHERE r.list_id = $1 AND r.state = 'delivered'${where}`;
 
 /**
  * Writes a list's batches and their entries. Given a transaction, in it. Given the pool, a big
@@ -168,7 +169,7 @@ async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusi
        ON CONFLICT (list_id, member_id) DO NOTHING`,
       [listId, dueAt, dueBusinessDays]);
     await tx.query(
-      `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref) ${DELIVERED}
+      `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref) ${delivered('(SELECT id, member_id FROM batches WHERE list_id = $1) b')}
        ON CONFLICT (batch_id, seq, list_id) DO NOTHING`,
       [listId, refKey()]);
   }
@@ -270,16 +271,12 @@ async function prepareOwnPartition(pool: Pool, own: PoolClient, listId: number, 
       await c.query(`SET enable_nestloop = off; SET work_mem = '64MB'`);
       await c.query(
         `INSERT INTO ${t} (batch_id, seq, list_id, entry_id, ref)
-         SELECT b.id, r.seq, r.list_id,
-                coalesce(r.entry_id, (SELECT e.id FROM entries e WHERE e.list_id = r.list_id AND e.seq = r.seq)),
-                ${NEW_REF}
-           FROM routes r JOIN unnest($3::bigint[], $4::text[]) AS b(id, member_id) ON b.member_id = r.member_id
-          WHERE r.list_id = $1 AND r.state = 'delivered' AND r.seq BETWEEN $5 AND $6`,
+         ${delivered('unnest($3::bigint[], $4::text[]) AS b(id, member_id)', ' AND r.seq BETWEEN $5 AND $6')}`,
         [...params, lo, hi]);
       await c.query('RESET enable_nestloop; RESET work_mem');
     };
     const lo = Number(seqs.lo), hi = Number(seqs.hi), mid = Math.floor((lo + hi) / 2);
-    await onTwoConnections(pool, own, (c) => half(c, lo, mid), (c) => half(c, mid + 1, hi));
+    await inLanes(pool, [(c) => half(c, lo, mid), (c) => half(c, mid + 1, hi)], own);
     await buildIndexesInLanes(pool, [
       [`ALTER TABLE ${t} ADD CONSTRAINT ${t}_pkey PRIMARY KEY (batch_id, seq, list_id)`],
       [`CREATE UNIQUE INDEX ${t}_ref_idx ON ${t} (ref, list_id)`, `CREATE INDEX ${t}_entry_idx ON ${t} (entry_id)`],
@@ -289,25 +286,6 @@ async function prepareOwnPartition(pool: Pool, own: PoolClient, listId: number, 
     await own.query(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     throw err;
   }
-}
-
-/** `a` on `own` and `b` on a connection of the pool, side by side; both run to their end before an error is thrown. */
-async function onTwoConnections(pool: Pool, own: PoolClient, a: (c: PoolClient) => Promise<void>, b: (c: PoolClient) => Promise<void>): Promise<void> {
-  const results = await Promise.allSettled([
-    a(own),
-    (async () => {
-      const c = await pool.connect();
-      try {
-        await b(c);
-        c.release();
-      } catch (err) {
-        c.release(err as Error); // never hand a connection in an unknown state to the next user
-        throw err;
-      }
-    })(),
-  ]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /**
