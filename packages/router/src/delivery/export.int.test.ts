@@ -214,4 +214,13 @@ describe('batch exports, outcomes and relapses', () => {
     // the row the crash left is gone
     expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE ref = 'e000000000000000000000000'`)).rows[0].n).toBe(0);
   });
+  it('refuses a malformed entry id in an outcome file with the value and what an entry id looks like', async () => {
+    const listId = await makeRoutedList(ctx.pool, { campaignId: 'bad-ref-2026', round: 1, members: [{ id: 'isp-r' }],
+      entries: [{ ip: '203.0.113.201', observedAt: '2026-04-01T00:00:00Z', memberId: 'isp-r' }] });
+    await release(ctx.pool, listId);
+    const b = await batchOf(ctx, listId, 'isp-r');
+    const r = await importOutcomesCsv(ctx.pool, { batchId: b.id, memberId: 'isp-r', reportedBy: 'op', input: Readable.from(['entry_id,outcome\ne00000000000000000000000z,notified\n']) });
+    expect(r.rejected).toEqual([{ row: 1, field: 'entryId', code: 'entry.invalid',
+      message: '"e00000000000000000000000z" is not an entry id; copy the entry_id column of the batch as downloaded ("e" and 24 hex digits)' }]);
+  });
 });

@@ -79,9 +79,12 @@ export async function recordOutcomes(
       const issue = p.error.issues[0];
       const field = String(issue.path[0] ?? 'row');
       const code = field === 'outcome' ? 'outcome.invalid' : field === 'entryId' ? 'entry.invalid' : `${field}.invalid`;
+      const value = (raw as Record<string, unknown>)?.[field];
       const message = field === 'outcome'
         ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
-        : `${field}: ${issue.message}`;
+        : field === 'entryId'
+          ? `"${value ?? ''}" is not an entry id; copy the entry_id column of the batch as downloaded ("e" and 24 hex digits)`
+          : `${field}: ${issue.message}`;
       rejected.push({ row: off + i + 1, field, code, message });
     }
   });
