@@ -1,10 +1,9 @@
-import { parseIp } from '@deliveryline/shared';
+import { parseIpWords } from '@deliveryline/shared';
 import { parseTime, type ZoneOffset } from './time';
 import type { ColumnMap } from './profile';
 
 export interface NormalisedEntry {
-  ip: string;
-  /** the address as numbers, for de-duplication: IPv4 in w[0]; IPv6 as four 32-bit words */
+  /** the address as numbers: IPv4 in w[0]; IPv6 as four 32-bit words */
   family: 4 | 6;
   w: readonly number[];
   observedAt: number;
@@ -35,8 +34,8 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   }
   // the plain text is tried first; NFKC (full-width input) only when that fails: no per-row scan
   const ipText = rec[cols.ip] ?? '';
-  let ip = parseIp(ipText);
-  if (!ip.ok && NEEDS_NFKC.test(ipText)) ip = parseIp(ipText.normalize('NFKC'));
+  let ip = parseIpWords(ipText);
+  if (!ip.ok && NEEDS_NFKC.test(ipText)) ip = parseIpWords(ipText.normalize('NFKC'));
   if (!ip.ok) return { reason: ip.code, message: `field "${cols.header[cols.ip]}": ${ip.message}` };
 
   const timeText = rec[cols.observedAt] ?? '';
@@ -83,7 +82,7 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   }
   if (extra !== null) extra += '}';
 
-  return { ip: ip.text, family: ip.family, w: ip.family === 4 ? [ip.v4] : ip.words, observedAt: t.ms, port, malware, extra };
+  return { family: ip.family, w: ip.family === 4 ? [ip.v4] : ip.words, observedAt: t.ms, port, malware, extra };
 }
 
 export const isReject = (r: NormalisedEntry | RowReject): r is RowReject => 'reason' in r;

@@ -6,6 +6,12 @@ import { GENERIC } from './profile';
 import { SHADOWSERVER, reportType } from './shadowserver';
 import { normaliseRow, isReject } from './normalise-row';
 import { zoneOffset } from './time';
+import { formatIpv4, formatIpv6 } from '@deliveryline/shared';
+import type { NormalisedEntry } from './normalise-row';
+
+/** an entry's address as canonical text, from its words */
+const ipText = (e: NormalisedEntry) => (e.family === 4 ? formatIpv4(e.w[0])
+  : formatIpv6(e.w.flatMap((x) => [Math.floor(x / 65536), x % 65536])));
 
 const DIR = '/work/shared/samples/shadowserver';
 const auto = { candidates: [SHADOWSERVER, GENERIC], named: false };
@@ -41,10 +47,10 @@ describe('the shadowserver profile over the real samples', () => {
     expect(rows.filter(isReject)).toEqual([]);
     const first = rows[0];
     if (isReject(first)) throw new Error('rejected');
-    expect([first.ip, first.port, first.malware, new Date(first.observedAt).toISOString()]).toEqual([ip, port, family, time]);
+    expect([ipText(first), first.port, first.malware, new Date(first.observedAt).toISOString()]).toEqual([ip, port, family, time]);
     // every entry's address is the host column (src_ip / ip), never the sinkhole's dst_ip or cc_ip
     expect(cols.header[cols.ip]).toMatch(/^(src_ip|ip)$/);
-    expect(rows.map((r) => (isReject(r) ? null : r.ip))).toEqual(hosts.map((h) => h.toLowerCase()));
+    expect(rows.map((r) => (isReject(r) ? null : ipText(r)))).toEqual(hosts.map((h) => h.toLowerCase()));
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import { NON_ROUTABLE, loadMembers, loadHoldings, registryVersion, parseIp, type MemberRow } from '@deliveryline/shared';
+import { NON_ROUTABLE, loadMembers, loadHoldings, registryVersion, parseIp, parseIpWords, type MemberRow } from '@deliveryline/shared';
 import { LpmEngine, type PrefixInput } from '../lpm';
 import { parseCidr } from './cidr';
 
@@ -41,7 +41,7 @@ export class Matcher {
 
   /** Routes one entry given the canonical IP text and the observation time in epoch ms. */
   route(ipText: string, t: number): RouteDecision {
-    const ip = parseIp(ipText);
+    const ip = parseIpWords(ipText);
     if (!ip.ok) return NON_ROUTABLE_DECISION;
     if (ip.family === 4) return this.route4(ip.v4, t);
     const [a, b, c, d] = ip.words;
