@@ -202,4 +202,28 @@ describe('parse-list through the ingest worker', () => {
     const ids = await q(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM entries WHERE list_id IN ($1, $2)`, [big.listId, small.listId]);
     expect(ids[0].n).toBe(ids[0].d);
   });
+
+  it('a list of several windows keeps every entry exactly as written (encoded in their own thread, two windows in flight)', async () => {
+    // four windows: the first encoded here, the rest in the encoding thread, whose memory is reused from the fourth on
+    const n = 330_000;
+    const malware = ['goz', 'vawtrak', 'ゼウス'];
+    const rows = ['ip,observed_at,port,malware,note'];
+    const want: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const ip = i % 6 ? `${11 + (i % 200)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : `2001:db8:${((i >> 16) + 1).toString(16)}::${((i & 0xffff) + 1).toString(16)}`;
+      const t = new Date(Date.UTC(2015, 3, 1) + ((i * 7919) % 2_592_000) * 1000).toISOString().replace('.000Z', 'Z');
+      const port = i % 5 ? String((i * 13) % 65536) : '';
+      const note = i % 1000 ? '' : `n${i}`;
+      rows.push(`${ip},${t},${port},${malware[i % 3]},${note}`);
+      want.push(`${i + 1}|${ip}|${t}|${port}|${malware[i % 3]}|${note ? JSON.stringify({ note }) : ''}`);
+    }
+    const big = await ingest('windows.csv', rows.join('\n') + '\n', { campaign: 'windows' });
+    expect(counts(big.list)).toEqual([n, n, 0, 0]);
+    const got = big.entries.map((e, k) => `${e.row_no}|${e.ip}|${big.times[k].replace('.000Z', 'Z')}|${e.port ?? ''}|${e.malware}|${e.extra ? JSON.stringify(e.extra) : ''}`);
+    expect(got.length).toBe(n);
+    expect(got.filter((g, k) => g !== want[k]).slice(0, 3)).toEqual([]);
+    // seq numbers every entry once, and ascends with (ip, observed_at) within each window
+    const seq = (await ctx.pool.query(`SELECT count(DISTINCT seq)::int AS d, min(seq) AS lo, max(seq) AS hi FROM entries WHERE list_id = $1`, [big.listId])).rows[0];
+    expect(seq).toEqual({ d: n, lo: 1, hi: n });
+  });
 });
