@@ -9,37 +9,99 @@
  */
 
 const TWO32 = 4294967296;
+/** 2^k for k = 0..32: the span of a block (Math.pow per record showed in the build's profile) */
+const SPAN = Float64Array.from({ length: 33 }, (_, k) => 2 ** k);
 /**
  * `resolved[i]` ≤ WALK: the answer depends on the time; it is in the interval's timeline at
  * offset WALK − resolved[i] (see `walk`).
  */
 export const WALK = -2;
 
+/**
+ * Records side by side, REC numbers each: network high 32 bits, low 32 bits (0 for IPv4), length
+ * within the 64-bit space (0..64), valid from, valid to, value. The build reads them in sorted
+ * order, at random: one record is one or two cache lines, where six arrays cost six misses
+ * (the loop over a million records took 0.3 s).
+ */
 export interface SpaceRecords {
-  hi: Float64Array; // network, high 32 bits
-  lo: Float64Array; // network, low 32 bits (0 for IPv4)
-  len: Uint8Array; // prefix length within the 64-bit space (0..64)
-  from: Float64Array;
-  to: Float64Array;
-  value: Int32Array;
+  rec: Float64Array;
   count: number;
 }
+const REC = 6;
+const HI = 0, LO = 1, LEN = 2, FROM = 3, TO = 4, VALUE = 5;
 
-export function newRecords(capacity: number): SpaceRecords {
-  return {
-    hi: new Float64Array(capacity), lo: new Float64Array(capacity), len: new Uint8Array(capacity),
-    from: new Float64Array(capacity), to: new Float64Array(capacity), value: new Int32Array(capacity), count: 0,
-  };
+/**
+ * The temporary arrays of a build, carved out of one allocation. V8 counts typed arrays' memory
+ * as external, and every 64 MB of it allocated since the last collection starts a full marking of
+ * the heap: a million-prefix build allocating its temporaries one by one marked the heap (the
+ * registry's million objects, 200 ms each time) four or five times. Past its size, or with none,
+ * arrays are allocated on their own. `mark`/`reset` give a region back once its arrays are dead.
+ */
+export class Scratch {
+  private readonly buf: ArrayBuffer;
+  private at = 0;
+
+  constructor(bytes: number) {
+    this.buf = new ArrayBuffer(bytes);
+  }
+
+  /** Bytes to ask for n records (newRecords). */
+  static records(n: number): number {
+    return n * 8 * REC + 8;
+  }
+
+  /** Bytes one buildSpace of n records takes (sortOrder's arrays, the blocks, the sweep). */
+  static space(n: number): number {
+    return 4 * n + 8 * n + 8 * (4 * n) + 4 * (n + 1) + 16 * (2 * n + 2) + 4 * (2 * n + 2) + 4 * (n + 1) + 128;
+  }
+
+  private take(bytes: number, align: number): number | null {
+    const at = Math.ceil(this.at / align) * align;
+    if (at + bytes > this.buf.byteLength) return null;
+    this.at = at + bytes;
+    return at;
+  }
+
+  f64(n: number): Float64Array {
+    const at = this.take(8 * n, 8);
+    return at === null ? new Float64Array(n) : new Float64Array(this.buf, at, n);
+  }
+
+  i32(n: number): Int32Array {
+    const at = this.take(4 * n, 4);
+    return at === null ? new Int32Array(n) : new Int32Array(this.buf, at, n);
+  }
+
+  u32(n: number): Uint32Array {
+    const at = this.take(4 * n, 4);
+    return at === null ? new Uint32Array(n) : new Uint32Array(this.buf, at, n);
+  }
+
+  mark(): number {
+    return this.at;
+  }
+
+  reset(to: number): void {
+    this.at = to;
+  }
+}
+
+/** A build's arrays when no scratch is given: each allocated on its own. */
+const OWN = new Scratch(0);
+
+export function newRecords(capacity: number, scratch = OWN): SpaceRecords {
+  return { rec: scratch.f64(capacity * REC), count: 0 };
 }
 
 export function addRecord(r: SpaceRecords, hi: number, lo: number, len: number, from: number, to: number, value: number): void {
-  const i = r.count++;
-  r.hi[i] = hi;
-  r.lo[i] = lo;
-  r.len[i] = len;
-  r.from[i] = from;
-  r.to[i] = to;
-  r.value[i] = value;
+  const o = r.count++ * REC;
+  const a = r.rec;
+  a[o + HI] = hi;
+  a[o + LO] = lo;
+  a[o + LEN] = len;
+  a[o + FROM] = from;
+  a[o + TO] = to;
+  a[o + VALUE] = value;
 }
 
 export interface Space {
@@ -64,43 +126,36 @@ export interface Space {
 }
 
 /**
- * Record indices sorted by (hi, lo, len). The top 53 bits of a start, hi·2^21 + ⌊lo/2^11⌋, are
- * exact in a double: a native numeric sort of those keys and a counting placement do the bulk
- * (several times faster than a comparator sort of a million indices), then an insertion pass
- * orders the few records that share a key (same start, other length, or differing below bit 53).
+ * Record indices sorted by (hi, lo, len). Each record's high word and index packed into one double,
+ * hi·2^bits + i, sort natively (several times faster than a comparator sort of a million indices,
+ * and than placing records by a binary search of their keys); only runs that share a high word
+ * (one network at several lengths; IPv6 networks of one /32) are then sorted by a comparator.
  */
-function sortOrder(r: SpaceRecords): Uint32Array {
+function sortOrder(r: SpaceRecords, scratch: Scratch): Uint32Array {
   const n = r.count;
-  const { hi, lo, len } = r;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = hi[i] * 2097152 + Math.floor(lo[i] / 2048);
-  const sorted = keys.slice().sort();
-  let u = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i];
-  const slot = new Int32Array(u + 1);
-  const block = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let a = 0, b = u - 1;
-    const k = keys[i];
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (sorted[mid] < k) a = mid + 1;
-      else b = mid;
-    }
-    block[i] = a;
-    slot[a + 1]++;
+  const { rec } = r;
+  const order = scratch.u32(n);
+  const cmp = (a: number, b: number) => {
+    const x = a * REC, y = b * REC;
+    return rec[x + HI] - rec[y + HI] || rec[x + LO] - rec[y + LO] || rec[x + LEN] - rec[y + LEN];
+  };
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  if (bits > 21) { // hi takes 32 of the 53 bits a double holds exactly
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort(cmp);
   }
-  for (let b = 0; b < u; b++) slot[b + 1] += slot[b];
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[slot[block[i]]++] = i;
-  for (let i = 1; i < n; i++) {
-    const x = order[i];
-    let j = i - 1;
-    while (j >= 0 && (hi[order[j]] - hi[x] || lo[order[j]] - lo[x] || len[order[j]] - len[x]) > 0) {
-      order[j + 1] = order[j];
-      j--;
-    }
-    order[j + 1] = x;
+  const scale = 2 ** bits;
+  const keys = scratch.f64(n);
+  for (let i = 0; i < n; i++) keys[i] = rec[i * REC + HI] * scale + i;
+  keys.sort();
+  for (let j = 0; j < n; j++) order[j] = keys[j] - Math.floor(keys[j] / scale) * scale;
+  // records sharing a high word are neighbours in keys: their runs are found without reading rec
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    const h = Math.floor(keys[s] / scale);
+    while (e < n && Math.floor(keys[e] / scale) === h) e++;
+    if (e - s > 1) order.subarray(s, e).sort(cmp);
+    s = e;
   }
   return order;
 }
@@ -123,43 +178,47 @@ function put(startHi: Float64Array, startLo: Float64Array, node: Int32Array, m: 
   return m + 1;
 }
 
-export function buildSpace(r: SpaceRecords): Space {
+/** Builds the space of the records; its temporaries come out of `scratch` (given back before it returns). */
+export function buildSpace(r: SpaceRecords, scratch = OWN): Space {
   const n = r.count;
-  const { hi, lo, len } = r;
-  const order = sortOrder(r);
+  const { rec } = r;
+  const mark = scratch.mark();
+  const order = sortOrder(r, scratch);
 
   // blocks = runs of records with the same (network, length)
-  const bHi = new Float64Array(n), bLo = new Float64Array(n), eHi = new Float64Array(n), eLo = new Float64Array(n);
-  const recStart = new Int32Array(n + 1);
+  const bHi = scratch.f64(n), bLo = scratch.f64(n), eHi = scratch.f64(n), eLo = scratch.f64(n);
+  const recStart = scratch.i32(n + 1);
   const recFrom = new Float64Array(n), recTo = new Float64Array(n), recValue = new Int32Array(n);
   let nb = 0;
+  let lastLen = -1;
   for (let k = 0; k < n; k++) {
-    const i = order[k];
-    if (k === 0 || hi[i] !== bHi[nb - 1] || lo[i] !== bLo[nb - 1] || len[i] !== len[order[recStart[nb - 1]]]) {
-      bHi[nb] = hi[i];
-      bLo[nb] = lo[i];
-      const l = len[i];
+    const o = order[k] * REC;
+    const h = rec[o + HI], l0 = rec[o + LO], l = rec[o + LEN];
+    if (k === 0 || h !== bHi[nb - 1] || l0 !== bLo[nb - 1] || l !== lastLen) {
+      bHi[nb] = h;
+      bLo[nb] = l0;
+      lastLen = l;
       if (l <= 32) {
-        eHi[nb] = hi[i] + 2 ** (32 - l);
+        eHi[nb] = h + SPAN[32 - l];
         eLo[nb] = 0;
       } else {
-        const e = lo[i] + 2 ** (64 - l);
-        eHi[nb] = e === TWO32 ? hi[i] + 1 : hi[i];
+        const e = l0 + SPAN[64 - l];
+        eHi[nb] = e === TWO32 ? h + 1 : h;
         eLo[nb] = e === TWO32 ? 0 : e;
       }
       recStart[nb++] = k;
     }
-    recFrom[k] = r.from[i];
-    recTo[k] = r.to[i];
-    recValue[k] = r.value[i];
+    recFrom[k] = rec[o + FROM];
+    recTo[k] = rec[o + TO];
+    recValue[k] = rec[o + VALUE];
   }
   recStart[nb] = n;
 
   const cap = 2 * nb + 2;
-  const startHi = new Float64Array(cap), startLo = new Float64Array(cap), node = new Int32Array(cap);
+  const startHi = scratch.f64(cap), startLo = scratch.f64(cap), node = scratch.i32(cap);
   const parent = new Int32Array(nb).fill(-1);
   let m = 0;
-  const stack = new Int32Array(nb + 1);
+  const stack = scratch.i32(nb + 1);
   let sp = 0;
   let cHi = 0, cLo = 0; // the sweep's cursor: everything before it is emitted
   // b === nb is a sentinel past the end of the space, which closes every open block
@@ -201,11 +260,13 @@ export function buildSpace(r: SpaceRecords): Space {
       else resolved[i] = timeline(b, parent, recStart, recFrom, recTo, recValue, tlTime, tlValue);
     }
   }
-  return {
+  const space: Space = {
     startHi: startHi.slice(0, m), startLo: startLo.slice(0, m), startHL: interleave(startHi, startLo, m), resolved, node: node.slice(0, m), parent,
     recStart: recStart.slice(0, nb + 1), recFrom, recTo, recValue, tlTime: Float64Array.from(tlTime), tlValue: Int32Array.from(tlValue),
     intervals: m, blocks: nb,
   };
+  scratch.reset(mark);
+  return space;
 }
 
 // scratch for timeline(): reused across intervals so a million-prefix build makes no garbage here

@@ -14,7 +14,7 @@
  *   one per /64, looked at first (any of them is longer than every prefix in the main space).
  * Build is typed arrays only (no BigInt).
  */
-import { type Space, WALK, newRecords, addRecord, buildSpace, walk, bucketTable, search, spaceBytes } from './lpm-space';
+import { type Space, Scratch, WALK, newRecords, addRecord, buildSpace, walk, bucketTable, search, spaceBytes } from './lpm-space';
 import { V6Index } from './lpm-v6';
 
 export interface PrefixInput {
@@ -39,6 +39,8 @@ export interface LpmOptions {
 const SMALL_BITS = 16;
 const V6_BITS = 20;
 const RESOLVED = 0x40000000;
+/** WALK held here: an imported binding is read through a getter of the module's exports (esbuild and swc output alike), on every lookup */
+const W = WALK;
 /** below this many IPv4 prefixes a binary search in 16-bit buckets is as fast and skips building the tables */
 const TABLE24_FROM = 32768;
 
@@ -69,7 +71,9 @@ export class LpmEngine {
       if (p.family === 4) n4++;
       else if (p.length <= 64) n6++;
     }
-    const r4 = newRecords(n4), r6 = newRecords(n6);
+    // the records and either family's build, one allocation (Scratch); they are garbage once built
+    const scratch = new Scratch(Scratch.records(n4) + Scratch.records(n6) + Scratch.space(Math.max(n4, n6)));
+    const r4 = newRecords(n4, scratch), r6 = newRecords(n6, scratch);
     const long = new Map<number, Map<number, PrefixInput[]>>();
     for (const p of prefixes) {
       const w = p.words;
@@ -83,10 +87,10 @@ export class LpmEngine {
         else inner.set(w[1], [p]);
       }
     }
-    this.v4 = buildSpace(r4);
+    this.v4 = buildSpace(r4, scratch);
     if (opts.table24 ?? n4 > TABLE24_FROM) this.buildTable24();
     else this.b4 = bucketTable(this.v4, SMALL_BITS);
-    this.v6 = buildSpace(r6);
+    this.v6 = buildSpace(r6, scratch);
     this.i6 = new V6Index(this.v6, n6 > 4096 ? V6_BITS : SMALL_BITS, opts.subTableFrom);
     this.hasLong = new Uint8Array(this.v6.intervals);
     for (const [w0, inner] of long) {
@@ -102,66 +106,75 @@ export class LpmEngine {
   }
 
   /**
-   * Fills a temporary /24 table interval by interval (native fills for whole slots); a slot
-   * holding an interval boundary that is not /24-aligned gets a 256-entry chunk, made at its
-   * first boundary. Then folds it into /20 slots, keeping 16-entry lines only where they differ.
+   * Builds the three IPv4 levels in one pass over the /20s, walking the intervals alongside: a /20
+   * inside one interval (or a run of them) is one entry, filled natively; a split /20 gets a
+   * 16-entry line, one entry per /24, and a /24 holding an interval boundary gets a 256-entry
+   * chunk. Every array is allocated once at its final size (the sizes are counted first): a
+   * temporary 16M-entry /24 table and arrays grown by doubling made 150 MB of short-lived
+   * buffers per million prefixes, and each 64 MB of them made V8 mark the whole heap once more.
    */
   private buildTable24(): void {
     const st = this.v4.startHi;
     const res = this.v4.resolved;
     const n = this.v4.intervals;
-    const t24 = new Int32Array(1 << 24);
-    let chunks = new Int32Array(256 * 1024);
-    let used = 0;
-    let lastChunked = -1;
-    for (let i = 0; i < n; i++) {
-      const start = st[i];
-      const next = i + 1 < n ? st[i + 1] : 4294967296;
-      const from = Math.ceil(start / 256), to = Math.floor(next / 256);
-      const code = res[i] <= WALK ? i : RESOLVED + 1 + res[i];
-      if (to > from) t24.fill(code, from, to);
-      const slot = Math.floor(start / 256);
-      if (start % 256 !== 0 && slot !== lastChunked) {
-        // interval i - 1 holds the slot's first address: no boundary lies between them
-        lastChunked = slot;
-        if (used + 256 > chunks.length) {
-          const grown = new Int32Array(chunks.length * 2);
-          grown.set(chunks);
-          chunks = grown;
-        }
-        t24[slot] = -(used / 256 + 1);
-        const base = slot * 256;
-        let k = i - 1;
-        for (let a = 0; a < 256; a++) {
-          while (k + 1 < n && st[k + 1] <= base + a) k++;
-          chunks[used++] = res[k] <= WALK ? k : RESOLVED + 1 + res[k];
-        }
+    const end = (i: number) => (i + 1 < n ? st[i + 1] : 4294967296);
+    const code = (i: number) => (res[i] <= W ? i : RESOLVED + 1 + res[i]);
+    // sizes: a /24 gets a chunk when an interval starts inside it, off its first address; a /20
+    // may need a line when an interval starts inside it (at most: equal /24s fold into one entry)
+    let nChunks = 0, nLines = 0;
+    for (let i = 1, last24 = -1, last20 = -1; i < n; i++) {
+      const a = st[i];
+      if (a % 256 !== 0 && Math.floor(a / 256) !== last24) {
+        last24 = Math.floor(a / 256);
+        nChunks++;
+      }
+      if (a % 4096 !== 0 && Math.floor(a / 4096) !== last20) {
+        last20 = Math.floor(a / 4096);
+        nLines++;
       }
     }
-    this.chunks = chunks.slice(0, used);
-    // fold the /24 table into /20 slots; a /20 whose 16 entries differ keeps them in t20x
     const t20 = new Int32Array(1 << 20);
-    let t20x = new Int32Array(16 * 4096);
-    let used20 = 0;
-    for (let k = 0; k < 1 << 20; k++) {
-      const o = k * 16, c = t24[o];
-      let same = true;
-      for (let e = 1; e < 16 && same; e++) same = t24[o + e] === c;
-      if (same && c >= 0) {
-        t20[k] = c;
+    const chunks = new Int32Array(256 * nChunks);
+    let t20x = new Int32Array(16 * nLines);
+    let usedChunks = 0, usedLines = 0;
+    const line = new Int32Array(16);
+    let i = 0; // the interval holding the address being placed
+    for (let k = 0; k < 1 << 20; ) {
+      const base = k * 4096;
+      while (end(i) <= base) i++;
+      if (end(i) >= base + 4096) {
+        // whole /20s inside interval i
+        const to = Math.min(1 << 20, Math.floor(end(i) / 4096));
+        t20.fill(code(i), k, to);
+        k = to;
         continue;
       }
-      if (used20 + 16 > t20x.length) {
-        const grown = new Int32Array(t20x.length * 2);
-        grown.set(t20x);
-        t20x = grown;
+      for (let e = 0; e < 16; e++) {
+        const b24 = base + e * 256;
+        while (end(i) <= b24) i++;
+        if (end(i) >= b24 + 256) line[e] = code(i);
+        else {
+          line[e] = -(usedChunks / 256 + 1);
+          for (let a = 0, j = i; a < 256; a++) {
+            while (end(j) <= b24 + a) j++;
+            chunks[usedChunks++] = code(j);
+          }
+        }
       }
-      t20x.set(t24.subarray(o, o + 16), used20);
-      t20[k] = -(used20 + 1);
-      used20 += 16;
+      let same = line[0] >= 0;
+      for (let e = 1; e < 16 && same; e++) same = line[e] === line[0];
+      if (same) t20[k] = line[0];
+      else {
+        t20x.set(line, usedLines);
+        t20[k] = -(usedLines + 1);
+        usedLines += 16;
+      }
+      k++;
     }
+    if (usedLines < t20x.length) t20x = t20x.slice(0, usedLines);
     this.t20 = t20;
-    this.t20x = t20x.slice(0, used20);
+    this.t20x = t20x;
+    this.chunks = chunks;
   }
 
   /** The value of the longest prefix holding this IPv4 address (uint32) at time t (epoch ms), or -1. */
@@ -180,7 +193,7 @@ export class LpmEngine {
       i = search(s, this.b4![k], this.b4![k + 1], ip, 0);
     }
     const v = s.resolved[i];
-    return v > WALK ? v : walk(s, i, t);
+    return v > W ? v : walk(s, i, t);
   }
 
   /** The same for an IPv6 address given as four big-endian 32-bit words. */
@@ -191,12 +204,12 @@ export class LpmEngine {
       const sub = this.long6.get(w0)?.get(w1);
       if (sub) {
         const j = search(sub, 0, sub.intervals - 1, w2, w3);
-        const v = sub.resolved[j] > WALK ? sub.resolved[j] : walk(sub, j, t);
+        const v = sub.resolved[j] > W ? sub.resolved[j] : walk(sub, j, t);
         if (v >= 0) return v;
       }
     }
     const v = s.resolved[i];
-    return v > WALK ? v : walk(s, i, t);
+    return v > W ? v : walk(s, i, t);
   }
 
   /** Approximate bytes held by the index (typed arrays only). */
