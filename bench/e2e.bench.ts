@@ -107,6 +107,17 @@ function cpuBetween(samples: CpuSample[], from: number, to: number): string {
   return b.total > a.total ? Math.round((100 * (b.busy - a.busy)) / (b.total - a.total)).toString() : '?';
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 when it is gone. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on (the name may hold spaces)
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 function start(args: string[], env: Record<string, string>, nodeFlags: readonly string[] = []): ChildProcess {
   // node --import tsx (not the tsx CLI wrapper) so that the pid is the process whose memory we read
   // E2E_BENCH_LOG=info (or debug) shows the workers' own timings (list parsed, route chunk, routing
@@ -128,6 +139,8 @@ interface E2E {
   stages: string;
   /** seconds from the first route chunk done to the list routed: the other chunks and the run's end */
   routingSeconds: number;
+  /** CPU seconds each route-worker process spent on the list (from listening to the list released) */
+  routeCpu: number[];
 }
 
 async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2E> {
@@ -156,6 +169,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
     if (a.length >= 1 && b.length >= routeWorkers) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const routeCpu0 = workers.slice(1).map((w) => cpuSeconds(w.pid));
   const t0 = process.hrtime.bigint();
   const startedAt = new Date();
   const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--wait', '--json'], env);
@@ -170,6 +184,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   clearInterval(sample);
   clearInterval(cpuTimer);
   for (const w of workers) if (w.pid) peaks.set(w.pid, Math.max(peaks.get(w.pid) ?? 0, peakRss(w.pid)));
+  const routeCpu = workers.slice(1).map((w, i) => cpuSeconds(w.pid) - routeCpu0[i]);
   await Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
   // where the time went: each stage's transaction start (now()) is recorded on the list row; the
   // machine's CPU use in each stage (of all cores: 100% = every core busy) comes from /proc/stat
@@ -195,7 +210,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   const mib = (pid: number | undefined) => Math.round((peaks.get(pid ?? -1) ?? 0) / 2 ** 20);
   const each = `ingest ${mib(workers[0].pid)}, router ${workers.slice(1).map((w) => mib(w.pid)).join(' + ')}, cli ${mib(cli.pid)} MiB`;
   const routingSeconds = at ? (Number(at.routed) - Number(at.first_chunk)) / 1000 : NaN;
-  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), each, counts: r, stages, routingSeconds };
+  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), each, counts: r, stages, routingSeconds, routeCpu };
 }
 
 /** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
@@ -276,6 +291,14 @@ export async function run(): Promise<BenchResult[]> {
       // the routing stage alone (every chunk but the first, and the run's end): what a second worker can change
       const routed = (r: E2E) => (big - Math.min(big, 100_000)) / r.routingSeconds; // ROUTE_CHUNK_SIZE: the first chunk is in the parse stage
       results.push({ name: `e2e.${label(big)}.routing.2-route-workers`, value: routed(two), unit: 'rows/s', baseline: routed(e2eBig!), ratio: routed(two) / routed(e2eBig!), notes: `routing stage ${two.routingSeconds.toFixed(2)} s with 2 route-worker processes vs ${e2eBig!.routingSeconds.toFixed(2)} s with 1` });
+      // whether the work divides: the route workers' CPU for the same list, split over two processes
+      // against one (ratio 1 = no cost for the split; each process's share shows both did work)
+      const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+      const cpu1 = sum(e2eBig!.routeCpu), cpu2 = sum(two.routeCpu);
+      results.push({
+        name: `e2e.${label(big)}.route-cpu.2-route-workers`, value: (big / cpu2), unit: 'rows/cpu-s', baseline: big / cpu1, ratio: cpu1 / cpu2,
+        notes: `route workers' CPU for the list: ${cpu2.toFixed(2)} s over 2 processes (${two.routeCpu.map((c) => `${Math.round((100 * c) / cpu2)}%`).join(' + ')}) vs ${cpu1.toFixed(2)} s in 1`,
+      });
     }
     results.push({ name: `e2e.${label(big)}.peak-rss`, value: e2eBig!.peakRssBytes / 2 ** 20, unit: 'MiB', baseline: 1024, ratio: 1024 / (e2eBig!.peakRssBytes / 2 ** 20), target: 1, notes: 'sum of every process; ratio = 1 GiB / peak (higher is better)' });
     return results;
