@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { parseTime, zoneOffset } from './time';
 
 const jst = zoneOffset('Asia/Tokyo');
@@ -70,5 +71,29 @@ describe('parseTime, dotted dates and milliseconds', () => {
 
   it('refuses mixed separators', () => {
     expect(iso(parseTime('2015-04/20 10:15', jst))).toBe('time.invalid');
+  });
+});
+
+describe('parseTime, fractions of a second', () => {
+  it.each([
+    ['2024-05-01T00:00:00.000Z', '2024-05-01T00:00:00.000Z'],
+    ['2024-05-01T00:00:00.5Z', '2024-05-01T00:00:00.500Z'],
+    ['2024-05-01T00:00:00.123456789+09:00', '2024-04-30T15:00:00.123Z'],
+    ['2024-05-01 00:00:00.999-0130', '2024-05-01T01:30:00.999Z'],
+  ])('reads %s', (raw, expected) => {
+    expect(iso(parseTime(raw, null))).toBe(expected);
+  });
+
+  it('reads a fraction written with a dot (the fast path) as the general reader does with a comma', () => {
+    fc.assert(fc.property(
+      fc.date({ min: new Date('1990-01-01'), max: new Date('2035-12-31'), noInvalidDate: true }),
+      fc.stringMatching(/^\d{1,9}$/), fc.constantFrom('Z', '+09:00', '-0530', ''), fc.constantFrom('T', ' '),
+      (d, frac, zone, sep) => {
+        const text = `${d.toISOString().slice(0, 10)}${sep}${d.toISOString().slice(11, 19)}`;
+        const dot = parseTime(`${text}.${frac}${zone}`, zoneOffset('UTC'));
+        const comma = parseTime(`${text},${frac}${zone}`, zoneOffset('UTC'));
+        expect(dot).toEqual(comma);
+        expect(dot.ok && new Date(dot.ms).getUTCMilliseconds()).toBe(Number(frac.padEnd(3, '0').slice(0, 3)));
+      }), { numRuns: 500 });
   });
 });

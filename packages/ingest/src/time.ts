@@ -87,9 +87,11 @@ const daysIn = (y: number, m: number) => (m === 2 && ((y % 4 === 0 && y % 100 !=
 let fastOffset = NaN;
 
 /**
- * The hot path, without a regex: `YYYY-MM-DD[T ]HH:MM:SS` with `Z`, `±HH:MM`/`±HHMM` or nothing.
- * Returns the wall-clock ms (and sets fastOffset: minutes, NaN when naive), or null to fall back
- * to the general parser (which also gives the error messages).
+ * The hot path, without a regex: `YYYY-MM-DD[T ]HH:MM:SS[.fraction]` with `Z`, `±HH:MM`/`±HHMM`
+ * or nothing (a fraction of 1–9 digits, as JavaScript's toISOString and most exports write it,
+ * kept to the millisecond like the general parser). Returns the wall-clock ms (and sets
+ * fastOffset: minutes, NaN when naive), or null to fall back to the general parser (which also
+ * gives the error messages).
  */
 function fastTime(s: string): number | null {
   const n = s.length;
@@ -100,19 +102,31 @@ function fastTime(s: string): number | null {
     isD(s, 11) && isD(s, 12) && isD(s, 14) && isD(s, 15) && isD(s, 17) && isD(s, 18))) return null;
   const Y = d2(s, 0) * 100 + d2(s, 2), M = d2(s, 5), D = d2(s, 8), H = d2(s, 11), MI = d2(s, 14), S = d2(s, 17);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return null;
-  const wall = Date.UTC(Y, M - 1, D, H, MI, S);
   if (D > daysIn(Y, M)) return null;
+  // the fraction: its first three digits are the milliseconds (the rest is dropped, not rounded)
+  let p = 19, ms = 0;
+  if (p < n && s.charCodeAt(p) === 46) {
+    p++;
+    const from = p;
+    while (p < n && isD(s, p)) {
+      if (p - from < 3) ms += (s.charCodeAt(p) - 48) * (p === from ? 100 : p === from + 1 ? 10 : 1);
+      p++;
+    }
+    if (p === from || p - from > 9) return null;
+  }
+  const wall = Date.UTC(Y, M - 1, D, H, MI, S, ms);
   fastOffset = NaN;
-  if (n === 19) return wall;
-  const c = s.charCodeAt(19);
-  if (n === 20 && c === 90) {
+  const rest = n - p;
+  if (rest === 0) return wall;
+  const c = s.charCodeAt(p);
+  if (rest === 1 && c === 90) {
     fastOffset = 0;
     return wall;
   }
-  if ((c === 43 || c === 45) && (n === 25 || n === 24) && isD(s, 20) && isD(s, 21)) {
-    const mm = n === 25 ? (s.charCodeAt(22) === 58 ? 23 : -1) : 22;
+  if ((c === 43 || c === 45) && (rest === 6 || rest === 5) && isD(s, p + 1) && isD(s, p + 2)) {
+    const mm = rest === 6 ? (s.charCodeAt(p + 3) === 58 ? p + 4 : -1) : p + 3;
     if (mm < 0 || !isD(s, mm) || !isD(s, mm + 1)) return null;
-    const off = d2(s, 20) * 60 + d2(s, mm);
+    const off = d2(s, p + 1) * 60 + d2(s, mm);
     fastOffset = c === 45 ? -off : off;
     return wall;
   }
