@@ -138,7 +138,11 @@ export class CopyWriter {
       e.then(() => { this.encoding--; }, () => { this.encoding--; }); // (a failure is seen by send())
     }
     // the windows after a big list's first are encoded in a thread (the first shows the list is big)
-    if (create) this.threaded = new ThreadedEntryBuffer();
+    if (create) {
+      this.threaded = new ThreadedEntryBuffer(this.window + (this.window >> 3)); // a window ends at the end of a decoded piece, past the window size
+      // its columns and output are never used again: let them go once the first window is sent
+      this.entries = new EntryCopyBuffer();
+    }
     const r = this.rejects.take();
     const sent = this.send(e, r, create, this.sending.at(-1));
     // a failed send must surface even if nobody awaits it again

@@ -14,7 +14,7 @@ import type { EncodeReply, EncodeRequest } from './entry-encoder.worker';
  * memory then goes back to the thread to be written into again.
  */
 export class ThreadedEntryBuffer {
-  private cols = new EntryColumns();
+  private cols: EntryColumns;
   private spareCols: EntryColumns | null = null;
   /** what earlier takes returned, oldest first */
   private outs: Buffer[] = [];
@@ -24,7 +24,9 @@ export class ThreadedEntryBuffer {
   private failed: Error | null = null;
   private closed = false;
 
-  constructor() {
+  /** `rows`: a window's size, the columns' first capacity */
+  constructor(rows = 1 << 16) {
+    this.cols = new EntryColumns(undefined, rows);
     this.worker = startEncoder();
     this.worker.on('message', (m: EncodeReply) => {
       const w = this.waiting.get(m.id);
