@@ -69,6 +69,8 @@ export class CopyWriter {
   private rejects = new CopyBuffer();
   /** sends not known to be done, oldest first; each waits for the one before it */
   private sending: Promise<void>[] = [];
+  /** set by release(): a send still under way must not take a connection */
+  private released = false;
   /** windows in the encoding thread */
   private encoding = 0;
   /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
@@ -95,6 +97,7 @@ export class CopyWriter {
 
   /** Gives back the list's own connection and stops the encoding thread; call it once the writer is done with, whatever happened. */
   release(err?: Error): void {
+    this.released = true;
     this.aux?.release(err);
     this.aux = null;
     this.threaded?.close().catch(() => undefined);
@@ -125,14 +128,17 @@ export class CopyWriter {
     const t = Date.now();
     while (this.sending.length >= CHUNKS_IN_FLIGHT) await this.sending.shift();
     this.waitedMs += Date.now() - t;
-    // a full window sent before the end: the list is big enough for a partition of its own
-    const some = this.entryRows > 0;
+    // a full window sent before the end: the list is big enough for a partition of its own; until
+    // one is, a send the rejects asked for keeps the entries (a few entries and many rejects are
+    // not a big list)
+    const hold = this.table === null && !wait && this.entryRows < this.window;
+    const some = !hold && this.entryRows > 0;
     const create = some && this.table === null && !wait && this.own !== undefined;
     if (some && this.table === null) this.table = create ? listPartition(this.own!.listId) : 'entries';
     // rows in (ip, observed_at) order help the indexes of `entries`, maintained row by row, and
     // the one-pass build of a list's own `(ip, observed_at)` index too (in file order it took
     // 0.2–0.4 s longer for 1M rows than the sort saved the worker)
-    const e = this.threaded ? this.threaded.take() : this.entries.take(true);
+    const e = hold ? null : this.threaded ? this.threaded.take() : this.entries.take(true);
     if (e instanceof Promise) {
       this.encoding++;
       e.then(() => { this.encoding--; }, () => { this.encoding--; }); // (a failure is seen by send())
@@ -160,7 +166,13 @@ export class CopyWriter {
   ): Promise<void> {
     await after; // its failure is this one's: the chunks go in order or not at all
     if (create) {
-      this.aux = await this.own!.pool.connect();
+      const c = await this.own!.pool.connect();
+      if (this.released) {
+        // the list failed while this send waited for a connection: nothing of it is kept
+        c.release();
+        throw new Error('the list\'s writer was released before its own table was made');
+      }
+      this.aux = c;
       await createListPartition(this.aux, this.own!.listId);
     }
     const cols = '(list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)';

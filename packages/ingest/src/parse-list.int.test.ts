@@ -226,4 +226,17 @@ describe('parse-list through the ingest worker', () => {
     const seq = (await ctx.pool.query(`SELECT count(DISTINCT seq)::int AS d, min(seq) AS lo, max(seq) AS hi FROM entries WHERE list_id = $1`, [big.listId])).rows[0];
     expect(seq).toEqual({ d: n, lo: 1, hi: n });
   });
+
+  it('a list of a few entries and many refused rows stays in the shared partition (the rejects fill their chunk first)', async () => {
+    const rows = ['ip,observed_at,port', '203.0.113.7,2015-04-20 10:00:00,80'];
+    for (let i = 0; i < 25_000; i++) rows.push(`bad-${i},2015-04-20 10:00:00,80`); // more than INGEST_COPY_CHUNK (20,000)
+    rows.push('203.0.113.8,2015-04-20 10:00:00,80');
+    const r = await ingest('mostly-bad.csv', rows.join('\n') + '\n', { timezone: 'UTC' });
+    expect(counts(r.list)).toEqual([25_002, 2, 25_000, 0]);
+    expect(r.entries.map((e) => e.ip)).toEqual(['203.0.113.7', '203.0.113.8']);
+    const where = await ctx.pool.query(`SELECT DISTINCT tableoid::regclass::text AS t FROM entries WHERE list_id = $1`, [r.listId]);
+    expect(where.rows).toEqual([{ t: 'entries_shared' }]);
+    const own = await ctx.pool.query(`SELECT to_regclass($1) AS t`, [`entries_l${r.listId}`]);
+    expect(own.rows).toEqual([{ t: null }]);
+  });
 });
