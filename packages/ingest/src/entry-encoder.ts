@@ -60,7 +60,7 @@ export class ThreadedEntryBuffer {
     // this take is the TAKES_KEPT-th after the oldest kept: the oldest's memory is free again
     const spare = this.outs.length >= TAKES_KEPT ? (this.outs.shift()!.buffer as ArrayBuffer) : null;
     const id = ++this.ids;
-    const req: EncodeRequest = { id, cols: { ...c, malware: c.malware, extra: c.extra }, spare };
+    const req: EncodeRequest = { id, cols: c, spare };
     return new Promise<Buffer>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage(req, [...COLUMN_ARRAYS.map((k) => c[k].buffer as ArrayBuffer), ...(spare ? [spare] : [])]);

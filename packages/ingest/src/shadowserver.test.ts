@@ -6,12 +6,11 @@ import { GENERIC } from './profile';
 import { SHADOWSERVER, reportType } from './shadowserver';
 import { normaliseRow, isReject } from './normalise-row';
 import { zoneOffset } from './time';
-import { formatIpv4, formatIpv6 } from '@deliveryline/shared';
+import { formatIpWords } from '@deliveryline/shared';
 import type { NormalisedEntry } from './normalise-row';
 
 /** an entry's address as canonical text, from its words */
-const ipText = (e: NormalisedEntry) => (e.family === 4 ? formatIpv4(e.w[0])
-  : formatIpv6(e.w.flatMap((x) => [Math.floor(x / 65536), x % 65536])));
+const ipText = (e: NormalisedEntry) => formatIpWords(e.family, e.w);
 
 const DIR = '/work/shared/samples/shadowserver';
 const auto = { candidates: [SHADOWSERVER, GENERIC], named: false };

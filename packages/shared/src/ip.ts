@@ -131,10 +131,15 @@ export function formatIpv6(g: number[]): string {
 export function parseIp(raw: string): ParsedIp {
   const ip = parseIpWords(raw);
   if (!ip.ok) return ip;
-  if (ip.family === 4) return { ...ip, text: v4Text(ip.v4) };
+  return ip.family === 4 ? { ...ip, text: v4Text(ip.v4) } : { ...ip, text: formatIpWords(6, ip.words) };
+}
+
+/** Canonical text of an address given as words (IPv4: [value]; IPv6: four big-endian 32-bit words). */
+export function formatIpWords(family: 4 | 6, w: readonly number[]): string {
+  if (family === 4) return v4Text(w[0]);
   const g: number[] = [];
-  for (const w of ip.words) g.push(Math.floor(w / 65536), w % 65536);
-  return { ...ip, text: formatIpv6(g) };
+  for (let k = 0; k < 4; k++) g.push(Math.floor(w[k] / 65536), w[k] % 65536);
+  return formatIpv6(g);
 }
 
 /**
