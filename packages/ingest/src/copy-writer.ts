@@ -69,8 +69,8 @@ export class CopyWriter {
   private rejects = new CopyBuffer();
   /** sends not known to be done, oldest first; each waits for the one before it */
   private sending: Promise<void>[] = [];
-  /** set by release(): a send still under way must not take a connection */
-  private released = false;
+  /** set by abandon() and release(): a send not yet started stops */
+  private abandoned = false;
   /** windows in the encoding thread */
   private encoding = 0;
   /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
@@ -97,11 +97,22 @@ export class CopyWriter {
 
   /** Gives back the list's own connection and stops the encoding thread; call it once the writer is done with, whatever happened. */
   release(err?: Error): void {
-    this.released = true;
+    this.abandoned = true;
     this.aux?.release(err);
     this.aux = null;
     this.threaded?.close().catch(() => undefined);
     this.threaded = null;
+  }
+
+  /**
+   * After a failure, before the list's own table is dropped: sends not yet started stop, and those
+   * under way end (their errors are the failure's, and ignored). Then `ownClient` is set if and
+   * only if the table may exist.
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    await Promise.allSettled(this.sending);
+    this.sending = [];
   }
 
   entry(row: EntryRow): void {
@@ -165,12 +176,14 @@ export class CopyWriter {
     entries: Buffer | null | Promise<Buffer | null>, rejects: Buffer | null, create: boolean, after: Promise<void> | undefined,
   ): Promise<void> {
     await after; // its failure is this one's: the chunks go in order or not at all
+    const stop = () => new Error('the list\'s writer was abandoned');
+    if (this.abandoned) throw stop();
     if (create) {
       const c = await this.own!.pool.connect();
-      if (this.released) {
-        // the list failed while this send waited for a connection: nothing of it is kept
+      if (this.abandoned) {
+        // the list failed while this send waited for a connection: no table is made
         c.release();
-        throw new Error('the list\'s writer was released before its own table was made');
+        throw stop();
       }
       this.aux = c;
       await createListPartition(this.aux, this.own!.listId);

@@ -239,4 +239,20 @@ describe('parse-list through the ingest worker', () => {
     const own = await ctx.pool.query(`SELECT to_regclass($1) AS t`, [`entries_l${r.listId}`]);
     expect(own.rows).toEqual([{ t: null }]);
   });
+
+  it('a big list that fails while its first window is being stored leaves no table of its own behind', async () => {
+    // the first window (100,000 entries) goes to its own table while the parsing goes on; a naive
+    // time then fails the list, often while that table is still being made or filled
+    const rows = ['ip,observed_at,port'];
+    for (let i = 0; i < 180_000; i++) rows.push(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},2015-04-20T10:00:00Z,${i % 60000}`);
+    rows.push('11.9.9.9,2015-04-20 10:00:00,80');
+    const r = await ingest('fails-late.csv', rows.join('\n') + '\n');
+    expect(r.list.state).toBe('failed');
+    expect(r.list.failure).toMatch(/^list\.naive_times: row 180001 \(line 180002\)/);
+    // what the list's sends were doing when it failed has ended before the table is dropped
+    const own = await ctx.pool.query(`SELECT to_regclass($1) AS t`, [`entries_l${r.listId}`]);
+    expect(own.rows).toEqual([{ t: null }]);
+    expect(r.entries).toEqual([]);
+    expect(r.rejects).toEqual([]);
+  });
 });

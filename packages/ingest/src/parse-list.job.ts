@@ -85,6 +85,8 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     await client.query('COMMIT');
     log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: tIndex - t0, waitingForCopy: writer.waitedMs, repeatsAndPartition: t1 - tIndex, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
   } catch (err) {
+    // the writer's sends end first: one still making the list's own table would outlive its drop
+    await writer?.abandon();
     // a connection that cannot roll back is dropped, not handed to the next job
     await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
     if (writer?.ownClient) {
