@@ -139,11 +139,21 @@ describe('parse-list through the ingest worker', () => {
     expect(r.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T11:00:00.000Z', '2015-04-20T01:00:00.000Z']);
   });
 
-  it('fails a list with naive times and no time zone before storing anything, saying so', async () => {
-    const r = await ingest('naive.csv', 'ip,time\n203.0.113.1,2015-04-20 10:00\n');
+  it('fails a list with naive times and no time zone before storing anything, saying so; the same file is then taken again', async () => {
+    const text = 'ip,time\n203.0.113.1,2015-04-20 10:00\n';
+    const r = await ingest('naive.csv', text, { campaign: 'naive-retry' });
     expect(r.list.state).toBe('failed');
     expect(r.list.failure).toMatch(/^list\.naive_times: row 1 \(line 2\): .*--timezone/);
     expect(r.entries).toHaveLength(0);
+    // as the message says: upload again with --timezone, in the same campaign
+    const again = await ingest('naive.csv', text, { campaign: 'naive-retry', timezone: 'Asia/Tokyo' });
+    expect(again.listId).not.toBe(r.listId);
+    expect(counts(again.list)).toEqual([1, 1, 0, 0]);
+    expect(again.times).toEqual(['2015-04-20T01:00:00.000Z']);
+    // a list that did not fail still holds its file in the campaign
+    await expect(ingest('naive.csv', text, { campaign: 'naive-retry', timezone: 'Asia/Tokyo' }))
+      .rejects.toThrow(`this file was already uploaded to campaign naive-retry as list ${again.listId}; nothing was added`);
+    expect((await getList(ctx.pool, r.listId))!.state).toBe('failed');
   });
 
   it('a source\'s own profile from the database is chosen from the header', async () => {

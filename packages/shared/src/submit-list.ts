@@ -26,7 +26,7 @@ export interface SubmitList {
 /**
  * Keeps the file verbatim (with its SHA-256), records the list and asks for it to be parsed.
  * Unknown sources and campaigns are created on first use. The same file twice in one campaign
- * is refused with a pointer to the first list.
+ * is refused with a pointer to the first list, unless that list failed: then this is the retry.
  */
 export async function submitList(ctx: Pick<AppContext, 'pool' | 'queues'>, s: SubmitList): Promise<number> {
   const { pool } = ctx;

@@ -43,7 +43,8 @@ export async function getList(db: Queryable, id: number): Promise<ListRow | unde
 }
 
 export async function findListByFile(db: Queryable, campaignId: string, sha256: Buffer): Promise<ListRow | undefined> {
-  const r = await db.query('SELECT * FROM lists WHERE campaign_id = $1 AND file_sha256 = $2', [campaignId, sha256]);
+  // a failed list does not hold its file (0016): it may be uploaded again to retry
+  const r = await db.query(`SELECT * FROM lists WHERE campaign_id = $1 AND file_sha256 = $2 AND state <> 'failed'`, [campaignId, sha256]);
   return r.rows[0];
 }
 
