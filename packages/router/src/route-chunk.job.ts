@@ -4,8 +4,8 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
 import { hasRunTable, runTable } from './run-table';
-import { integerAt, ipv4At } from './copy-bytes';
-import type { Matcher, MatcherCache, RouteDecision } from './registry/matcher';
+import { DecisionRows } from './decision-rows';
+import type { MatcherCache } from './registry/matcher';
 
 /**
  * Routes one chunk: entries (seq range) stream out with COPY TO, go through the matcher, and
@@ -44,7 +44,7 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       // and PostgreSQL's writing run side by side, not one after the other.
       const sink = new PassThrough();
       const writing = pipeline(sink, client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
-      const decisions = new DecisionRows(list.id, matcher, (b) => sink.write(b));
+      const decisions = new DecisionRows(list.id, matcher, (b) => sink.write(b), env.ROUTE_OUT_BYTES);
       const reading = (async () => {
         const reader = await pool.connect();
         let failed: Error | undefined;
@@ -89,80 +89,4 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
   }
   const n = await pool.query('SELECT count(*)::int AS n FROM route_chunks WHERE list_id = $1 AND run = $2', [list.id, p.run]);
   if (n.rows[0].n >= (list.route_chunks ?? 1)) await enqueue(deps.queues, 'router.finish-route', { listId: list.id, run: p.run });
-}
-
-const TAB = 9;
-const NL = 10;
-const OUT_SIZE = 1 << 20;
-
-/**
- * Turns COPY rows `seq, id, ip, epoch ms` into COPY rows of decisions, `list, seq, id, member,
- * state, reason`, working on bytes: seq and id are copied through, an IPv4 address is read
- * straight into its 32-bit value (an IPv6 one as text), and each decision's bytes are made once.
- */
-class DecisionRows {
-  private readonly prefix: Buffer;
-  private readonly tails = new Map<RouteDecision, Buffer>();
-  private readonly counts = new Map<RouteDecision, number>();
-  private buf = Buffer.allocUnsafe(OUT_SIZE);
-  private pos = 0;
-  private carry: Buffer | null = null;
-
-  /** `emit` receives the decisions' bytes, a piece of up to 1 MiB at a time. */
-  constructor(listId: number, private readonly matcher: Matcher, private readonly emit: (piece: Buffer) => void) {
-    this.prefix = Buffer.from(`${listId}\t`);
-  }
-
-  read(chunk: Buffer): void {
-    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    let line = 0;
-    for (;;) {
-      const nl = data.indexOf(NL, line);
-      if (nl < 0) break;
-      const t1 = data.indexOf(TAB, line);
-      const t2 = data.indexOf(TAB, t1 + 1);
-      const t3 = data.indexOf(TAB, t2 + 1);
-      if (t1 < 0 || t3 < 0 || t3 > nl) throw new Error(`route chunk: a row of COPY output is not seq, id, ip, time: ${data.toString('utf8', line, nl)}`);
-      const t = integerAt(data, t3 + 1, nl);
-      const v4 = ipv4At(data, t2 + 1, t3);
-      const d = v4 >= 0 ? this.matcher.route4(v4, t) : this.matcher.route(data.toString('latin1', t2 + 1, t3), t);
-      const tail = this.tail(d);
-      this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
-      if (this.pos + this.prefix.length + (t2 - line) + tail.length > this.buf.length) this.flush();
-      this.pos += this.prefix.copy(this.buf, this.pos);
-      this.pos += data.copy(this.buf, this.pos, line, t2 + 1); // seq TAB id TAB
-      this.pos += tail.copy(this.buf, this.pos);
-      line = nl + 1;
-    }
-    this.carry = line < data.length ? Buffer.from(data.subarray(line)) : null;
-  }
-
-  /** Emits the last piece. */
-  end(): void {
-    if (this.carry) throw new Error('route chunk: the COPY output ended inside a row');
-    this.flush();
-  }
-
-  /** Decisions per member, state and reason, as route_chunks.figures keeps them (0014). */
-  figures(): { member_id: string; state: string; reason: string; n: number }[] {
-    return [...this.counts].map(([d, n]) => d.state === 'delivered'
-      ? { member_id: d.memberId, state: d.state, reason: '', n }
-      : { member_id: '', state: d.state, reason: d.reason, n });
-  }
-
-  private tail(d: RouteDecision): Buffer {
-    let b = this.tails.get(d);
-    if (!b) {
-      b = Buffer.from(d.state === 'delivered' ? `${d.memberId}\tdelivered\t\\N\n` : `\\N\treturned\t${d.reason}\n`);
-      this.tails.set(d, b);
-    }
-    return b;
-  }
-
-  private flush(): void {
-    if (this.pos === 0) return;
-    this.emit(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(OUT_SIZE); // the piece now belongs to the stream
-    this.pos = 0;
-  }
 }

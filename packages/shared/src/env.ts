@@ -42,6 +42,8 @@ export const EnvSchema = z.object({
   ROUTE_CHUNK_SIZE: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
   /** a list with more entries than this is first routed into a table of its own (0011) */
   ROUTE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
+  /** bytes of decisions a route chunk gathers before handing them to COPY (small values only in tests) */
+  ROUTE_OUT_BYTES: z.coerce.number().int().min(16).max(1 << 30).default(1 << 20),
   INGEST_COPY_CHUNK: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
