@@ -12,9 +12,35 @@ import { StoredFileReader, storedFileSize } from './stored-file.repository';
  * .xlsx or CSV). The decompressed size is bounded by MAX_UPLOAD_BYTES.
  */
 
-export type Input =
+export type Input = (
   | { kind: 'text'; container: 'plain' | 'gzip' | 'zip'; inner?: string; bytes: AsyncIterable<Buffer> }
-  | { kind: 'xlsx'; container: 'xlsx' | 'zip'; inner?: string; stream: Readable };
+  | { kind: 'xlsx'; container: 'xlsx' | 'zip'; inner?: string; stream: Readable }
+) & {
+  /**
+   * Stops reading and gives back what the reading holds: the stored file comes through a COPY on
+   * a connection of its own, which a reader that stops early would otherwise keep checked out.
+   * Safe to call at any time, more than once, and after the data was read to its end.
+   */
+  close(): void;
+};
+
+/** What an input holds open: its streams of the stored file, and a zip. */
+class Held {
+  private readonly streams: Readable[] = [];
+  private zip: yauzl.ZipFile | null = null;
+  stream(s: Readable): Readable {
+    this.streams.push(s);
+    return s;
+  }
+  holdZip(z: yauzl.ZipFile): void {
+    this.zip = z;
+  }
+  close(): void {
+    for (const s of this.streams) s.destroy();
+    this.zip?.close();
+    this.zip = null;
+  }
+}
 
 export interface InputLimits {
   maxBytes: number;
@@ -100,12 +126,16 @@ async function zipEntries(db: Queryable, sha256: Buffer): Promise<{ zip: yauzl.Z
   return { zip, entries };
 }
 
-async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits): Promise<Input> {
+type Opened = Input extends infer T ? (T extends unknown ? Omit<T, 'close'> : never) : never;
+
+async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held: Held): Promise<Opened> {
   const { zip, entries } = await zipEntries(db, sha256);
+  held.holdZip(zip);
   const names = new Set(entries.map((e) => e.fileName));
   if (names.has('[Content_Types].xml') && names.has('xl/workbook.xml')) {
     zip.close();
-    return { kind: 'xlsx', container: 'xlsx', stream: Readable.from(bounded(fileStream(db, sha256), limits.maxBytes, 'the file')) };
+    const file = held.stream(fileStream(db, sha256));
+    return { kind: 'xlsx', container: 'xlsx', stream: held.stream(Readable.from(bounded(file, limits.maxBytes, 'the file'))) };
   }
   const data = entries.filter((e) => !e.fileName.endsWith('/') && !IGNORED.test(e.fileName));
   if (data.length !== 1) {
@@ -142,7 +172,7 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits): Prom
     }
   })();
   const inner = await peek(bounded(raw, limits.maxBytes, `"${entry.fileName}" once unzipped`));
-  if (ZIP(inner.head)) return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: Readable.from(inner.all) };
+  if (ZIP(inner.head)) return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(Readable.from(inner.all)) };
   if (GZIP(inner.head)) {
     return { kind: 'text', container: 'zip', inner: entry.fileName, bytes: bounded(gunzip(inner.all), limits.maxBytes, `"${entry.fileName}" once decompressed`) };
   }
@@ -153,17 +183,26 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits): Prom
 const legacyXls = () =>
   new InputError('file.xls', 'the file is a legacy Excel workbook (.xls); open it in Excel and save it as .xlsx or CSV');
 
-/** Opens a stored list file for reading its data. */
+/**
+ * Opens a stored list file for reading its data. The caller closes the input when it is done
+ * with it, whatever happened; if opening fails, what it held is closed here.
+ */
 export async function openInput(db: Queryable, sha256: Buffer, limits: InputLimits): Promise<Input> {
-  const { head, all } = await peek(fileStream(db, sha256));
-  if (ZIP(head)) {
-    // zip reading uses random access: drop the sequential stream
-    void (async () => {
-      for await (const _ of all) break;
-    })().catch(() => undefined);
-    return openZip(db, sha256, limits);
+  const held = new Held();
+  const close = () => held.close();
+  try {
+    const file = held.stream(fileStream(db, sha256));
+    const { head, all } = await peek(file);
+    if (ZIP(head)) {
+      // zip reading uses random access: the sequential stream ends here
+      file.destroy();
+      return { ...(await openZip(db, sha256, limits, held)), close };
+    }
+    if (OLE(head)) throw legacyXls();
+    if (GZIP(head)) return { kind: 'text', container: 'gzip', bytes: bounded(gunzip(all), limits.maxBytes, 'the file once decompressed'), close };
+    return { kind: 'text', container: 'plain', bytes: bounded(all, limits.maxBytes, 'the file'), close };
+  } catch (err) {
+    close();
+    throw err;
   }
-  if (OLE(head)) throw legacyXls();
-  if (GZIP(head)) return { kind: 'text', container: 'gzip', bytes: bounded(gunzip(all), limits.maxBytes, 'the file once decompressed') };
-  return { kind: 'text', container: 'plain', bytes: bounded(all, limits.maxBytes, 'the file') };
 }

@@ -1,7 +1,7 @@
 import {
   type AppContext, type Payload, UnrecoverableError, enqueue, getList, transition, failList,
 } from '@deliveryline/shared';
-import { openRecords, InputError, type SourceRecord } from './records';
+import { openRecords, InputError, type RecordSource, type SourceRecord } from './records';
 import { HeaderError, type ColumnMap } from './profile';
 import { chooseColumns, headerTest, profileCandidates } from './choose-profile';
 import { normaliseRow, isReject, type RowOptions } from './normalise-row';
@@ -50,13 +50,14 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   const client = await pool.connect();
   let broken: Error | undefined;
   let writer: CopyWriter | undefined;
+  let src: RecordSource | undefined;
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
     await client.query('BEGIN');
     await client.query('DELETE FROM entries WHERE list_id = $1', [list.id]);
     await client.query('DELETE FROM rejects WHERE list_id = $1', [list.id]);
 
-    const src = await openRecords(pool, list.file_sha256, {
+    src = await openRecords(pool, list.file_sha256, {
       encoding: list.encoding, maxBytes: env.MAX_UPLOAD_BYTES, isHeader: headerTest(choice),
     });
     const cols = chooseColumns(choice, src.header, list.file_name);
@@ -99,6 +100,8 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     }
     throw err;
   } finally {
+    // the file's reading stops: its connection is given back, not kept by a reader nobody pulls
+    src?.close();
     writer?.release();
     client.release(broken);
   }

@@ -2,7 +2,7 @@ import type { Queryable } from '@deliveryline/shared';
 import { CsvTokenizer, detectDelimiter, type TokenizedRecord } from './csv-tokenizer';
 import { decodeText } from './decode-text';
 import { InputError } from './input-error';
-import { openInput } from './open-input';
+import { openInput, type Input } from './open-input';
 import { xlsxRows } from './xlsx-records';
 
 export { InputError } from './input-error';
@@ -25,6 +25,8 @@ export interface RecordSource {
   /** what was read: e.g. `zip(list.csv)/cp932/csv(;)` */
   format: string;
   encoding: string;
+  /** Stops reading and gives back the connection the stored file is read through (see Input.close). */
+  close(): void;
 }
 
 export interface ReadOptions {
@@ -39,6 +41,15 @@ const HEADER_SEARCH = 10;
 /** Stored file → header and numbered records, for every container, encoding and layout accepted. */
 export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOptions): Promise<RecordSource> {
   const input = await openInput(db, sha256, { maxBytes: opt.maxBytes });
+  try {
+    return { ...(await readRecords(input, opt)), close: input.close };
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+}
+
+async function readRecords(input: Input, opt: ReadOptions): Promise<Omit<RecordSource, 'close'>> {
   const where = input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
   if (input.kind === 'xlsx') {
     const rows = xlsxRows(input.stream, opt.maxBytes);
@@ -81,7 +92,7 @@ export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOption
 
 async function withHeader(
   src: AsyncIterable<Omit<SourceRecord, 'row'>[]>, opt: ReadOptions, format: string, encoding: string,
-): Promise<RecordSource> {
+): Promise<Omit<RecordSource, 'close'>> {
   const it = src[Symbol.asyncIterator]();
   const early: Omit<SourceRecord, 'row'>[] = [];
   let ended = false;

@@ -15,24 +15,29 @@ export async function* returnedRows(db: Queryable, listId: number): AsyncGenerat
       WHERE r.list_id = $1 AND r.state = 'returned'`, [listId]);
   const reasons = new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
   const parsedHeader = list.columns;
-  const { header, batches } = await openRecords(db, list.file_sha256, {
+  const src = await openRecords(db, list.file_sha256, {
     encoding: list.encoding,
     // the file was accepted once: its bounds were checked then
     maxBytes: Number.MAX_SAFE_INTEGER,
     isHeader: parsedHeader ? (f) => f.length === parsedHeader.length && f.every((x, i) => x.trim() === parsedHeader[i]) : undefined,
   });
-  yield csvLine([...header, 'return_reason']);
-  let buf = '';
-  for await (const batch of batches) {
-    for (const rec of batch) {
-      const reason = reasons.get(rec.row);
-      if (reason === undefined) continue;
-      buf += csvLine([...rec.fields, reason]);
+  // a download the client stops half-way ends here too: the file's reading gives back its connection
+  try {
+    yield csvLine([...src.header, 'return_reason']);
+    let buf = '';
+    for await (const batch of src.batches) {
+      for (const rec of batch) {
+        const reason = reasons.get(rec.row);
+        if (reason === undefined) continue;
+        buf += csvLine([...rec.fields, reason]);
+      }
+      if (buf.length > 1 << 16) {
+        yield buf;
+        buf = '';
+      }
     }
-    if (buf.length > 1 << 16) {
-      yield buf;
-      buf = '';
-    }
+    if (buf) yield buf;
+  } finally {
+    src.close();
   }
-  if (buf) yield buf;
 }
