@@ -1,5 +1,4 @@
-import { openContext, type AppContext, workerCount } from '@deliveryline/shared';
-import type { Worker } from 'bullmq';
+import { openContext, type AppContext } from '@deliveryline/shared';
 
 export class CliError extends Error {}
 
@@ -13,19 +12,7 @@ export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promi
   }
 }
 
-/**
- * When no worker serves the pipeline's queues (`pnpm start` is not running), the command runs
- * the workers itself for as long as it waits, and says so.
- */
-export async function ensurePipelineWorkers(ctx: AppContext): Promise<Worker[]> {
-  const [i, r, d] = await Promise.all([workerCount(ctx.queues, 'ingest'), workerCount(ctx.queues, 'route'), workerCount(ctx.queues, 'deliver')]);
-  const started: Worker[] = [];
-  // the worker packages load only when they run here: a command's start stays short otherwise
-  if (i === 0) started.push(...(await import('@deliveryline/ingest')).startIngestWorker(ctx));
-  if (r === 0 || d === 0) started.push(...(await import('@deliveryline/router')).startRouterWorker(ctx));
-  if (started.length) process.stderr.write('dline: no running workers found (is `pnpm start` running?); running the pipeline in this process\n');
-  return started;
-}
+export { ensurePipelineWorkers } from './wait-list';
 
 export const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
 export const say = (s: string) => process.stderr.write(s + '\n');
@@ -34,5 +21,17 @@ export function intArg(name: string) {
   return (v: string) => {
     if (!/^\d+$/.test(v)) throw new CliError(`${name} must be a positive whole number, not "${v}"`);
     return Number(v);
+  };
+}
+
+/** Source and campaign ids as the database keeps them (0001): checked before anything is stored. */
+export function idArg(name: string, example: string) {
+  return (v: string) => {
+    if (!/^[a-z0-9][a-z0-9_.-]*$/.test(v)) {
+      const lower = v.toLowerCase();
+      throw new CliError(`${name} "${v}" is not an id: use lower-case letters, digits, '_', '.' and '-', starting with a letter or digit` +
+        (/^[a-z0-9][a-z0-9_.-]*$/.test(lower) ? ` (did you mean ${lower}?)` : ` (e.g. ${example})`));
+    }
+    return v;
   };
 }

@@ -50,6 +50,8 @@ export const EnvSchema = z.object({
   MAX_FUTURE_SKEW_MINUTES: z.coerce.number().int().min(0).default(60),
   APPROVAL_REQUIRED: bool.default('false'),
   DEFAULT_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** how long a worker stopping on SIGTERM lets its current job run before it ends anyway */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });

@@ -16,6 +16,7 @@ export * from './repositories/registry.repository';
 export * from './repositories/report.repository';
 export * from './process';
 export * from './submit-list';
+export * from './retry-list';
 export * from './csv-safe';
 export * from './repositories/batch.repository';
 export * from './audit';

@@ -44,9 +44,20 @@ export async function runWorkerProcess(
   const stopReconciler = startReconciler(ctx, ctx.env.RECONCILE_INTERVAL_MS);
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // a second signal: stop now (a job under way is handed to another worker once its lock runs out)
+      ctx.log.warn({ signal }, `${name} worker stopping at once`);
+      process.exit(1);
+    }
     closing = true;
     ctx.log.info({ signal }, `${name} worker stopping`);
+    // the current job gets SHUTDOWN_GRACE_MS to end; past it, the process ends anyway and the job's
+    // lock runs out, so the stalled check gives it to another worker (its work is transactional)
+    const grace = setTimeout(() => {
+      ctx.log.warn({ graceMs: ctx.env.SHUTDOWN_GRACE_MS }, `${name} worker: the current job did not end in time; stopping without it`);
+      process.exit(1);
+    }, ctx.env.SHUTDOWN_GRACE_MS);
+    grace.unref();
     stopReconciler();
     await Promise.all(workers.map((w) => w.close()));
     await ctx.close();

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { submitList, DuplicateListError, formatRate } from '@deliveryline/shared';
-import { withContext, ensurePipelineWorkers, print, say, intArg, CliError } from '../cli-context';
-import { waitForList } from '../wait-list';
+import { submitList, DuplicateListError } from '@deliveryline/shared';
+import { withContext, print, say, intArg, idArg, CliError } from '../cli-context';
+import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
 import { prepareIngestOptions } from '@deliveryline/ingest/src/cli-options';
 
@@ -23,8 +23,8 @@ export function register(program: Command) {
   program
     .command('ingest <file>')
     .description('upload a list of infected terminals; with --wait, return when it is routed and print its counters')
-    .requiredOption('--source <id>', 'who sent the list (e.g. jpcert, mpd); created on first use')
-    .requiredOption('--campaign <id>', 'the operation it belongs to (e.g. goz-2014); created on first use')
+    .requiredOption('--source <id>', 'who sent the list (e.g. jpcert, mpd); created on first use', idArg('--source', 'jpcert'))
+    .requiredOption('--campaign <id>', 'the operation it belongs to (e.g. goz-2014); created on first use', idArg('--campaign', 'goz-2014'))
     .option('--round <n>', 'delivery round within the campaign', intArg('--round'))
     .option('--profile <name|file.json>', 'column profile: generic, shadowserver, one of the source\'s, or a JSON file to save as the source\'s (default: chosen from the header)')
     .option('--timezone <tz>', 'time zone of timestamps without an offset (e.g. Asia/Tokyo, +09:00, UTC)')
@@ -56,21 +56,7 @@ export function register(program: Command) {
           else say(`list ${listId} uploaded; follow it with: dline report --campaign ${o.campaign}`);
           return;
         }
-        const workers = await ensurePipelineWorkers(ctx);
-        try {
-          const f = await waitForList(ctx, listId, { drainDeliver: workers.length > 0 });
-          if (o.json) print(Object.assign({ campaignId: o.campaign, sourceId: o.source }, f));
-          else if (f.state !== 'failed') {
-            say(`list ${listId}: ${f.state}; rows read ${f.rowsRead}, rejected ${f.rejected}, duplicates ${f.duplicates}, ` +
-              `received ${f.received}, delivered ${f.delivered}, returned ${f.returned}, handling rate ${formatRate(f.delivered, f.received)}`);
-          }
-          if (f.state === 'failed') {
-            if (!o.json) say(`list ${listId} failed: ${f.failure}`);
-            process.exitCode = 2;
-          }
-        } finally {
-          await Promise.all(workers.map((w) => w.close()));
-        }
+        await waitAndReport(ctx, listId, { json: o.json, extra: { listId, campaignId: o.campaign, sourceId: o.source } });
       });
     });
 }

@@ -16,20 +16,18 @@ export function register(program: Command) {
         });
         say(`list ${listId}: routing run ${run} queued`);
         if (!o.wait) return;
-        const { ensurePipelineWorkers } = await import('../cli-context');
         const { waitForList } = await import('../wait-list');
-        const workers = await ensurePipelineWorkers(ctx);
-        try {
-          const f = await waitForList(ctx, listId, { drainDeliver: workers.length > 0 });
-          const moved = await movedSince(ctx, listId, before);
-          if (o.json) print({ ...f, moved });
-          else {
-            say(`list ${listId}: delivered ${f.delivered}, returned ${f.returned}`);
-            for (const [k, v] of Object.entries(moved)) say(`  moved ${v}: ${k}`);
-            if (!Object.keys(moved).length) say('  nothing moved');
-          }
-        } finally {
-          await Promise.all(workers.map((w) => w.close()));
+        const f = await waitForList(ctx, listId, { superviseWorkers: true });
+        const moved = await movedSince(ctx, listId, before);
+        if (o.json) print({ ...f, moved });
+        else {
+          say(`list ${listId}: delivered ${f.delivered}, returned ${f.returned}`);
+          for (const [k, v] of Object.entries(moved)) say(`  moved ${v}: ${k}`);
+          if (!Object.keys(moved).length) say('  nothing moved');
+        }
+        if (f.state === 'failed') {
+          say(`list ${listId} failed: ${f.failure}`);
+          process.exitCode = 2;
         }
       });
     });

@@ -7,6 +7,7 @@ import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned
 import { scopedBatches } from '../data/batches.repository';
 import { readUpload, submitUpload } from '../services/upload';
 import { approveListAs } from '../services/list-approval';
+import { retryListAs } from '../services/list-retry';
 import { notFound } from '../web/errors';
 import { t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
@@ -91,6 +92,15 @@ export const listApi: PortalRoute[] = [
     handler: async ({ ctx, caller, params }) => {
       await approveListAs(ctx, caller, params.listId);
       return { list: { id: params.listId, approvedBy: caller.email } };
+    },
+  }),
+  route({
+    method: 'POST', url: '/api/v1/lists/:listId/retry', kind: 'api', roles: ['coordinator'],
+    summary: 'run a failed list again from the stage it failed in (optionally with the time zone its times were written in)',
+    params: listParam, body: z.object({ timezone: z.string().min(1).max(64).optional() }).optional(),
+    handler: async ({ ctx, caller, params, body, reply }) => {
+      const stage = await retryListAs(ctx, caller, params.listId, { timezone: body?.timezone ?? null });
+      return reply.code(202).send({ list: { id: params.listId, retrying: stage } });
     },
   }),
   route({

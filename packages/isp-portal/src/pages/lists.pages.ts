@@ -4,7 +4,8 @@ import { withScope } from '../data/scope';
 import { knownSources, scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, listsByState, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';
 import { figuresFor } from '../api/batches.api';
-import { badge, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
+import { badge, csrfField, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
+import { retryListAs } from '../services/list-retry';
 import { t, type Lang } from '../web/i18n';
 import { notFound } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';
@@ -98,13 +99,25 @@ ${lists.length ? listTable(lang, lists) : html`<div class="card">${t(lang, 'comm
 <a class="button secondary" href="/api/v1/lists/${l.id}/returned?format=csv">${t(lang, 'list.download.returned')}</a></p>`;
       return render(c, `${t(lang, 'list.title')} #${l.id} · ${l.campaign_name}${l.round ? ` · ${t(lang, 'field.round')} ${l.round}` : ''}`, html`
 <div class="card"><p>${badge(lang, l.state)} <b>${l.file_name}</b> · ${t(lang, 'field.source')}: ${l.source_id} · TLP:${l.tlp.toUpperCase()} · ${fmtDate(l.created_at, lang)}</p>
-${l.failure ? html`<div class="flash error">${l.failure}</div>` : ''}</div>
+${l.failure ? html`<div class="flash error">${l.failure}</div>` : ''}
+${l.state === 'failed' && caller.role === 'coordinator' ? html`<form method="post" action="/lists/${l.id}/retry" class="row">${csrfField(caller)}
+<p class="muted">${t(lang, 'list.retry.help')}</p>
+${l.received === null ? html`<label>${t(lang, 'field.timezone')}<input name="timezone" placeholder="Asia/Tokyo"></label>` : ''}
+<button id="retry-list">${t(lang, 'list.retry')}</button></form>` : ''}</div>
 ${counters(lang, l)}${links}
 ${caller.role === 'coordinator' ? html`<h2>${t(lang, 'nav.batches')}</h2>${batchTable(lang, data.batches)}` : ''}
 ${caller.role !== 'viewer' ? html`<h2>${t(lang, 'list.rejects')}</h2>${table([t(lang, 'list.row'), t(lang, 'list.line'), t(lang, 'list.reason'), ''],
     data.rejects.map((r) => [r.row, r.line, html`<code>${r.reason}</code>`, r.message]))}
 <h2>${t(lang, 'list.returned')}</h2>${table([t(lang, 'list.row'), 'IP', t(lang, 'audit.at'), 'port', 'malware', t(lang, 'list.reason')],
     data.returned.map((r) => [r.row, r.ip, fmtDate(r.observed_at, lang), r.port ?? '', r.malware ?? '', html`<code>${r.reason}</code>`]))}` : ''}`);
+    },
+  }),
+  route({
+    method: 'POST', url: '/lists/:listId/retry', kind: 'page', roles: ['coordinator'], summary: 'run a failed list again from the stage it failed in',
+    params: z.object({ listId: id }), body: z.object({ timezone: z.string().max(64).optional(), _csrf: z.string().optional() }),
+    handler: async (c) => {
+      await retryListAs(c.ctx, c.caller, c.params.listId, { timezone: c.body.timezone?.trim() || null });
+      return c.reply.redirect(`/lists/${c.params.listId}`, 303);
     },
   }),
 ];

@@ -89,3 +89,33 @@ export async function failList(db: Queryable, id: number, failure: string): Prom
 export async function listsByState(db: Queryable, states: ListState[]): Promise<ListRow[]> {
   return (await db.query('SELECT * FROM lists WHERE state = ANY($1) ORDER BY id', [states])).rows;
 }
+
+/** What a failed list is given again when it is retried: read settings of the file. */
+export interface RetrySettings {
+  timezone?: string | null;
+  encoding?: string | null;
+  profile?: string | null;
+}
+
+/**
+ * Opens a failed list again at the stage it failed in, in the caller's transaction: a list whose
+ * file was never read to its end (no counts) goes back to `uploaded`, with the settings given;
+ * a parsed one gets a new routing run. Anything else is left as it is and its state returned.
+ */
+export async function reopenFailedList(
+  db: Queryable, id: number, settings: RetrySettings = {},
+): Promise<{ stage: 'parse'; failure: string | null } | { stage: 'route'; run: number; failure: string | null } | { state: ListState | null }> {
+  const l = (await db.query('SELECT state, received, route_run, failure FROM lists WHERE id = $1 FOR UPDATE', [id])).rows[0];
+  if (!l || l.state !== 'failed') return { state: l?.state ?? null };
+  if (l.received === null) {
+    await db.query(
+      `UPDATE lists SET state = 'uploaded', failure = NULL, updated_at = now(),
+              timezone = COALESCE($2, timezone), encoding = COALESCE($3, encoding), profile = COALESCE($4, profile)
+        WHERE id = $1`,
+      [id, settings.timezone ?? null, settings.encoding ?? null, settings.profile ?? null]);
+    return { stage: 'parse', failure: l.failure };
+  }
+  const run = l.route_run + 1;
+  await db.query(`UPDATE lists SET state = 'parsed', failure = NULL, route_run = $2, route_chunks = NULL, updated_at = now() WHERE id = $1`, [id, run]);
+  return { stage: 'route', run, failure: l.failure };
+}
