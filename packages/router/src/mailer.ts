@@ -7,6 +7,8 @@ export interface Mail {
   subject: string;
   text: string;
   headers?: Record<string, string>;
+  /** the Message-ID to send with (e.g. one per batch, the same on every attempt); made up when not given */
+  messageId?: string;
 }
 export interface SentMail {
   messageId: string;
@@ -35,7 +37,7 @@ export function smtpMailer(url: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpTransportUrl(url));
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers });
+      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers, messageId: mail.messageId });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     },
     close: () => transport.close(),
@@ -47,7 +49,7 @@ export function outboxMailer(dir: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers });
+      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers, messageId: mail.messageId });
       fs.mkdirSync(dir, { recursive: true });
       const id = String(info.messageId).replace(/[<>]/g, '').replace(/[^\w.@-]/g, '_');
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}_${id}.eml`);

@@ -19,6 +19,11 @@ export interface BatchDeliveryRow {
   facts: Omit<BatchMailFacts, 'portalUrl'>;
 }
 
+/**
+ * With `lock`, the batch row is held `FOR NO KEY UPDATE`: a second attempt waits, while the
+ * attempt's own `deliveries` row (written on another connection before the send, its foreign key
+ * taking `FOR KEY SHARE`) does not — `FOR UPDATE` would make it wait for its own transaction.
+ */
 export async function loadBatchForDelivery(db: Queryable, batchId: number, opts: { lock?: boolean } = {}): Promise<BatchDeliveryRow | undefined> {
   const b = (await db.query(
     `SELECT b.*, m.name AS member_name, m.contact_emails, m.language, m.webhook_url, m.webhook_secret,
@@ -27,7 +32,7 @@ export async function loadBatchForDelivery(db: Queryable, batchId: number, opts:
             b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
        FROM batches b JOIN members m ON m.id = b.member_id JOIN lists l ON l.id = b.list_id
        JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id
-      WHERE b.id = $1 ${opts.lock ? 'FOR UPDATE OF b' : ''}`, [batchId])).rows[0];
+      WHERE b.id = $1 ${opts.lock ? 'FOR NO KEY UPDATE OF b' : ''}`, [batchId])).rows[0];
   if (!b) return undefined;
   return {
     id: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, state: b.state, notifiedAt: b.notified_at,
@@ -46,18 +51,52 @@ export interface AttemptRecord {
   kind: 'ready' | 'reminder';
   attempt: number;
   recipients: readonly string[];
-  status: 'sent' | 'failed';
+  /** `unknown`: the message may have reached the server (see attemptOutcome) */
+  status: 'sent' | 'failed' | 'unknown';
   response: string;
   messageId?: string | null;
   final: boolean;
+  /** the row written before the attempt (startAttempt): settled in place instead of a new row */
+  id?: number;
 }
 
-/** Every attempt is a row in `deliveries`, sent or failed, with what the server answered. */
+/** Every attempt is a row in `deliveries`, sent, failed or unknown, with what the server answered. */
 export async function recordAttempt(db: Queryable, a: AttemptRecord): Promise<void> {
+  const values = [a.batchId, a.channel, a.kind, a.attempt, a.recipients, a.status, a.response.slice(0, 2000), a.messageId ?? null, a.final];
+  if (a.id !== undefined) {
+    await db.query(
+      `UPDATE deliveries SET status = $3, response = $4, message_id = COALESCE($5, message_id), final = $6, at = now() WHERE id = $1 AND batch_id = $2`,
+      [a.id, a.batchId, a.status, a.response.slice(0, 2000), a.messageId ?? null, a.final]);
+    return;
+  }
   await db.query(
     `INSERT INTO deliveries (batch_id, channel, kind, attempt, recipients, status, response, message_id, final)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [a.batchId, a.channel, a.kind, a.attempt, a.recipients, a.status, a.response.slice(0, 2000), a.messageId ?? null, a.final]);
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, values);
+}
+
+/**
+ * Writes an attempt's row before the message goes out, committed at once and marked `unknown`
+ * with the Message-ID it will carry: if the process dies while the server holds its reply, the
+ * row stays and explains the second message that the retry sends.
+ */
+export async function startAttempt(db: Queryable, a: Omit<AttemptRecord, 'status' | 'response' | 'final' | 'id'>): Promise<number> {
+  const r = await db.query(
+    `INSERT INTO deliveries (batch_id, channel, kind, attempt, recipients, status, response, message_id, final)
+     VALUES ($1, $2, $3, $4, $5, 'unknown', 'sending: no answer recorded (the process stopped, or is still waiting)', $6, false) RETURNING id`,
+    [a.batchId, a.channel, a.kind, a.attempt, a.recipients, a.messageId ?? null]);
+  return Number(r.rows[0].id);
+}
+
+/**
+ * Whether a failed send may have delivered the message anyway. A server's answer (a response
+ * code) and a connection that was never made are definite: not sent. A connection that broke or
+ * timed out later may have broken after the server took the message, so its outcome is unknown.
+ */
+export function attemptOutcome(err: unknown): 'failed' | 'unknown' {
+  const e = err as { responseCode?: number; code?: string };
+  if (typeof e.responseCode === 'number') return 'failed';
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EAUTH', 'EENVELOPE', 'EMESSAGE', 'ETLS'].includes(e.code ?? '')) return 'failed';
+  return 'unknown';
 }
 
 /** What an SMTP or HTTP failure said, for the record: code and server response when there is one. */

@@ -49,7 +49,11 @@ export function parseMail(raw: string): { headers: Record<string, string>; subje
   return { headers, subject: decodeWords(headers.subject ?? ''), text: text.replace(/\r\n/g, '\n') };
 }
 
-export async function startSmtpCatcher(o: { user?: string; pass?: string; refuse?: (attempt: number, to: string) => boolean; options?: Partial<SMTPServerOptions> } = {}): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(o: {
+  user?: string; pass?: string; refuse?: (attempt: number, to: string) => boolean; options?: Partial<SMTPServerOptions>;
+  /** called once a message is taken, before the server answers it: what it returns is awaited (a slow or stuck server) */
+  holdReply?: (n: number, mail: CaughtMail) => Promise<void> | void;
+} = {}): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
   const state = { refused: 0, attempts: 0 };
   const server = new SMTPServer({
@@ -74,11 +78,12 @@ export async function startSmtpCatcher(o: { user?: string; pass?: string; refuse
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        mails.push({
+        const mail: CaughtMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address), raw, ...parseMail(raw), secure: session.secure, user: session.user as string | undefined,
-        });
-        cb();
+        };
+        mails.push(mail);
+        void Promise.resolve(o.holdReply?.(mails.length, mail)).then(() => cb(), () => cb());
       });
     },
     ...o.options,
