@@ -35,3 +35,22 @@ export async function withTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Pro
     client.release();
   }
 }
+
+/**
+ * Runs `fn` with planner settings changed on this connection, and sets them back after. For
+ * statements whose per-row index probes must not become bitmap scans ANDed with the
+ * `(list_id, seq)` index: on rows just written and not yet analysed, the planner took that index
+ * for selective, and each probe then read every row of a list (docs/ingest.md, repeats).
+ */
+export async function withPlanner<T>(client: PoolClient, settings: Record<string, 'on' | 'off'>, fn: () => Promise<T>): Promise<T> {
+  const before: [string, string][] = [];
+  for (const [n, v] of Object.entries(settings)) {
+    before.push([n, (await client.query(`SELECT current_setting($1) AS v`, [n])).rows[0].v]);
+    await client.query(`SELECT set_config($1, $2, false)`, [n, v]);
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [n, v] of before) await client.query(`SELECT set_config($1, $2, false)`, [n, v]).catch(() => undefined);
+  }
+}

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import { type Queryable, withTransaction } from '../db/pool';
+import { type Queryable, withPlanner, withTransaction } from '../db/pool';
 import { buildIndexesInLanes, createOwnTable, inLanes } from '../db/own-table';
 
 /**
@@ -173,26 +173,40 @@ async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusi
        ON CONFLICT (batch_id, seq, list_id) DO NOTHING`,
       [listId, refKey()]);
   }
-  // Relapses: only entries whose address was ever reported `notified` by one of this list's
-  // members are looked at (a hashed semi-join, empty on a campaign's first lists); for those, the
-  // latest earlier observation whose current outcome by the same member is `notified`.
-  await tx.query(
-    `UPDATE batch_entries be SET relapse_of = x.prev
-       FROM (SELECT be2.batch_id, be2.seq,
-                    (SELECT e2.id FROM entries e2
-                      WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
-                        AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = b.member_id
-                              ORDER BY o.id DESC LIMIT 1) = 'notified'
-                      ORDER BY e2.observed_at DESC LIMIT 1) AS prev
-               FROM batch_entries be2
-               JOIN batches b ON b.id = be2.batch_id
-               JOIN entries e ON e.id = be2.entry_id
-              WHERE be2.list_id = $1
-                AND e.ip IN (SELECT e3.ip FROM outcomes o3 JOIN entries e3 ON e3.id = o3.entry_id
-                              WHERE o3.outcome = 'notified'
-                                AND o3.member_id IN (SELECT member_id FROM batches WHERE list_id = $1))) x
-      WHERE be.batch_id = x.batch_id AND be.seq = x.seq AND x.prev IS NOT NULL AND be.relapse_of IS DISTINCT FROM x.prev`,
-    [listId]);
+  // Relapses: an entry whose address this member reported `notified` on an earlier observation.
+  // Nothing to look for when none of this list's members ever reported `notified` (a campaign's
+  // first lists). Otherwise the addresses they reported `notified` are gathered first into a
+  // small analysed table, each outcome finding its entry by an index probe (a join with every
+  // entry had spilled to temporary files in load runs); only the list's entries at one of those
+  // addresses then look for the latest earlier notified observation, by index probes. Bitmap
+  // scans are off for it: on rows just written and not yet analysed the planner ANDed each probe
+  // with the `(list_id, seq)` index and read a whole list per probe.
+  const any = await tx.query(
+    `SELECT 1 FROM outcomes WHERE outcome = 'notified' AND member_id IN (SELECT member_id FROM batches WHERE list_id = $1) LIMIT 1`, [listId]);
+  if (!any.rowCount) return;
+  await withPlanner(tx, { enable_bitmapscan: 'off' }, async () => {
+    await tx.query('DROP TABLE IF EXISTS pg_temp.relapse_ips');
+    await tx.query(
+      `CREATE TEMP TABLE relapse_ips ON COMMIT DROP AS
+       SELECT DISTINCT (SELECT e3.ip FROM entries e3 WHERE e3.list_id = b3.list_id AND e3.id = o3.entry_id) AS ip
+         FROM outcomes o3 JOIN batches b3 ON b3.id = o3.batch_id
+        WHERE o3.outcome = 'notified' AND o3.member_id IN (SELECT member_id FROM batches WHERE list_id = $1)`, [listId]);
+    await tx.query('ANALYZE relapse_ips');
+    await tx.query(
+      `UPDATE batch_entries be SET relapse_of = x.prev
+         FROM (SELECT be2.batch_id, be2.seq,
+                      (SELECT e2.id FROM entries e2
+                        WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
+                          AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = b.member_id
+                                ORDER BY o.id DESC LIMIT 1) = 'notified'
+                        ORDER BY e2.observed_at DESC LIMIT 1) AS prev
+                 FROM batch_entries be2
+                 JOIN batches b ON b.id = be2.batch_id
+                 JOIN entries e ON e.list_id = $1 AND e.id = be2.entry_id
+                WHERE be2.list_id = $1 AND e.ip IN (SELECT ip FROM relapse_ips)) x
+        WHERE be.batch_id = x.batch_id AND be.seq = x.seq AND x.prev IS NOT NULL AND be.relapse_of IS DISTINCT FROM x.prev`,
+      [listId]);
+  });
 }
 
 /** A big first release's entries, written and indexed, waiting to be attached; the ids its batches will get. */
