@@ -1,11 +1,11 @@
 /**
- * pages: the portal's big pages over 100,000 batches' worth of data — 500 lists of 1,500
- * entries in 10 campaigns (1,000 delivered to 200 members, 500 returned), so 100,000 batches,
- * 750,000 entries with routes and outcomes, 10,000 prefixes, 200,000 audit events — each page
+ * pages: the portal's big pages over 100,000 batches' worth of data — 1,010 lists of 1,500
+ * entries in 10 campaigns (1,000 delivered to 99 members, 500 returned), so about 100,000
+ * batches, 1.5 million entries with routes and outcomes, 5,000 prefixes, 200,000 audit events — each page
  * fetched over HTTP from the real server as a coordinator (and /batches as a member). Reported
  * per page as the p95 of 60 requests after 3 warm-ups (stats.bench's timeIt), against 500 ms (ratio = 500 / p95, ≥ 1
  * means under 500 ms). Correctness only is asserted: each pager's count equals the table's own
- * count. PAGES_BENCH_LISTS scales the volume (200 batches per list).
+ * count. PAGES_BENCH_LISTS scales the volume (about 99 batches per list).
  */
 import crypto from 'node:crypto';
 import { openContext, parseEnv, type AppContext } from '../packages/shared/src';
@@ -17,8 +17,8 @@ import type { Mailer } from '../packages/router/src';
 import type { BenchResult } from './run';
 import { timeIt } from './stats.bench';
 
-const LISTS = Number(process.env.PAGES_BENCH_LISTS ?? 500);
-const MEMBERS = 200;
+const LISTS = Number(process.env.PAGES_BENCH_LISTS ?? 1010);
+const MEMBERS = 99; // synthetic member ids are syn-01 … syn-99
 const LIMIT_MS = 500;
 
 async function load(ctx: AppContext): Promise<number> {
@@ -72,14 +72,14 @@ export async function run(): Promise<BenchResult[]> {
     const counts = (await ctx.pool.query(`SELECT (SELECT count(*)::int FROM batches) AS batches, (SELECT count(*)::int FROM lists) AS lists,
       (SELECT count(*)::int FROM audit_events) AS audit, (SELECT count(*)::int FROM members) AS members, (SELECT max(id)::int FROM lists) AS last_list,
       (SELECT count(*)::int FROM batches WHERE member_id = 'syn-07') AS member_batches,
-      (SELECT count(*)::int FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = 'camp-3' AND b.member_id = 'syn-150') AS filtered`)).rows[0];
+      (SELECT count(*)::int FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = 'camp-3' AND b.member_id = 'syn-50') AS filtered`)).rows[0];
     const list = counts.last_list;
     const pages: [string, 'coordinator' | 'member', number | null][] = [
       ['/dashboard', 'coordinator', null], ['/lists', 'coordinator', counts.lists], ['/lists?page=9', 'coordinator', counts.lists],
       [`/lists/${list}`, 'coordinator', null], [`/lists/${list}/returned?page=5`, 'coordinator', 500],
       ['/batches', 'coordinator', counts.batches], ['/batches?page=1500', 'coordinator', counts.batches],
-      ['/batches?campaign=camp-3&member=syn-150', 'coordinator', counts.filtered], ['/batches?overdue=1', 'coordinator', null],
-      ['/batches', 'member', counts.member_batches], ['/members', 'coordinator', counts.members], ['/members/syn-150', 'coordinator', null],
+      ['/batches?campaign=camp-3&member=syn-50', 'coordinator', counts.filtered], ['/batches?overdue=1', 'coordinator', null],
+      ['/batches', 'member', counts.member_batches], ['/members', 'coordinator', counts.members], ['/members/syn-50', 'coordinator', null],
       ['/members/check', 'coordinator', null], ['/audit', 'coordinator', counts.audit], ['/audit?page=3000', 'coordinator', counts.audit],
       ['/approvals', 'coordinator', null], ['/campaigns/camp-3', 'coordinator', null],
     ];
