@@ -1,4 +1,6 @@
-import { importMembers, importPrefixes, ImportError, checkRegistry } from '@deliveryline/router';
+import { z } from 'zod/v4';
+import { changedHands, expiredWithArrivals, membersWithoutContacts, membersWithoutPrefixes, nestedAcrossMembers } from '@deliveryline/shared';
+import { importMembers, importPrefixes, ImportError } from '@deliveryline/router';
 import { readUpload } from '../services/upload';
 import { html, csrfField, data, fmtDate, fmtNum, table } from '../web/html';
 import { codeText, t, type Lang } from '../web/i18n';
@@ -20,9 +22,13 @@ export const registryImportPages: PortalRoute[] = [
   route({
     method: 'GET', url: '/members/check', kind: 'page', roles: ['coordinator'],
     summary: "the registry's data-quality report: nested prefixes across members, changes of hands, members without contacts or prefixes, expired prefixes with lists still arriving",
+    query: z.object({ expired: z.enum(['0', '1']).optional() }),
     handler: async (c) => {
-      const { ctx, lang } = c;
-      const r = await checkRegistry(ctx.pool);
+      const { ctx, lang, query } = c;
+      // The registry-only findings come at once; arrivals after expiry search every stored entry, so they are asked for.
+      const [nested, changed, noContacts, noPrefixes, expired] = await Promise.all([nestedAcrossMembers(ctx.pool), changedHands(ctx.pool),
+        membersWithoutContacts(ctx.pool), membersWithoutPrefixes(ctx.pool), query.expired === '1' ? expiredWithArrivals(ctx.pool) : null]);
+      const r = { nested, changedHands: changed, membersWithoutContacts: noContacts, membersWithoutPrefixes: noPrefixes, expiredWithArrivals: expired ?? [] };
       const when = (d: Date | null) => (d ? fmtDate(d, lang) : '…');
       const code = (v: string) => html`<code translate="no">${v}</code>`;
       const section = (key: string, id: string, head: string[], rows: unknown[][]) => html`<h2>${t(lang, `check.${key}`)} (${fmtNum(rows.length)})</h2>
@@ -34,7 +40,8 @@ ${section('changedHands', 'check-hands', [t(lang, 'registry.cidr'), t(lang, 'che
     r.changedHands.map((h) => [code(h.cidr), html`${h.holders.map((x) => html`${data(x.member_id)} ${when(x.valid_from)}〜${when(x.valid_to)}<br>`)}`]))}
 ${section('noContacts', 'check-contacts', [t(lang, 'field.memberId')], r.membersWithoutContacts.map((m) => [html`<a href="/members/${encodeURIComponent(m)}">${data(m)}</a>`]))}
 ${section('noPrefixes', 'check-prefixes', [t(lang, 'field.memberId')], r.membersWithoutPrefixes.map((m) => [html`<a href="/members/${encodeURIComponent(m)}">${data(m)}</a>`]))}
-${section('expired', 'check-expired', [t(lang, 'registry.cidr'), t(lang, 'field.member'), t(lang, 'registry.validTo'), t(lang, 'fig.entries'), t(lang, 'check.lists'), t(lang, 'check.lastObserved')],
+${expired === null ? html`<h2>${t(lang, 'check.expired')}</h2><p><a class="button secondary" href="/members/check?expired=1" id="check-expired-run">${t(lang, 'check.expired.run')}</a></p>`
+    : section('expired', 'check-expired', [t(lang, 'registry.cidr'), t(lang, 'field.member'), t(lang, 'registry.validTo'), t(lang, 'fig.entries'), t(lang, 'check.lists'), t(lang, 'check.lastObserved')],
     r.expiredWithArrivals.map((g) => [code(g.cidr), data(g.member_id), fmtDate(g.valid_to, lang), fmtNum(g.entries), fmtNum(g.lists), fmtDate(g.last_observed, lang)]))}
 <p><a href="/members">${t(lang, 'members.back')}</a></p>`);
     },

@@ -36,6 +36,7 @@ export const PAGES = {
   'check.noContacts': ['連絡先のない協力先', 'Members without contacts'],
   'check.noPrefixes': ['現在プレフィックスのない協力先', 'Members holding no prefix now'],
   'check.expired': ['期限切れ後もエントリが届くプレフィックス（該当協力先なしで返却）', 'Expired prefixes with entries still arriving (returned: no member)'],
+  'check.expired.run': ['すべてのエントリを調べる（時間がかかります）', 'Search every stored entry (takes a while)'],
   'check.inner': ['内側', 'Inner'], 'check.outer': ['外側', 'Outer'], 'check.holders': ['保有者と期間', 'Holders and periods'],
   'check.lists': ['リスト数', 'Lists'], 'check.lastObserved': ['最終観測', 'Last observed'],
   'import.title': ['CSVから取り込む', 'Import from CSV'],
