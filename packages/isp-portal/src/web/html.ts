@@ -99,9 +99,9 @@ export function pager(lang: Lang, total: number, p: Paging, path: string, query:
     const s = q.toString();
     return `${path}${s ? `?${s}` : ''}`;
   };
-  return html`<nav class="pager" id="${id}" aria-label="${t(lang, 'paging.label')}"><span class="count">${t(lang, 'paging.count', { from: fmtNum(from), to: fmtNum(to), total: fmtNum(total) })}</span>
+  return html`<div class="pager" role="navigation" id="${id}" aria-label="${t(lang, 'paging.label')}"><span class="count">${t(lang, 'paging.count', { from: fmtNum(from), to: fmtNum(to), total: fmtNum(total) })}</span>
 ${p.page > 1 ? html`<a href="${link(1)}" rel="first">${t(lang, 'paging.first')}</a><a href="${link(p.page - 1)}" rel="prev">${t(lang, 'paging.prev')}</a>` : ''}
-${p.page < last ? html`<a href="${link(p.page + 1)}" rel="next">${t(lang, 'paging.next')}</a><a href="${link(last)}" rel="last">${t(lang, 'paging.last')}</a>` : ''}</nav>`;
+${p.page < last ? html`<a href="${link(p.page + 1)}" rel="next">${t(lang, 'paging.next')}</a><a href="${link(last)}" rel="last">${t(lang, 'paging.last')}</a>` : ''}</div>`;
 }
 
 /** A select whose first option means "any"; `options` are [value, label]. */
