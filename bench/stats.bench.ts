@@ -19,7 +19,7 @@ const MEMBERS = 20;
 const RUNS = 60;
 const LOADERS = 4;
 
-async function timeIt(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+export async function timeIt(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 3; i++) await fn(); // warm the plan cache and buffers, as a live portal would be
   const ms: number[] = [];
   for (let i = 0; i < RUNS; i++) {

@@ -48,9 +48,11 @@ describe('registry import in the portal', () => {
   });
 
   it('shows the data-quality report to coordinators', async () => {
-    const r = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}` } });
+    const r = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'en' } });
     expect(r.status).toBe(200);
-    expect(await r.text()).toContain('prefixes that changed hands');
+    expect(await r.text()).toContain('Prefixes that changed hands');
+    const ja = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'ja' } });
+    expect(await ja.text()).toContain('保有者が変わったプレフィックス');
     expect((await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.memberA.token}` } })).status).toBe(403);
   });
 

@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppContext } from '@deliveryline/shared';
+import { mailerFromEnv, type Mailer } from '@deliveryline/router';
 import { portalSettings, type PortalSettings } from './settings';
 import { installCallerResolution } from './auth/resolve-caller';
 import { installErrorHandlers } from './web/errors';
@@ -20,8 +21,9 @@ import { ROUTES } from './routes';
  * /metrics, bull-board at /admin/queues. Every page and API route comes from ROUTES (see
  * routes.ts), where each declares who may call it.
  */
-export async function buildServer(ctx: AppContext, opts: { settings?: PortalSettings } = {}): Promise<FastifyInstance> {
+export async function buildServer(ctx: AppContext, opts: { settings?: PortalSettings; mailer?: Mailer } = {}): Promise<FastifyInstance> {
   const settings = opts.settings ?? portalSettings(ctx);
+  const mailer = opts.mailer ?? mailerFromEnv(ctx.env);
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 32 * 1024 * 1024, // JSON and CSV outcome reports; list files go through multipart with their own limit
@@ -31,6 +33,7 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   // handed to Fastify exist for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  if (!opts.mailer) app.addHook('onClose', async () => mailer.close());
   installErrorHandlers(app, ctx.log);
   await app.register(cookie);
   await app.register(formbody);
@@ -74,7 +77,7 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   app.get('/assets/portal.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css').header('cache-control', 'public, max-age=3600').send(CSS));
   app.get('/assets/upload.js', { schema: { hide: true } }, async (_req, reply) => reply.type('text/javascript').header('cache-control', 'public, max-age=3600').send(UPLOAD_JS));
   installMetrics(app, ctx);
-  registerRoutes(app, { ctx, settings }, ROUTES);
+  registerRoutes(app, { ctx, settings, mailer }, ROUTES);
   await installAdminQueues(app, ctx);
   return app;
 }

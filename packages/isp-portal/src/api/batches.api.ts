@@ -4,7 +4,7 @@ import { sumCounts, rate } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
 import { withScope } from '../data/scope';
 import { scopedBatch, scopedBatches, scopedBatchFigures, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
-import { scopedLists } from '../data/lists.repository';
+import { scopedListTotals } from '../data/lists.repository';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { reportOutcomes } from '../services/outcomes';
 import { HttpError, notFound } from '../web/errors';
@@ -26,12 +26,11 @@ export async function batchOr404(ctx: AppContext, caller: Caller, batchId: numbe
 /** What each role's figures are: a member's own batches, a source's own lists, everyone's for coordinators and viewers. */
 export async function figuresFor(ctx: AppContext, caller: Caller) {
   return withScope(ctx.pool, caller, async (db) => {
-    const lists = caller.role === 'member' ? [] : await scopedLists(db, caller, { limit: 100_000 });
-    const counts = sumCounts(lists.map((l) => ({ rowsRead: l.rows_read ?? 0, rejected: l.rejected ?? 0, duplicates: l.duplicates ?? 0,
-      received: l.received ?? 0, delivered: l.delivered ?? 0, returned: l.returned ?? 0 })));
+    // summed in SQL: a coordinator's figures over every list, without reading the lists one by one
+    const { lists: count, ...counts } = caller.role === 'member' ? { lists: 0, ...sumCounts([]) } : await scopedListTotals(db, caller);
     const batches = caller.role === 'coordinator' || caller.role === 'member' ? await scopedBatchFigures(db, caller) : null;
     return {
-      lists: caller.role === 'member' ? null : { count: lists.length, ...counts, handlingRate: rate(counts.delivered, counts.received) },
+      lists: caller.role === 'member' ? null : { count, ...counts, handlingRate: rate(counts.delivered, counts.received) },
       batches: batches && { ...batches, notifiedRate: rate(batches.notified, batches.entries) },
     };
   });

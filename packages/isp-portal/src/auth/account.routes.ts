@@ -32,7 +32,7 @@ ${table([t(lang, 'account.token.name'), t(lang, 'account.token.scope'), t(lang, 
       k.revoked_at ? t(lang, 'account.token.revoked')
         : html`<form method="post" action="/account/tokens/${k.id}/revoke" class="inline">${csrfField(caller)}<button class="secondary">${t(lang, 'account.token.revoke')}</button></form>`]))}`;
   return page({ lang, title: t(lang, 'account.title'), caller, path: '/account', flash: extra.totpWrong ? { kind: 'error', text: t(lang, 'totp.wrong') } : null },
-    html`<div class="card"><p><b>${caller.name}</b> &lt;${caller.email}&gt; · ${t(lang, `role.${caller.role}`)}</p></div>
+    html`<div class="card"><p><span translate="no"><b>${caller.name}</b> &lt;${caller.email}&gt;</span> · ${t(lang, `role.${caller.role}`)}</p></div>
 <h2>${t(lang, 'totp.setup')}</h2><div class="card">${totp}</div>${tokenPart}`);
 }
 

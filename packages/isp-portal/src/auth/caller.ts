@@ -19,8 +19,8 @@ export interface Caller {
   csrf: string | null;
   /** an API token's scope: read tokens cannot change anything */
   tokenScope: 'read' | 'write' | null;
-  /** a session still waiting for its TOTP code, or a coordinator who must add one */
-  pending: null | 'totp' | 'totp-setup';
+  /** a session still waiting for its TOTP code, a coordinator who must add one, or a user who must replace a one-time password */
+  pending: null | 'totp' | 'totp-setup' | 'password';
   hasTotp: boolean;
 }
 

@@ -13,6 +13,7 @@ export interface UserRow {
   totp_enabled_at: Date | null;
   language: 'ja' | 'en';
   active: boolean;
+  must_change_password: boolean;
   created_at: Date;
   last_signin_at: Date | null;
 }
@@ -25,13 +26,14 @@ export interface NewUser {
   sourceId?: string | null;
   passwordHash: string | null;
   language?: 'ja' | 'en';
+  mustChangePassword?: boolean;
 }
 
 export async function insertUser(db: Queryable, u: NewUser): Promise<number> {
   const r = await db.query(
-    `INSERT INTO users (email, name, role, member_id, source_id, password_hash, language)
-     VALUES (lower($1), $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [u.email, u.name, u.role, u.memberId ?? null, u.sourceId ?? null, u.passwordHash, u.language ?? 'ja']);
+    `INSERT INTO users (email, name, role, member_id, source_id, password_hash, language, must_change_password)
+     VALUES (lower($1), $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [u.email, u.name, u.role, u.memberId ?? null, u.sourceId ?? null, u.passwordHash, u.language ?? 'ja', u.mustChangePassword ?? false]);
   return r.rows[0].id;
 }
 
@@ -51,6 +53,11 @@ export async function setUserActive(db: Queryable, id: number, active: boolean):
   const r = await db.query('UPDATE users SET active = $2 WHERE id = $1', [id, active]);
   if (!active) await db.query('DELETE FROM sessions WHERE user_id = $1', [id]);
   return r.rowCount === 1;
+}
+
+/** A new password hash; the one-time password's flag goes with it. */
+export async function setPassword(db: Queryable, id: number, hash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1', [id, hash]);
 }
 
 export async function setTotpSecret(db: Queryable, userId: number, secret: string): Promise<void> {

@@ -21,6 +21,7 @@ export const LANG_COOKIE = 'dl_lang';
 function toCaller(u: UserRow, via: Caller['via'], actor: string, extra: Partial<Caller>, s: PortalSettings): Caller {
   const hasTotp = !!u.totp_secret;
   let pending: Caller['pending'] = extra.pending ?? null;
+  if (!pending && via === 'session' && u.must_change_password) pending = 'password';
   if (!pending && via === 'session' && u.role === 'coordinator' && s.requireTotp && !hasTotp) pending = 'totp-setup';
   return {
     userId: Number(u.id), email: u.email, name: u.name, role: u.role, memberId: u.member_id, sourceId: u.source_id, actor, via,

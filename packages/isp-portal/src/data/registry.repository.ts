@@ -73,3 +73,51 @@ export async function decideProposal(pool: Pool, a: { id: number; approve: boole
     return state;
   });
 }
+
+export interface MemberRow { id: string; name: string; contact_emails: string[]; active: boolean; prefixes: number; webhook_url: string | null; has_secret: boolean }
+
+/** Members with how many prefixes they hold now (the prefixes themselves are on each member's page). */
+export async function scopedMemberRows(db: Queryable, scope: Scope, f: { q?: string; limit: number; offset: number }): Promise<{ rows: MemberRow[]; total: number }> {
+  const where = `${MEMBER_VISIBLE} AND ($4::text IS NULL OR m.id ILIKE '%' || $4 || '%' OR m.name ILIKE '%' || $4 || '%')`;
+  const args = [...scopeParams(scope), f.q || null];
+  const r = await db.query(
+    `${SCOPE_CTE} SELECT m.id, m.name, m.contact_emails, m.active, m.webhook_url, m.webhook_secret IS NOT NULL AS has_secret,
+        (SELECT count(*)::int FROM prefixes p WHERE p.member_id = m.id AND p.valid_to > now()) AS prefixes
+       FROM members m CROSS JOIN s WHERE ${where} ORDER BY m.id LIMIT $5 OFFSET $6`, [...args, f.limit, f.offset]);
+  const n = await db.query(`${SCOPE_CTE} SELECT count(*)::int AS n FROM members m CROSS JOIN s WHERE ${where}`, args);
+  return { rows: r.rows, total: n.rows[0].n };
+}
+
+export interface PrefixRow { cidr: string; valid_from: Date | null; valid_to: Date | null; current: boolean }
+
+/** One member's prefixes, current first then history, a page at a time. */
+export async function scopedPrefixes(db: Queryable, scope: Scope, memberId: string, f: { history: boolean; q?: string; limit: number; offset: number }): Promise<{ rows: PrefixRow[]; total: number }> {
+  const where = `${MEMBER_VISIBLE} AND p.member_id = $4 AND ($5::boolean OR p.valid_to > now()) AND ($6::text IS NULL OR p.cidr::text LIKE $6 || '%')`;
+  const args = [...scopeParams(scope), memberId, f.history, f.q || null];
+  const r = await db.query(
+    `${SCOPE_CTE} SELECT p.cidr::text AS cidr, CASE WHEN p.valid_from = '-infinity' THEN NULL ELSE p.valid_from END AS valid_from,
+        CASE WHEN p.valid_to = 'infinity' THEN NULL ELSE p.valid_to END AS valid_to, p.valid_to > now() AS current
+       FROM prefixes p JOIN members m ON m.id = p.member_id CROSS JOIN s WHERE ${where}
+      ORDER BY (p.valid_to > now()) DESC, p.cidr, p.valid_from LIMIT $7 OFFSET $8`, [...args, f.limit, f.offset]);
+  const n = await db.query(`${SCOPE_CTE} SELECT count(*)::int AS n FROM prefixes p JOIN members m ON m.id = p.member_id CROSS JOIN s WHERE ${where}`, args);
+  return { rows: r.rows, total: n.rows[0].n };
+}
+
+/** The member's webhook (coordinators only: the route says so). */
+export async function memberWebhook(db: Queryable, memberId: string): Promise<{ id: string; name: string; webhook_url: string | null; webhook_secret: string | null } | undefined> {
+  return (await db.query('SELECT id, name, webhook_url, webhook_secret FROM members WHERE id = $1', [memberId])).rows[0];
+}
+
+/** Sets the URL (null turns the webhook off) and, when given, a new secret. */
+export async function setMemberWebhook(db: Queryable, memberId: string, w: { url: string | null; secret?: string }): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE members SET webhook_url = $2, webhook_secret = coalesce($3, webhook_secret), updated_at = now() WHERE id = $1`,
+    [memberId, w.url, w.secret ?? null]);
+  return r.rowCount === 1;
+}
+
+/** Members and sources, for pickers (the user form, the batches filter). */
+export async function organisations(db: Queryable): Promise<{ members: { id: string; name: string }[]; sources: { id: string; name: string }[] }> {
+  const [m, s] = await Promise.all([db.query('SELECT id, name FROM members ORDER BY id'), db.query('SELECT id, name FROM sources ORDER BY id')]);
+  return { members: m.rows, sources: s.rows };
+}

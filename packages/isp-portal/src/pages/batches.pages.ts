@@ -2,23 +2,33 @@ import fs from 'node:fs';
 import { z } from 'zod/v4';
 import { OUTCOMES } from '@deliveryline/shared';
 import { withScope } from '../data/scope';
-import { scopedBatches, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
+import { countBatches, scopedBatchCampaigns, scopedBatches, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
+import { allCampaigns } from '../data/lists.repository';
+import { organisations } from '../data/registry.repository';
+import { Filters, BatchStates, dateRange, filterForm } from './filters';
 import { batchOr404, figuresFor } from '../api/batches.api';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';
-import { badge, csrfField, fmtDate, fmtNum, fmtRate, html, table, type Safe } from '../web/html';
-import { t, type Lang } from '../web/i18n';
+import { badge, codeTag, csrfField, data, fmtDate, fmtNum, fmtRate, html, pager, paging, select, table, type Safe } from '../web/html';
+import { codeText, t, type Lang } from '../web/i18n';
+
+/** The CSV column a refused outcome row's field came from. */
+const COLUMN_OF: Record<string, string> = { entryId: 'entry_id', outcome: 'outcome', notifiedAt: 'notified_at', channel: 'channel', note: 'note' };
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
 import { render } from './render';
 
 export function batchTable(lang: Lang, batches: BatchView[], showMember = true): Safe {
-  return table(['#', ...(showMember ? [t(lang, 'field.member')] : []), t(lang, 'field.campaign'), t(lang, 'field.round'), t(lang, 'field.entries'),
-    t(lang, 'field.reported'), t(lang, 'common.state'), t(lang, 'field.due')],
-  batches.map((b) => [html`<a href="/batches/${b.id}">${b.id}</a>`, ...(showMember ? [b.member_id] : []), b.campaign_name, b.round ?? '—', fmtNum(b.entries),
+  return table(['#', ...(showMember ? [t(lang, 'field.member')] : []), t(lang, 'field.campaign'), t(lang, 'field.round'), t(lang, 'fig.entries'),
+    t(lang, 'fig.reported'), t(lang, 'common.state'), t(lang, 'field.due')],
+  batches.map((b) => [html`<a href="/batches/${b.id}">${b.id}</a>`, ...(showMember ? [data(b.member_id)] : []), data(b.campaign_name), b.round ?? '—', fmtNum(b.entries),
     `${fmtNum(b.reported)} / ${fmtNum(b.entries)}`, badge(lang, b.state),
-    b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)]));
+    b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)]), '', 'batches-table');
 }
+
+/** The outcome values a member writes in the CSV, with what each means. */
+export const outcomeValues = (lang: Lang) => table([t(lang, 'batch.outcome.value'), t(lang, 'batch.outcome.meaning')],
+  OUTCOMES.map((o) => [codeTag(o), t(lang, `outcome.${o}`)]), 'codes', 'outcome-values');
 
 const stat = (label: string, v: string) => html`<div class="stat"><b>${v}</b><span>${label}</span></div>`;
 
@@ -29,32 +39,52 @@ async function batchPage(c: RouteCall<{ batchId: number }, unknown, unknown>, re
   const res = result && html`<div class="card" id="outcome-result"><h2>${t(lang, 'batch.result')}</h2>
 <p class="flash ok">${t(lang, 'batch.result.stored', { n: result.stored })}${result.batchClosed ? ' ' + t(lang, 'batch.result.closed') : ''}</p>
 ${result.rejected.length ? html`<p class="flash error">${t(lang, 'batch.result.rejected', { n: result.rejected.length })}</p>
-${table([t(lang, 'list.row'), 'field', 'code', ''], result.rejected.map((r) => [r.row, r.field, html`<code>${r.code}</code>`, r.message]))}` : ''}</div>`;
+${table([t(lang, 'list.row'), t(lang, 'batch.result.column'), t(lang, 'batch.result.problem')],
+    result.rejected.map((r) => [fmtNum(r.row), codeTag(COLUMN_OF[r.field] ?? r.field), lang === 'en' ? html`${r.message} ${codeTag(r.code)}` : html`${codeText(lang, r.code) ?? t(lang, 'code.unknown')} ${codeTag(r.code)}`]), 'codes', 'outcome-rejects')}` : ''}</div>`;
   const upload = caller.role === 'member' ? html`<h2>${t(lang, 'batch.outcomes')}</h2><div class="card"><p>${t(lang, 'batch.outcomes.help')}</p>
 <form method="post" action="/batches/${b.id}/outcomes" enctype="multipart/form-data" class="row">${csrfField(caller)}
-<input type="file" name="file" accept=".csv,text/csv" required><button id="outcome-submit">${t(lang, 'batch.outcomes.submit')}</button></form></div>` : '';
+<input type="file" name="file" accept=".csv,text/csv" required><button id="outcome-submit">${t(lang, 'batch.outcomes.submit')}</button></form>${outcomeValues(lang)}</div>` : '';
   return render(c, `${t(lang, 'batch.title')} #${b.id} · ${b.campaign_name}${b.round ? ` · ${t(lang, 'field.round')} ${b.round}` : ''}`, html`${res ?? ''}
-<div class="card"><p>${badge(lang, b.state)} ${t(lang, 'field.member')}: <b>${b.member_name}</b> (${b.member_id}) · TLP:${b.tlp.toUpperCase()} ·
+<div class="card"><p>${badge(lang, b.state)} ${t(lang, 'field.member')}: <b>${data(b.member_name)}</b> (${data(b.member_id)}) · TLP:${b.tlp.toUpperCase()} ·
 ${t(lang, 'field.due')}: ${b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)}</p>
-<div class="grid">${stat(t(lang, 'field.entries'), fmtNum(b.entries))}${stat(t(lang, 'field.reported'), fmtNum(b.reported))}
+<div class="grid">${stat(t(lang, 'fig.entries'), fmtNum(b.entries))}${stat(t(lang, 'fig.reported'), fmtNum(b.reported))}
 ${stat(t(lang, 'fig.notifiedRate'), fmtRate(b.entries ? (counts.find((x) => x.outcome === 'notified')?.n ?? 0) / b.entries : null))}</div>
 <h2>${t(lang, 'batch.download')}</h2><p class="row">${FORMATS.map((f) => html`<a class="button${f === 'csv' ? '' : ' secondary'}" id="download-${f}" href="/batches/${b.id}/download?format=${f}">${t(lang, `batch.${f}`)}</a>`)}</p></div>
-${upload}<h2>${t(lang, 'batch.current')}</h2>${table(OUTCOMES.map((o) => o), [OUTCOMES.map((o) => fmtNum(counts.find((x) => x.outcome === o)?.n ?? 0))])}`, { status });
+${upload}<h2>${t(lang, 'batch.current')}</h2>${table([...OUTCOMES.map((o) => t(lang, `outcome.${o}`)), t(lang, 'outcome.none')],
+  [[...OUTCOMES.map((o) => fmtNum(counts.find((x) => x.outcome === o)?.n ?? 0)), fmtNum(b.entries - counts.reduce((a, x) => a + x.n, 0))]], 'figures', 'outcome-counts')}`, { status });
 }
 
 export const batchPages: PortalRoute[] = [
   route({
-    method: 'GET', url: '/batches', kind: 'page', roles: ['coordinator', 'member'], summary: 'batches (a member: its own, with its figures)',
-    query: z.object({ overdue: z.enum(['0', '1']).optional() }),
+    method: 'GET', url: '/batches', kind: 'page', roles: ['coordinator', 'member'], summary: 'batches (a member: its own, with its figures), filtered and a page at a time',
+    query: Filters.extend({ overdue: z.enum(['0', '1']).optional(), state: BatchStates.optional(), list: id.optional() }),
     handler: async (c) => {
       const { lang, ctx, caller, query } = c;
-      const batches = await withScope(ctx.pool, caller, (db) => scopedBatches(db, caller, { overdue: query.overdue === '1' }));
-      const f = (await figuresFor(ctx, caller)).batches!;
-      const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'nav.batches')}</h2><div class="grid">
-${stat(t(lang, 'fig.batches'), fmtNum(f.batches))}${stat(t(lang, 'field.entries'), fmtNum(f.entries))}${stat(t(lang, 'field.reported'), fmtNum(f.reported))}
-${stat(t(lang, 'fig.notified'), fmtNum(f.notified))}${stat(t(lang, 'fig.notifiedRate'), fmtRate(f.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(f.overdue))}</div>`;
+      // a member's batches are its own: a member filter means nothing there, so it is dropped (and never echoed back)
+      if (caller.role !== 'coordinator' && query.member !== undefined) {
+        const u = new URL(c.req.url, 'http://x');
+        u.searchParams.delete('member');
+        return c.reply.redirect(u.pathname + u.search, 303);
+      }
+      const p = paging(query);
+      const f = { overdue: query.overdue === '1', campaignId: query.campaign, memberId: caller.role === 'coordinator' ? query.member : undefined,
+        state: query.state, listId: query.list, ...dateRange(query) };
+      const [batches, total, orgs] = await withScope(ctx.pool, caller, async (db) => [
+        await scopedBatches(db, caller, { ...f, limit: p.size, offset: p.offset }), await countBatches(db, caller, f),
+        caller.role === 'coordinator' ? { campaigns: await allCampaigns(db), members: (await organisations(db)).members } : { campaigns: await scopedBatchCampaigns(db, caller), members: [] }] as const);
+      const fig = (await figuresFor(ctx, caller)).batches!;
+      const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'batches.figures')}</h2><div class="grid">
+${stat(t(lang, 'fig.batches'), fmtNum(fig.batches))}${stat(t(lang, 'fig.entries'), fmtNum(fig.entries))}${stat(t(lang, 'fig.reported'), fmtNum(fig.reported))}
+${stat(t(lang, 'fig.notified'), fmtNum(fig.notified))}${stat(t(lang, 'fig.notifiedRate'), fmtRate(fig.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(fig.overdue))}</div>`;
+      const form = filterForm(lang, '/batches', query, [
+        select('campaign', t(lang, 'field.campaign'), orgs.campaigns.map((k) => [k.id, k.name]), query.campaign, t(lang, 'filter.any'), true),
+        caller.role === 'coordinator' ? select('member', t(lang, 'field.member'), orgs.members.map((m) => [m.id, `${m.id} · ${m.name}`]), query.member, t(lang, 'filter.any'), true) : '',
+        select('state', t(lang, 'common.state'), BatchStates.options.map((s) => [s, t(lang, `state.${s}`)]), query.state, t(lang, 'filter.any')),
+        html`<label><span><input type="checkbox" name="overdue" value="1"${query.overdue === '1' ? html` checked` : ''}> ${t(lang, 'fig.overdue')}</span></label>`,
+        query.list ? html`<input type="hidden" name="list" value="${query.list}">` : '',
+      ]);
       const title = query.overdue === '1' ? t(lang, 'nav.overdue') : t(lang, 'nav.batches');
-      return render(c, title, html`${figs}${batches.length ? batchTable(lang, batches, caller.role !== 'member') : html`<div class="card">${t(lang, 'common.none')}</div>`}`);
+      return render(c, title, html`${figs}${form}${pager(lang, total, p, '/batches', query)}${batches.length ? batchTable(lang, batches, caller.role !== 'member') : html`<div class="card">${t(lang, 'common.none')}</div>`}`);
     },
   }),
   route({

@@ -1,18 +1,17 @@
 import { z } from 'zod/v4';
 import { campaignCharts, campaignTable, renderReportHtml, type MemberFigures, type Spread } from '@deliveryline/shared';
 import { statsFor } from '../services/campaign-stats';
-import { html, raw, table, fmtNum, fmtRate } from '../web/html';
+import { data, html, raw, table, fmtNum, fmtRate } from '../web/html';
 import { t, type Lang } from '../web/i18n';
 import { route, type PortalRoute } from '../web/route-table';
 import { render } from './render';
 
 const campaignParam = z.object({ campaignId: z.string().max(100) });
-const dur = (s: number | null | undefined) => (s == null ? '—' : s < 3600 ? `${Math.round(s / 60)} min` : s < 172800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} d`);
-const L = (lang: Lang, ja: string, en: string) => (lang === 'ja' ? ja : en);
+const dur = (lang: Lang, s: number | null | undefined) => (s == null ? '—' : s < 3600 ? t(lang, 'unit.min', { n: Math.round(s / 60) }) : s < 172800 ? t(lang, 'unit.h', { n: (s / 3600).toFixed(1) }) : t(lang, 'unit.d', { n: (s / 86400).toFixed(1) }));
 
-function memberRow(m: MemberFigures): unknown[] {
-  return [m.name, fmtNum(m.delivered), fmtNum(m.reported), fmtNum(m.notified), fmtNum(m.unhandled), fmtRate(m.notifyRate),
-    m.overdueEntries ? html`<span class="overdue">${fmtNum(m.overdueEntries)}</span>` : '0', dur(m.toFirstDownload.medianSeconds), dur(m.toOutcome.medianSeconds)];
+function memberRow(lang: Lang, m: MemberFigures): unknown[] {
+  return [data(m.name), fmtNum(m.delivered), fmtNum(m.reported), fmtNum(m.notified), fmtNum(m.unhandled), fmtRate(m.notifyRate),
+    m.overdueEntries ? html`<span class="overdue">${fmtNum(m.overdueEntries)}</span>` : '0', dur(lang, m.toFirstDownload.medianSeconds), dur(lang, m.toOutcome.medianSeconds)];
 }
 const spread = (s: Spread, f: (n: number | null) => string) => (s.median == null ? '—' : `${f(s.median)} (${f(s.q1)}–${f(s.q3)})`);
 
@@ -26,20 +25,20 @@ export const statsPages: PortalRoute[] = [
       const s = await statsFor(ctx, caller, params.campaignId);
       const tab = campaignTable(s.table, lang);
       const charts = campaignCharts(s, lang);
-      const memberHead = [L(lang, '協力先', 'Member'), t(lang, 'fig.delivered'), L(lang, '報告済', 'Reported'), t(lang, 'fig.notified'),
-        L(lang, '未対応', 'Unhandled'), L(lang, '注意喚起率', 'Notify rate'), t(lang, 'fig.overdue'), L(lang, '初回DLまで（中央値）', 'To first download (median)'),
-        L(lang, '結果報告まで（中央値）', 'To outcome (median)')];
+      const memberHead = [t(lang, 'field.member'), t(lang, 'fig.delivered'), t(lang, 'fig.reported'), t(lang, 'fig.notified'),
+        t(lang, 'fig.unhandled'), t(lang, 'fig.notifiedRate'), t(lang, 'fig.overdue'), t(lang, 'fig.toDownload'),
+        t(lang, 'fig.toOutcome')];
       const members = s.members
-        ? html`<h2>${L(lang, '協力先別', 'By member')}</h2>${table(memberHead, s.members.map(memberRow), 'figures')}`
+        ? html`<h2>${t(lang, 'stats.perMember')}</h2>${table(memberHead, s.members.map((m) => memberRow(lang, m)), 'figures')}`
         : s.own
-          ? html`<h2>${L(lang, '自社の数値', 'Our figures')}</h2>${table(memberHead, [memberRow(s.own)], 'figures')}
-${s.peers ? html`<h3>${L(lang, '他の協力先（匿名・中央値と四分位）', 'Other members (anonymous: median and quartiles)')}</h3>
-${table([L(lang, '協力先数', 'Members'), t(lang, 'fig.delivered'), t(lang, 'fig.notified'), L(lang, '注意喚起率', 'Notify rate'), L(lang, '未対応', 'Unhandled')],
+          ? html`<h2>${t(lang, 'member.figures')}</h2>${table(memberHead, [memberRow(lang, s.own)], 'figures')}
+${s.peers ? html`<h3>${t(lang, 'stats.peers')}</h3>
+${table([t(lang, 'fig.members'), t(lang, 'fig.delivered'), t(lang, 'fig.notified'), t(lang, 'fig.notifiedRate'), t(lang, 'fig.unhandled')],
   [[s.peers.members, spread(s.peers.delivered, fmtNum), spread(s.peers.notified, fmtNum), spread(s.peers.notifyRate, fmtRate), spread(s.peers.unhandled, fmtNum)]], 'figures')}`
-    : html`<p class="muted">${L(lang, '他の協力先の数値は、5社以上の数値がそろうと匿名で表示されます。', 'Other members appear as anonymous figures once at least five have figures.')}</p>`}`
+    : html`<p class="muted">${t(lang, 'campaign.peers.later')}</p>`}`
           : '';
       const body = html`<p><span class="badge">TLP:${s.campaign.tlp.toUpperCase()}</span>
- <a href="/campaigns/${s.campaign.id}/report">${L(lang, '報告書（印刷用）', 'Report (printable)')}</a> ·
+ <a href="/campaigns/${s.campaign.id}/report">${t(lang, 'campaign.report')}</a> ·
  <a href="/api/v1/campaigns/${s.campaign.id}/report.pdf">PDF</a> ·
  <a href="/api/v1/campaigns/${s.campaign.id}/stats?format=csv">CSV</a></p>
 ${table(['', ...tab.columns], tab.rows.map((r) => [html`<b>${r.label}</b>`, ...r.cells]), 'figures')}

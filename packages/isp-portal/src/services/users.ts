@@ -1,7 +1,8 @@
 import { audit, type Pool } from '@deliveryline/shared';
 import { z } from 'zod/v4';
 import { ROLES } from '../auth/caller';
-import { insertToken, insertUser, memberExists, userByEmail } from '../auth/identity.repository';
+import crypto from 'node:crypto';
+import { insertToken, insertUser, memberExists, setPassword, userByEmail } from '../auth/identity.repository';
 import { hashPassword, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
 
 export const NewUserSchema = z.object({
@@ -11,6 +12,8 @@ export const NewUserSchema = z.object({
   org: z.string().trim().max(100).optional(),
   password: z.string().max(1000),
   language: z.enum(['ja', 'en']).default('ja'),
+  /** a generated one-time password: the user must choose their own at the first sign-in */
+  mustChangePassword: z.boolean().default(false),
 });
 export type NewUserInput = z.input<typeof NewUserSchema>;
 
@@ -41,10 +44,24 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
   }
   const userId = await insertUser(pool, {
     email: u.email, name: u.name, role: u.role, memberId: u.role === 'member' ? org : null, sourceId: u.role === 'source' ? org : null,
-    passwordHash: await hashPassword(u.password), language: u.language,
+    passwordHash: await hashPassword(u.password), language: u.language, mustChangePassword: u.mustChangePassword,
   });
   await audit(pool, { actor, action: 'user.add', object: `user:${userId}`, details: { email: u.email.toLowerCase(), role: u.role, org } });
   return userId;
+}
+
+/** A password to hand over once: 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I). */
+export function oneTimePassword(): string {
+  const abc = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = crypto.randomBytes(16);
+  return Array.from(bytes, (b) => abc[b % abc.length]).join('').replace(/(.{4})(?!$)/g, '$1-');
+}
+
+/** The user's own password replaces the one-time one (the first sign-in asks for it); an audit event. */
+export async function changePassword(pool: Pool, a: { userId: number; password: string; actor: string }): Promise<void> {
+  if (a.password.length < MIN_PASSWORD) throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  await setPassword(pool, a.userId, await hashPassword(a.password));
+  await audit(pool, { actor: a.actor, action: 'user.password_changed', object: `user:${a.userId}` });
 }
 
 /** A new API token for a user; the secret is returned once and only its hash is kept. */

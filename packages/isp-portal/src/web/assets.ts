@@ -2,9 +2,9 @@
 export const CSS = `
 :root{--bg:#f5f7fa;--card:#fff;--ink:#1c2430;--muted:#5d6b7e;--line:#dde3ea;--brand:#0b5cab;--brand-2:#e8f1fb;--ok:#1e7b45;--warn:#a35c00;--bad:#b3261e}
 *{box-sizing:border-box}body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans JP","IPAPGothic",Meiryo,sans-serif;background:var(--bg);color:var(--ink)}
-header{background:#0d2440;color:#fff}.bar{max-width:1320px;margin:0 auto;display:flex;align-items:center;gap:14px;padding:0 20px;min-height:54px}
+header{background:#0d2440;color:#fff}.bar{max-width:1320px;margin:0 auto;display:flex;align-items:center;gap:10px;padding:0 16px;min-height:50px}
 .brand{color:#fff;font-weight:700;text-decoration:none;font-size:17px;letter-spacing:.02em}
-nav{display:flex;gap:0;flex-wrap:wrap}nav a{color:#c9d6e6;text-decoration:none;padding:17px 8px 14px;font-size:13.5px;border-bottom:3px solid transparent;white-space:nowrap}
+nav{display:flex;gap:0;flex-wrap:wrap}nav a{color:#c9d6e6;text-decoration:none;padding:16px 6px 13px;font-size:13px;border-bottom:3px solid transparent;white-space:nowrap}
 nav a:hover{color:#fff}nav a.on{color:#fff;border-bottom-color:#5aa7ff}
 .right{margin-left:auto;display:flex;gap:12px;align-items:center;font-size:13px;white-space:nowrap}.right a,.right .link{color:#c9d6e6}.who{color:#9fb3c8}
 .lang{border:1px solid #49617d;border-radius:4px;padding:3px 8px;text-decoration:none}
@@ -31,6 +31,18 @@ button.link{background:none;border:0;padding:0;text-decoration:underline;cursor:
 .steps{display:flex;gap:0;margin:18px 0;list-style:none;padding:0}.steps li{flex:1;padding:10px 12px;border-top:4px solid var(--line);color:var(--muted);font-size:14px}
 .steps li.done{border-color:var(--ok);color:var(--ok)}.steps li.active{border-color:#5aa7ff;color:var(--brand);font-weight:600}.steps li.failed{border-color:var(--bad);color:var(--bad)}
 progress{width:100%;height:10px}footer{max-width:1320px;margin:0 auto;padding:10px 20px 30px;color:var(--muted);font-size:12px}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin-bottom:12px;border-radius:8px}.scroll table{min-width:100%}
+.pager{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin:8px 0 12px;font-size:14px}.pager .count{color:var(--muted);font-variant-numeric:tabular-nums}
+form.filters{display:flex;gap:10px;flex-wrap:wrap;align-items:end;margin-bottom:12px}form.filters label{font-size:13px}
+.s-refused{background:#fbe9e7;color:var(--bad)}details.raw{margin-top:6px;color:var(--muted);font-size:13px}
+.codes td:first-child{white-space:nowrap}.onetime{font-size:18px}input,select,textarea{max-width:100%}label{min-width:0}form.stack,label{grid-template-columns:minmax(0,1fr)}.card{overflow-wrap:anywhere}
+@media (max-width:760px){
+.bar{flex-wrap:wrap;padding:6px 12px;gap:6px 12px}.right{margin-left:auto;gap:8px;flex-wrap:wrap;white-space:normal}.who{display:none}
+nav{order:3;width:100%;flex-wrap:nowrap;overflow-x:auto;-webkit-overflow-scrolling:touch}nav a{padding:8px 8px 6px}
+main{padding:14px 12px 30px}h1{font-size:19px}.card{padding:12px}.charts{grid-template-columns:1fr}
+.grid{grid-template-columns:repeat(2,minmax(0,1fr))}.stat b{font-size:19px}
+th,td{padding:6px 8px}table{font-size:13px}.scroll table{width:auto;min-width:100%}
+}
 code{font-family:ui-monospace,monospace;font-size:13px;background:#eef2f7;padding:1px 4px;border-radius:3px}
 `;
 

@@ -3,11 +3,13 @@ import { z } from 'zod/v4';
 import type { AppContext } from '@deliveryline/shared';
 import type { Caller, Role } from '../auth/caller';
 import { safeEqual } from '../auth/secrets';
+import type { Mailer } from '@deliveryline/router';
 import type { PortalSettings } from '../settings';
 import type { Lang } from './i18n';
 import { HttpError, forbidden } from './errors';
 
-export interface Deps { ctx: AppContext; settings: PortalSettings }
+/** What every handler may use; the mailer tells people about decisions (e.g. a refused list). */
+export interface Deps { ctx: AppContext; settings: PortalSettings; mailer: Mailer }
 
 export interface RouteCall<P, Q, B> {
   deps: Deps;
@@ -106,7 +108,8 @@ export function registerRoutes(app: FastifyInstance, deps: Deps, routes: PortalR
         } catch (e) {
           if (r.kind === 'page' && e instanceof HttpError && e.status === 401) {
             const pending = e.vars.pending;
-            const to = pending === 'totp' ? '/signin/totp' : pending === 'totp-setup' ? '/account' : `/signin?next=${encodeURIComponent(req.url)}`;
+            const to = pending === 'totp' ? '/signin/totp' : pending === 'totp-setup' ? '/account' : pending === 'password' ? '/account/password'
+              : `/signin?next=${encodeURIComponent(req.url)}`;
             return reply.redirect(to, 303);
           }
           throw e;

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool';
 
 export type ListState =
-  | 'uploaded' | 'parsing' | 'parsed' | 'routing' | 'routed' | 'awaiting_approval' | 'released' | 'returned_sent' | 'failed';
+  | 'uploaded' | 'parsing' | 'parsed' | 'routing' | 'routed' | 'awaiting_approval' | 'released' | 'returned_sent' | 'failed' | 'refused';
 
 export interface ListRow {
   id: number;

@@ -84,7 +84,7 @@ export async function campaignReport(db: Queryable, campaignId: string, opts: { 
                 sum(s.entries) FILTER (WHERE s.outcome = 'duplicate') AS duplicate,
                 sum(s.entries) FILTER (WHERE s.outcome = 'declined') AS declined
            FROM batches b JOIN stats_batch_outcomes s ON s.batch_id = b.id WHERE b.list_id = l.id) o ON true
-      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
+      WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2)
       ORDER BY l.round NULLS LAST, l.id`,
     values: [campaignId, opts.sourceId ?? null],
   });

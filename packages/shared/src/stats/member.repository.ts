@@ -22,7 +22,7 @@ export interface MemberTimeRow {
 }
 
 const CAMPAIGN_BATCHES = `FROM batches b JOIN lists l ON l.id = b.list_id
-  WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR b.member_id = $2)`;
+  WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2)`;
 
 /** Per member: batches, delivered, current outcomes, overdue (due date passed with unreported entries). */
 export async function memberCounts(db: Queryable, campaignId: string, at: Date, memberId?: string): Promise<MemberCountsRow[]> {
@@ -39,7 +39,7 @@ export async function memberCounts(db: Queryable, campaignId: string, at: Date, 
                 sum(s.entries) FILTER (WHERE s.outcome = 'notified') AS notified,
                 sum(s.entries) FILTER (WHERE s.outcome = 'not_identified') AS not_identified
            FROM stats_batch_outcomes s WHERE s.batch_id = b.id) o ON true
-      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR b.member_id = $2)
+      WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2)
       GROUP BY b.member_id, m.name ORDER BY b.member_id`,
     values: [campaignId, memberId ?? null, at] });
   const n = (v: unknown) => (v == null ? 0 : Number(v));
@@ -66,7 +66,7 @@ export async function outcomeTimes(db: Queryable, campaignId: string, memberId?:
     name: 'stats.outcome-times',
     text: `SELECT b.member_id, extract(epoch FROM f.reported_at - b.created_at)::float8 AS s, f.entries
        FROM stats_batch_first_reports f JOIN batches b ON b.id = f.batch_id JOIN lists l ON l.id = b.list_id
-      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR b.member_id = $2) AND f.entries > 0`,
+      WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2) AND f.entries > 0`,
     values: [campaignId, memberId ?? null] });
   return r.rows.map((x) => ({ memberId: x.member_id, seconds: Math.max(0, x.s), weight: Number(x.entries) }));
 }

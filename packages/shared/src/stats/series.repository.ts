@@ -13,7 +13,7 @@ export async function campaignInfo(db: Queryable, campaignId: string, sourceId?:
   const r = await db.query({
     name: 'stats.campaign-info',
     text: `WITH ls AS (SELECT id, created_at, routed_at, released_at FROM lists
-                  WHERE campaign_id = $1 AND state <> 'failed' AND ($2::text IS NULL OR source_id = $2))
+                  WHERE campaign_id = $1 AND state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR source_id = $2))
      SELECT c.id, c.name, c.tlp, (SELECT min(created_at) FROM ls) AS from_at,
             greatest((SELECT max(routed_at) FROM ls), (SELECT max(released_at) FROM ls),
               (SELECT max(f.reported_at) FROM ls JOIN batches b ON b.list_id = ls.id
@@ -37,7 +37,7 @@ export async function notifiedByDay(db: Queryable, campaignId: string, sourceId?
     name: 'stats.notified-by-day',
     text: `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, sum(d.entries) AS n
        FROM stats_batch_notified_days d JOIN batches b ON b.id = d.batch_id JOIN lists l ON l.id = b.list_id
-      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2)
+      WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2)
       GROUP BY d.day HAVING sum(d.entries) <> 0 ORDER BY d.day`,
     values: [campaignId, sourceId ?? null] });
   let acc = 0;
@@ -55,7 +55,7 @@ export async function returnsByReason(db: Queryable, campaignId: string, sourceI
     name: 'stats.returns-by-reason',
     text: `SELECT s.reason, sum(s.entries) AS n
        FROM stats_list_routes s JOIN lists l ON l.id = s.list_id
-      WHERE l.campaign_id = $1 AND l.state <> 'failed' AND ($2::text IS NULL OR l.source_id = $2) AND s.state = 'returned'
+      WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2) AND s.state = 'returned'
       GROUP BY s.reason HAVING sum(s.entries) > 0 ORDER BY n DESC, s.reason`,
     values: [campaignId, sourceId ?? null] });
   return r.rows.map((x) => ({ reason: x.reason || 'unknown', entries: Number(x.n) }));
