@@ -35,9 +35,11 @@ function detect(head: Buffer, sniff: number): { encoding: Detected; skip: number
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8-bom', skip: 3 };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
-  // the sniffed prefix may end inside a character: judge it up to its last line break
-  const cut = head.length < sniff ? head.length : head.lastIndexOf(10) + 1 || head.length;
-  return { encoding: isUtf8(head.subarray(0, cut)) ? 'utf-8' : 'cp932', skip: 0 };
+  // the first `sniff` bytes exactly (the head read may run past them, as far as its last piece
+  // did), which may end inside a character: judge them up to their last line break
+  const first = head.subarray(0, sniff);
+  const cut = head.length < sniff ? head.length : first.lastIndexOf(10) + 1 || first.length;
+  return { encoding: isUtf8(first.subarray(0, cut)) ? 'utf-8' : 'cp932', skip: 0 };
 }
 
 const hasUtf8Multibyte = (b: Buffer) => {
