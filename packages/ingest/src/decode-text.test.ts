@@ -66,6 +66,16 @@ describe('decodeText', () => {
     expect((await decode(iconv.encode(JP, 'cp932'), 'Shift_JIS')).text).toBe(JP);
   });
 
+  it('drops a UTF-16 byte order mark once and keeps every other U+FEFF, however the bytes arrive', async () => {
+    const bom = Buffer.from([0xff, 0xfe]);
+    // a U+FEFF that began a piece after the sniffed head was dropped as if it were a BOM
+    const text = 'a'.repeat(40_000) + '\uFEFFb\r\n';
+    const bytes = Buffer.concat([bom, iconv.encode(text, 'utf-16le')]);
+    for (const chunk of [2 + 80_000, 4096]) expect((await decode(bytes, null, chunk)).text === text).toBe(true);
+    // a U+FEFF right after the mark is text too
+    expect((await decode(Buffer.concat([bom, iconv.encode('\uFEFFip\n', 'utf-16le')]))).text).toBe('\uFEFFip\n');
+  });
+
   it('names an unknown encoding', async () => {
     await expect(decode(Buffer.from('a'), 'klingon')).rejects.toThrow(/unknown encoding "klingon"/);
   });

@@ -111,16 +111,24 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
     return { encoding, text: lineChunks(rest(), mode, piece) };
   }
   // other encodings (UTF-16, EUC-JP, ...): iconv-lite's stateful decoder, chunk by chunk
-  const dec = iconv.getDecoder(encoding);
+  // a byte order mark is dropped once, at the start of the text: skipped above when detected,
+  // else by the first text decoded; a U+FEFF anywhere else is text
+  const dec = iconv.getDecoder(encoding, { stripBOM: false });
+  let atStart = skip === 0;
+  const text = (s: string) => {
+    const t = atStart && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+    atStart = false;
+    return t;
+  };
   return {
     encoding,
     text: (async function* () {
       for await (const b of rest()) {
         const s = dec.write(b);
-        if (s) yield s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+        if (s) yield text(s);
       }
       const tail = dec.end();
-      if (tail) yield tail;
+      if (tail) yield text(tail);
     })(),
   };
 }
