@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseIpv4 } from '@deliveryline/shared';
+import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
 import { integerAt, ipv4At } from './copy-bytes';
 
 const at = (s: string) => {
@@ -43,7 +44,7 @@ describe('reading COPY fields from bytes', () => {
       expect(ipv4At(padded, 3, 3 + len)).toBe(want4);
       expect(integerAt(tight, 0, len)).toBe(wantN);
       expect(integerAt(padded, 3, 3 + len)).toBe(wantN);
-    }), { numRuns: 1000 });
+    }), { numRuns: fcRuns(1000) });
   });
 
   it('reads integers, negative ones too (times before 1970), and refuses other bytes', () => {
