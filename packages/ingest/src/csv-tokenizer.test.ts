@@ -40,6 +40,25 @@ describe('CsvTokenizer', () => {
     expect(recs[2].line).toBe(3);
   });
 
+  it('reports a record past the limit the same whether its text comes whole or in pieces', () => {
+    const summary = (recs: TokenizedRecord[]) => recs.map((r) => [r.line, r.broken ?? r.fields.join('|'), r.raw.length]);
+    // a quote-free line: whole, it was read as a record; in pieces, reported as too large
+    const plain = `a,b\n${'x'.repeat(15)}\n2,y\n`;
+    for (const pieces of [1, 3, 7, plain.length]) {
+      expect(summary(readAll(plain, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3]]);
+    }
+    // text after a closing quote that runs the record past the limit
+    const tail = `a,b\n"q"${'x'.repeat(15)}\n2,y\n`;
+    for (const pieces of [1, 3, 7, tail.length]) {
+      expect(summary(readAll(tail, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3]]);
+    }
+    // a quoted record past the limit: reported with its first line, reading goes on after that line
+    const quoted = `a,b\n"${'x'.repeat(15)}\n2,y\n3,z\n`;
+    for (const pieces of [1, 3, 7, quoted.length]) {
+      expect(summary(readAll(quoted, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3], [4, '3|z', 3]]);
+    }
+  });
+
   it('detects the delimiter from the header line', () => {
     expect(detectDelimiter('ip;time;port')).toBe(';');
     expect(detectDelimiter('ip\ttime\tport')).toBe('\t');

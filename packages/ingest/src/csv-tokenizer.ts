@@ -7,8 +7,10 @@
  * Rules: a field that starts with `"` is quoted (`""` is a quote, delimiters and line breaks
  * inside are data; text after the closing quote is kept, as Excel does); a quote elsewhere is
  * data. CRLF and LF both end a record; blank lines are skipped but counted. A quoted record that
- * is never closed, or grows past `maxRecordChars`, is reported as a broken record holding only
- * its first line, and reading goes on from the next line, so one stray quote loses one row.
+ * is never closed, or any record that runs past `maxRecordChars` before the line break ending it
+ * (its CR counted), is reported as a broken record holding only its first line, and reading goes
+ * on from the next line, so one stray quote loses one row. How the text is cut into pushes never
+ * changes the records.
  */
 
 export interface TokenizedRecord {
@@ -72,6 +74,12 @@ export class CsvTokenizer {
       if (q >= 0 && q < p) q = s.indexOf('"', p);
       if (q < 0 || q >= nl) {
         // quote-free line: the fast path
+        if (nl - p > this.maxRecordChars) {
+          out.push({ fields: [], line: this.line, raw: s.slice(p, p + this.maxRecordChars), broken: 'csv.record_too_large' });
+          this.line++;
+          p = nl + 1;
+          continue;
+        }
         const end = nl > p && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         const raw = s.slice(p, end);
         if (raw.trim() !== '') out.push({ fields: raw.split(d), line: this.line, raw });
@@ -124,6 +132,8 @@ export class CsvTokenizer {
         const c = s.charCodeAt(j);
         if (c === d || c === 10) break;
       }
+      // the record runs at least to j: past the limit, it is too large wherever its line ends
+      if (j - p > this.maxRecordChars) return this.broken(s, p, 'csv.record_too_large', final);
       if (j === s.length && !final) return null;
       let tail = s.slice(i, j);
       const atEol = j >= s.length || s.charCodeAt(j) === 10;

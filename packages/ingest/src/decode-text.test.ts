@@ -45,12 +45,35 @@ describe('decodeText', () => {
     expect((await decode(bytes, null, 4096)).text).toBe(ascii + '5.6.7.8,2015/04/20 10:00,マルウェア\n');
   });
 
+  it('judges the encoding on the first 64 KiB exactly, however the bytes arrive', async () => {
+    // ASCII past 64 KiB, then a CP932 line that is also valid UTF-8 (ﾃｿ is C3 BF, UTF-8's ÿ) and
+    // one that is not: the verdict decides how the first is read. A head read in one piece was
+    // judged up to its own last line break, so one big piece meant CP932 and small ones UTF-8.
+    const ascii = '1.2.3.4,2015/04/20 10:00,x\n'.repeat(2600);
+    const bytes = Buffer.concat([Buffer.from(ascii), iconv.encode('ﾃｿ\nマルウェア\n', 'cp932')]);
+    for (const chunk of [bytes.length, 70_000, 4096, 1000]) {
+      const r = await decode(bytes, null, chunk);
+      expect([chunk, r.encoding, r.text.length]).toEqual([chunk, 'utf-8', ascii.length + 'ÿ\nマルウェア\n'.length]);
+      expect(r.text.slice(ascii.length)).toBe('ÿ\nマルウェア\n');
+    }
+  });
+
   it('honours a given encoding (UTF-16LE as Excel\'s "Unicode text")', async () => {
     const text = 'ip\ttime\r\n1.2.3.4\t2015/04/20 10:00\r\n';
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
     expect(await decode(bytes)).toEqual({ encoding: 'utf-16le', text });
     expect((await decode(iconv.encode('ip,t\n1,マ\n', 'euc-jp'), 'EUC-JP')).text).toBe('ip,t\n1,マ\n');
     expect((await decode(iconv.encode(JP, 'cp932'), 'Shift_JIS')).text).toBe(JP);
+  });
+
+  it('drops a UTF-16 byte order mark once and keeps every other U+FEFF, however the bytes arrive', async () => {
+    const bom = Buffer.from([0xff, 0xfe]);
+    // a U+FEFF that began a piece after the sniffed head was dropped as if it were a BOM
+    const text = 'a'.repeat(40_000) + '\uFEFFb\r\n';
+    const bytes = Buffer.concat([bom, iconv.encode(text, 'utf-16le')]);
+    for (const chunk of [2 + 80_000, 4096]) expect((await decode(bytes, null, chunk)).text === text).toBe(true);
+    // a U+FEFF right after the mark is text too
+    expect((await decode(Buffer.concat([bom, iconv.encode('\uFEFFip\n', 'utf-16le')]))).text).toBe('\uFEFFip\n');
   });
 
   it('names an unknown encoding', async () => {

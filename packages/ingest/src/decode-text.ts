@@ -15,6 +15,12 @@ export type Detected = 'utf-8' | 'utf-8-bom' | 'cp932' | 'utf-16le' | 'utf-16be'
 const SNIFF = 64 * 1024;
 const PIECE = 64 * 1024;
 
+/** Sizes the decoder works in (tests make them tiny): the sniffed prefix, and a decoded piece's size. */
+export interface DecodeSizes {
+  sniff?: number;
+  piece?: number;
+}
+
 export function normaliseEncodingName(name: string): string {
   const n = name.trim().toLowerCase().replace(/_/g, '-');
   if (['sjis', 'shift-jis', 'shiftjis', 'cp932', 'windows-31j', 'ms932', 'x-sjis'].includes(n)) return 'cp932';
@@ -25,13 +31,15 @@ export function normaliseEncodingName(name: string): string {
   return n;
 }
 
-function detect(head: Buffer): { encoding: Detected; skip: number } {
+function detect(head: Buffer, sniff: number): { encoding: Detected; skip: number } {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8-bom', skip: 3 };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
-  // the sniffed prefix may end inside a character: judge it up to its last line break
-  const cut = head.length < SNIFF ? head.length : head.lastIndexOf(10) + 1 || head.length;
-  return { encoding: isUtf8(head.subarray(0, cut)) ? 'utf-8' : 'cp932', skip: 0 };
+  // the first `sniff` bytes exactly (the head read may run past them, as far as its last piece
+  // did), which may end inside a character: judge them up to their last line break
+  const first = head.subarray(0, sniff);
+  const cut = head.length < sniff ? head.length : first.lastIndexOf(10) + 1 || first.length;
+  return { encoding: isUtf8(first.subarray(0, cut)) ? 'utf-8' : 'cp932', skip: 0 };
 }
 
 const hasUtf8Multibyte = (b: Buffer) => {
@@ -70,11 +78,12 @@ export interface DecodedText {
   text: AsyncIterable<string>;
 }
 
-export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null): Promise<DecodedText> {
+export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null, sizes: DecodeSizes = {}): Promise<DecodedText> {
+  const { sniff = SNIFF, piece = PIECE } = sizes;
   const it = bytes[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let done = false;
-  while (head.length < SNIFF) {
+  while (head.length < sniff) {
     const n = await it.next();
     if (n.done) {
       done = true;
@@ -82,7 +91,7 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
     }
     head = head.length ? Buffer.concat([head, n.value]) : n.value;
   }
-  const found = detect(head);
+  const found = detect(head, sniff);
   const want = given ? normaliseEncodingName(given) : null;
   let encoding: Detected = found.encoding;
   const skip = found.skip;
@@ -99,24 +108,32 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   };
   if (encoding === 'utf-8' || encoding === 'utf-8-bom' || encoding === 'cp932') {
     const mode = encoding === 'cp932' ? 'cp932' : 'utf-8';
-    return { encoding, text: lineChunks(rest(), mode) };
+    return { encoding, text: lineChunks(rest(), mode, piece) };
   }
   // other encodings (UTF-16, EUC-JP, ...): iconv-lite's stateful decoder, chunk by chunk
-  const dec = iconv.getDecoder(encoding);
+  // a byte order mark is dropped once, at the start of the text: skipped above when detected,
+  // else by the first text decoded; a U+FEFF anywhere else is text
+  const dec = iconv.getDecoder(encoding, { stripBOM: false });
+  let atStart = skip === 0;
+  const text = (s: string) => {
+    const t = atStart && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+    atStart = false;
+    return t;
+  };
   return {
     encoding,
     text: (async function* () {
       for await (const b of rest()) {
         const s = dec.write(b);
-        if (s) yield s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+        if (s) yield text(s);
       }
       const tail = dec.end();
-      if (tail) yield tail;
+      if (tail) yield text(tail);
     })(),
   };
 }
 
-async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'): AsyncGenerator<string> {
+export async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932', piece = PIECE): AsyncGenerator<string> {
   let carry: Buffer | null = null;
   for await (const b of bytes) {
     const buf: Buffer = carry ? Buffer.concat([carry, b]) : b;
@@ -134,8 +151,8 @@ async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'
     // garbage collector does not copy a megabyte's worth of rows around
     let start = 0;
     while (start <= last) {
-      let end = start + PIECE >= last ? last : buf.lastIndexOf(10, start + PIECE);
-      if (end < start) end = buf.indexOf(10, start + PIECE);
+      let end = start + piece >= last ? last : buf.lastIndexOf(10, start + piece);
+      if (end < start) end = buf.indexOf(10, start + piece);
       yield decodeLines(buf.subarray(start, end + 1), mode);
       start = end + 1;
     }

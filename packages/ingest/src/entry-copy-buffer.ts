@@ -265,11 +265,16 @@ export const TAKES_KEPT = 2;
 
 /** Entries encoded in the caller's thread (small lists, and a big list's first window). */
 export class EntryCopyBuffer {
-  private cols = new EntryColumns();
+  private cols: EntryColumns;
   /** sorted takes write into these in turn (TAKES_KEPT) */
   private outs: Buffer[] = [];
   private turn = 0;
   private names: NameCache = new Map();
+
+  /** `rows`: the columns' first capacity (they grow past it) */
+  constructor(rows = 1 << 16) {
+    this.cols = new EntryColumns(undefined, rows);
+  }
 
   get rows(): number {
     return this.cols.rows;

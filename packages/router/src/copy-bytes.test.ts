@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseIpv4 } from '@deliveryline/shared';
+import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
 import { integerAt, ipv4At } from './copy-bytes';
 
 const at = (s: string) => {
@@ -28,6 +29,22 @@ describe('reading COPY fields from bytes', () => {
       const p = parseIpv4(s);
       expect(v).toBe(p >= 0 ? p : -1);
     }), { numRuns: 2000 });
+  });
+
+  it('reads exactly the bytes it is given: none before start, none from end on', () => {
+    // the field between digits and dots (what an over-read would take in), and flush with the
+    // buffer's own start and end
+    fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.integer({ min: -(2 ** 52), max: 2 ** 52 }).map(String), fc.string({ maxLength: 16 })), (s) => {
+      const len = Buffer.byteLength(s, 'latin1');
+      const tight = Buffer.from(s, 'latin1');
+      const padded = Buffer.from(`9.9${s}9.9`, 'latin1');
+      const want4 = ipv4At(...at(s));
+      const wantN = integerAt(...at(s));
+      expect(ipv4At(tight, 0, len)).toBe(want4);
+      expect(ipv4At(padded, 3, 3 + len)).toBe(want4);
+      expect(integerAt(tight, 0, len)).toBe(wantN);
+      expect(integerAt(padded, 3, 3 + len)).toBe(wantN);
+    }), { numRuns: fcRuns(1000) });
   });
 
   it('reads integers, negative ones too (times before 1970), and refuses other bytes', () => {

@@ -52,4 +52,29 @@ describe('a stored file reads back byte for byte', () => {
     // a file that is not stored reads as empty
     expect((await collect(fileStream(ctx.pool, Buffer.alloc(32)))).length).toBe(0);
   });
+
+  it('reads back files of every size around the 1 MiB chunk, with random bytes, both ways', async () => {
+    const MiB = 1024 * 1024;
+    const sizes = [0, 1, 5, MiB - 1, MiB, MiB + 1, 2 * MiB - 1, 2 * MiB, 2 * MiB + 1];
+    // and a few drawn at random within a few bytes and a few kilobytes of a chunk's end
+    for (let i = 0; i < 4; i++) sizes.push(MiB * (1 + crypto.randomInt(2)) + crypto.randomInt(-4096, 4097));
+    const client = await ctx.pool.connect();
+    try {
+      for (const n of sizes) {
+        const bytes = crypto.randomBytes(n);
+        const file = path.join(dir, `size-${n}.bin`);
+        fs.writeFileSync(file, bytes);
+        const { sha256, size } = await storeFile(ctx.pool, file);
+        expect(size).toBe(n);
+        const { rows } = await ctx.pool.query('SELECT count(*)::int AS n, coalesce(max(length(data)), 0) AS max FROM file_chunks WHERE sha256 = $1', [sha256]);
+        expect(rows[0]).toEqual({ n: Math.ceil(n / MiB), max: Math.min(n, MiB) });
+        const viaCopy = await collect(fileStream(ctx.pool, sha256));
+        expect({ n, equal: viaCopy.equals(bytes) }).toEqual({ n, equal: true });
+        const viaQueries = await collect(fileStream(client, sha256));
+        expect({ n, equal: viaQueries.equals(bytes) }).toEqual({ n, equal: true });
+      }
+    } finally {
+      client.release();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { BinaryCopyFields } from '../db/binary-copy-fields';
 import { withTransaction, type Queryable } from '../db/pool';
 
 const CHUNK = 1024 * 1024;
@@ -65,60 +66,15 @@ export function fileStream(db: Queryable, sha256: Buffer): Readable {
   });
 }
 
-/** PostgreSQL's binary COPY: an 11-byte signature, flags, header extension, tuples, trailer -1. */
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
 async function* copiedChunks(pool: Pool, sha256: Buffer): AsyncGenerator<Buffer> {
   const client = await pool.connect();
   let done = false;
   try {
     const src = client.query(copyTo(
       `COPY (SELECT data FROM file_chunks WHERE sha256 = '\\x${sha256.toString('hex')}' ORDER BY seq) TO STDOUT (FORMAT binary)`));
-    // bytes received and not yet consumed, as a list (a 1 MiB chunk arrives in many pieces)
-    let parts: Buffer[] = [];
-    let have = 0;
-    const take = (n: number): Buffer => {
-      const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
-      parts = all.length > n ? [all.subarray(n)] : [];
-      have -= n;
-      return all.subarray(0, n);
-    };
-    const peek = (n: number): Buffer => (parts[0].length >= n ? parts[0] : (parts = [Buffer.concat(parts, have)])[0]);
-    let need = 19; // signature, flags, extension length
-    let state: 'header' | 'extension' | 'tuple' | 'field' | 'end' = 'header';
-    for await (const piece of src) {
-      parts.push(piece as Buffer);
-      have += (piece as Buffer).length;
-      while (state !== 'end' && have >= need) {
-        if (state === 'header') {
-          const h = take(19);
-          if (!h.subarray(0, 11).equals(SIGNATURE)) throw new Error('stored file: not a binary COPY stream');
-          need = h.readUInt32BE(15);
-          state = 'extension';
-        } else if (state === 'extension') {
-          take(need);
-          need = 2;
-          state = 'tuple';
-        } else if (state === 'tuple') {
-          const fields = peek(2).readInt16BE(0);
-          if (fields === -1) {
-            take(2);
-            state = 'end';
-          } else {
-            need = 6; // field count and the field's length
-            if (have < need) break;
-            const f = take(6);
-            need = f.readInt32BE(2);
-            state = 'field';
-          }
-        } else {
-          yield take(need);
-          need = 2;
-          state = 'tuple';
-        }
-      }
-    }
-    if (state !== 'end') throw new Error('stored file: the COPY stream ended early');
+    const fields = new BinaryCopyFields();
+    for await (const piece of src) yield* fields.push(piece as Buffer);
+    fields.end();
     done = true;
   } finally {
     // a reader that stopped early leaves the COPY running: that connection is not given back

@@ -1,2 +1,3 @@
 export * from './test-db';
 export * from './test-context';
+export * from './fc-runs';
