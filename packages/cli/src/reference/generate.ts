@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
 import type { RefHolding, RefMember, RefRegistry } from './reference-pipeline';
 
@@ -144,6 +145,8 @@ export interface GeneratedList {
   encoding: string;
   /** data rows written (blank lines and the header excluded) */
   rows: number;
+  delimiter: string;
+  gzip: boolean;
 }
 
 const MALWARE = ['GameOverZeus', 'Mirai', 'Emotet', 'ゲームオーバーゼウス', 'VAWTRAK', 'Qakbot', 'ｱｲｳ', 'Ursnif'];
@@ -228,9 +231,14 @@ const TO = Date.parse('2025-12-31T00:00:00Z');
 export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpec): GeneratedList {
   const r = rng(seed);
   const layout = spec.layout ?? pick(r, ['generic', 'japanese', 'shadowserver'] as const);
-  const encoding = spec.encoding ?? (layout === 'japanese' ? pick(r, ['cp932', 'cp932', 'utf-8', 'utf-8-bom'] as const) : pick(r, ['utf-8', 'utf-8', 'utf-8-bom'] as const));
+  const encoding = spec.encoding ?? (layout === 'japanese' ? pick(r, ['cp932', 'cp932', 'utf-8', 'utf-8-bom'] as const) : pick(r, ['utf-8', 'utf-8', 'utf-8-bom', layout === 'generic' ? 'cp932' : 'utf-8'] as const));
   const crlf = layout === 'japanese' ? chance(r, 0.8) : chance(r, 0.2);
   const nl = crlf ? '\r\n' : '\n';
+  const delimiter = layout === 'generic' && chance(r, 0.2) ? '\t' : ',';
+  const gzip = chance(r, 0.15);
+  // a Shift_JIS file whose first 64 KiB are ASCII is read as UTF-8 until a line says otherwise
+  const asciiHead = encoding === 'cp932' && layout === 'generic' ? 70_000 : 0;
+  let bytesSoFar = 0;
   // the zone: the list's --timezone, or the time column's header note (JST), or none (all times carry an offset)
   const zoneChoice = layout === 'shadowserver' ? 'profile' : pick(r, ['tz', 'tz', 'note', 'none'] as const);
   const timezone = zoneChoice === 'tz' ? pick(r, ['Asia/Tokyo', '+09:00', 'UTC', '-05:00']) : null;
@@ -256,19 +264,20 @@ export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpe
   }
   if (layout !== 'shadowserver' && chance(r, 0.2)) cols = cols.filter((c) => c !== 'port');
 
-  const quote = (v: string) => (layout === 'shadowserver' || /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const quote = (v: string) => (layout === 'shadowserver' || /[",\t\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const ascii = (v: string) => (bytesSoFar < asciiHead ? v.replace(/[^\x00-\x7f]/g, 'j') : v);
   const lines: string[] = [];
   if (layout === 'japanese' && chance(r, 0.4)) lines.push('感染端末リスト（速報）');
-  lines.push(cols.map((c) => quote(names[c])).join(','));
+  lines.push(cols.map((c) => quote(names[c])).join(delimiter));
 
   const prior: string[][] = [];
   for (let n = 0; n < spec.rows; n++) {
-    if (chance(r, 0.01)) lines.push(chance(r, 0.5) ? '' : cols.map(() => '').join(','));
+    if (chance(r, 0.01)) lines.push(chance(r, 0.5) ? '' : cols.map(() => '').join(delimiter));
     // an exact repeat, or the same entry with another malware name or time form (a duplicate too)
     if (prior.length && chance(r, 0.04)) {
       const again = [...pick(r, prior)];
       if (chance(r, 0.3) && cols.includes('malware')) again[cols.indexOf('malware')] = pick(r, MALWARE);
-      lines.push(again.map(quote).join(','));
+      lines.push(again.map(quote).join(delimiter));
       continue;
     }
     // the address: in a member's block (most), outside every block, or non-routable
@@ -286,23 +295,30 @@ export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpe
     else if (y < 0.05) time = pick(r, BAD_TIMES);
     else if (y < 0.055) port = pick(r, ['99999', 'abc', '-1', '８０']);
     else if (y < 0.058) malware = 'X'.repeat(201);
-    else ip = written(r, ip);
+    const plainIp = ip;
+    if (y >= 0.058) ip = written(r, ip);
     if (time.match(/分\d+秒$/) && layout === 'japanese' && chance(r, 0.5)) time = time.replace(/\d+秒$/, '');
     const extra1 = chance(r, 0.3) ? pick(r, ['', 'ok', '再通知', 'a, b', 'line one\nline two', 'say "hi"', 'ﾃｽﾄ', 'x'.repeat(int(r, 100, 2000))]) : '';
     const values: Record<Col, string> = {
       ip, time, port, malware, extra1, extra2: chance(r, 0.5) ? String(int(r, 1, 65000)) : '',
       asn: '0', geo: pick(r, ['JP', 'ZZ']), url: chance(r, 0.2) ? `/gate.php?id=${'a'.repeat(int(r, 10, 1200))}` : '', tag: chance(r, 0.5) ? pick(r, MALWARE) : '',
     };
-    let row = cols.map((c) => values[c]);
+    if (bytesSoFar < asciiHead) {
+      if (/[^\x00-\x7f]/.test(values.ip)) values.ip = plainIp;
+      if (/[^\x00-\x7f]/.test(values.time)) values.time = new Date(ms).toISOString();
+    }
+    let row = cols.map((c) => ascii(values[c]));
     if (chance(r, 0.005)) row = row.slice(0, 1); // a short row
     else if (chance(r, 0.005)) row = [...row, 'past the header']; // a field beyond the header
     prior.push(row);
-    lines.push(row.map(quote).join(','));
+    lines.push(row.map(quote).join(delimiter));
+    bytesSoFar += lines[lines.length - 1].length + 2;
   }
   const text = lines.join(nl) + (chance(r, 0.9) ? nl : '');
-  const bytes = encoding === 'cp932'
+  const text8 = encoding === 'cp932'
     ? iconv.encode(text.replace(/\u3000/g, '　'), 'cp932')
     : Buffer.concat([encoding === 'utf-8-bom' ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, 'utf8')]);
-  const fileName = layout === 'shadowserver' ? `2024-05-01-event4_sinkhole_http-jp-${seed}.csv` : `list-${seed}.csv`;
-  return { bytes, fileName, timezone, layout, encoding, rows: spec.rows };
+  const bytes = gzip ? zlib.gzipSync(text8) : text8;
+  const fileName = (layout === 'shadowserver' ? `2024-05-01-event4_sinkhole_http-jp-${seed}.csv` : `list-${seed}.${delimiter === '\t' ? 'tsv' : 'csv'}`) + (gzip ? '.gz' : '');
+  return { bytes, fileName, timezone, layout, encoding, rows: spec.rows, delimiter, gzip };
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import zlib from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 
@@ -75,7 +76,8 @@ export interface RefResult {
 // ---------------------------------------------------------------------------------------------
 // reading: bytes → text → records
 
-function decode(bytes: Buffer): string {
+function decode(file: Buffer): string {
+  const bytes = file[0] === 0x1f && file[1] === 0x8b ? zlib.gunzipSync(file) : file;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
   const utf8 = bytes.toString('utf8');
   // valid UTF-8 round-trips; anything else is read as Shift_JIS (CP932), as Excel in Japan saves it
