@@ -27,7 +27,7 @@ const DEEP = process.env.DIFF_DEEP === '1';
 const SEEDS = Number(process.env.DIFF_SEEDS ?? (DEEP ? 12 : 8));
 const MAX_ROWS = Number(process.env.DIFF_ROWS ?? (DEEP ? 60_000 : 1_000));
 const FIRST_SEED = Number(process.env.DIFF_SEED ?? 1);
-const ONE = process.env.DIFF_SEED !== undefined;
+const ONE = process.env.DIFF_SEED !== undefined && process.env.DIFF_SEEDS === undefined;
 /** registries per run: each has its own database and workers */
 const GROUPS = ONE ? 1 : DEEP ? 3 : 2;
 
