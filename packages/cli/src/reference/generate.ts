@@ -200,7 +200,8 @@ function timeText(r: Rng, ms: number, zoneMin: number | null, shadowserver: bool
     const u = d(0);
     return `${u.getUTCFullYear()}-${pad(u.getUTCMonth() + 1)}-${pad(u.getUTCDate())} ${pad(u.getUTCHours())}:${pad(u.getUTCMinutes())}:${pad(u.getUTCSeconds())}`;
   }
-  const forms = zoneMin === null ? ['iso', 'isoZ', 'isoMs', 'compact', 'unix', 'unixMs'] : ['iso', 'isoZ', 'naive', 'naive', 'slash', 'slashShort', 'era', 'fullwidth', 'naiveMs'];
+  const withZone = ['iso', 'isoZ', 'isoMs', 'compact', 'unix', 'unixMs', 'micro', 'jst', 'unixFrac'];
+  const forms = zoneMin === null ? withZone : [...withZone.slice(0, 3), 'naive', 'naive', 'slash', 'slashShort', 'era', 'fullwidth', 'naiveMs', 'comma', 'kanji', 'dotted'];
   const form = pick(r, forms);
   const off = zoneMin ?? pick(r, [540, 0, -300, 330]);
   const w = d(off);
@@ -217,6 +218,15 @@ function timeText(r: Rng, ms: number, zoneMin: number | null, shadowserver: bool
     case 'unixMs': return String(ms);
     case 'naive': return `${date} ${time}`;
     case 'naiveMs': return `${date} ${time}.${pad(ms % 1000, 3)}`;
+    case 'comma': return `${date} ${time},${pad(ms % 1000, 3)}`;
+    case 'micro': return `${date}T${time}.${pad(ms % 1000, 3)}${int(r, 0, 999)}${offText}`;
+    case 'jst': {
+      const j = d(540);
+      return `${j.toISOString().slice(0, 10)} ${j.toISOString().slice(11, 19)} JST`;
+    }
+    case 'unixFrac': return `${Math.floor(ms / 1000)}.${pad(ms % 1000, 3)}`;
+    case 'kanji': return `${Y}年${M}月${D}日 ${h}:${pad(mi)}`;
+    case 'dotted': return `${Y}.${M}.${D} ${time}`;
     case 'slash': return `${Y}/${pad(M)}/${pad(D)} ${time}`;
     case 'slashShort': return `${Y}/${M}/${D} ${h}:${pad(mi)}`;
     case 'era': return Y >= 2020 ? `令和${Y - 2018}年${M}月${D}日 ${h}時${mi}分${s}秒` : `平成${Y - 1988}年${M}月${D}日 ${h}時${mi}分${s}秒`;
