@@ -308,7 +308,7 @@ export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpe
     const plainIp = ip;
     if (y >= 0.058) ip = written(r, ip);
     if (time.match(/分\d+秒$/) && layout === 'japanese' && chance(r, 0.5)) time = time.replace(/\d+秒$/, '');
-    const extra1 = chance(r, 0.3) ? pick(r, ['', 'ok', '再通知', 'a, b', 'line one\nline two', 'say "hi"', 'ﾃｽﾄ', 'x'.repeat(int(r, 100, 2000))]) : '';
+    const extra1 = chance(r, 0.3) ? pick(r, ['', 'ok', '再通知', 'a, b', 'line one\nline two', 'line one\r\nline two', 'say "hi"', 'ﾃｽﾄ', 'x'.repeat(int(r, 100, 2000))]) : '';
     const values: Record<Col, string> = {
       ip, time, port, malware, extra1, extra2: chance(r, 0.5) ? String(int(r, 1, 65000)) : '',
       asn: '0', geo: pick(r, ['JP', 'ZZ']), url: chance(r, 0.2) ? `/gate.php?id=${'a'.repeat(int(r, 10, 1200))}` : '', tag: chance(r, 0.5) ? pick(r, MALWARE) : '',

@@ -93,14 +93,14 @@ interface Rec {
 function records(text: string): Rec[] {
   const firstLine = text.split('\n').find((l) => l.trim() !== '') ?? '';
   const delimiter = [',', '\t', ';'].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0][0];
-  const rows = parseCsv(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true, info: true }) as {
-    record: string[]; raw: string; info: { lines: number };
-  }[];
+  const rows = parseCsv(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true }) as { record: string[]; raw: string }[];
   const out: Rec[] = [];
+  // the line a record starts on, counted from the records' raw text (csv-parse's own count takes a
+  // quoted CRLF for two lines); a raw text holds its record's line break, except after CRLF
+  let line = 1;
   for (const r of rows) {
-    // the line a record starts on: where it ends, less the line breaks inside it
-    const inside = (r.raw.replace(/\r?\n$/, '').match(/\n/g) ?? []).length;
-    out.push({ fields: r.record, line: r.info.lines - inside });
+    out.push({ fields: r.record, line });
+    line += (r.raw.match(/\n/g) ?? []).length + (r.raw.endsWith('\n') ? 0 : 1);
   }
   return out;
 }
