@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
-import type { RefHolding, RefMember, RefRegistry } from './reference-pipeline';
+import { offsetAt, wallInstants, type RefHolding, type RefMember, type RefRegistry } from './reference-pipeline';
 
 /**
  * Random but realistic registries and lists, from a seed (the same seed gives the same bytes):
@@ -193,17 +193,19 @@ function pad(n: number, w = 2) {
   return String(n).padStart(w, '0');
 }
 
-/** The instant written in one of the forms sources use; naive forms only when the list has a zone (`zoneMin`). */
-function timeText(r: Rng, ms: number, zoneMin: number | null, shadowserver: boolean): string {
+/** The instant written in one of the forms sources use; naive forms only when the list has a zone (`zone`). */
+function timeText(r: Rng, ms: number, zone: string | null, shadowserver: boolean): string {
   const d = (off: number) => new Date(ms + off * 60_000);
   if (shadowserver) {
     const u = d(0);
     return `${u.getUTCFullYear()}-${pad(u.getUTCMonth() + 1)}-${pad(u.getUTCDate())} ${pad(u.getUTCHours())}:${pad(u.getUTCMinutes())}:${pad(u.getUTCSeconds())}`;
   }
   const withZone = ['iso', 'isoZ', 'isoMs', 'compact', 'unix', 'unixMs', 'micro', 'jst', 'unixFrac'];
-  const forms = zoneMin === null ? withZone : [...withZone.slice(0, 3), 'naive', 'naive', 'slash', 'slashShort', 'era', 'fullwidth', 'naiveMs', 'comma', 'kanji', 'dotted'];
-  const form = pick(r, forms);
-  const off = zoneMin ?? pick(r, [540, 0, -300, 330]);
+  const forms = zone === null ? withZone : [...withZone.slice(0, 3), 'naive', 'naive', 'slash', 'slashShort', 'era', 'fullwidth', 'naiveMs', 'comma', 'kanji', 'dotted'];
+  let form = pick(r, forms);
+  const off = zone === null ? pick(r, [540, 0, -300, 330]) : offsetAt(zone, ms);
+  // a wall-clock time in the hour clocks go back names two instants: written with its offset instead
+  if (zone !== null && wallInstants(zone, ms - (ms % 1000) + off * 60_000).length !== 1) form = 'iso';
   const w = d(off);
   const Y = w.getUTCFullYear(), M = w.getUTCMonth() + 1, D = w.getUTCDate(), h = w.getUTCHours(), mi = w.getUTCMinutes(), s = w.getUTCSeconds();
   const sign = off < 0 ? '-' : '+';
@@ -234,6 +236,12 @@ function timeText(r: Rng, ms: number, zoneMin: number | null, shadowserver: bool
   }
 }
 
+/** Instants the zones' clocks changed at. */
+const ZONE_CHANGES: Record<string, number[]> = {
+  'Australia/Adelaide': ['2023-04-01T16:30:00Z', '2023-09-30T16:30:00Z', '2024-04-06T16:30:00Z', '2024-10-05T16:30:00Z'].map(Date.parse),
+  'America/New_York': ['2023-03-12T07:00:00Z', '2023-11-05T06:00:00Z', '2024-03-10T07:00:00Z', '2024-11-03T06:00:00Z'].map(Date.parse),
+};
+
 const FROM = Date.parse('2019-01-01T00:00:00Z');
 const TO = Date.parse('2025-12-31T00:00:00Z');
 
@@ -251,8 +259,9 @@ export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpe
   let bytesSoFar = 0;
   // the zone: the list's --timezone, or the time column's header note (JST), or none (all times carry an offset)
   const zoneChoice = layout === 'shadowserver' ? 'profile' : pick(r, ['tz', 'tz', 'note', 'none'] as const);
-  const timezone = zoneChoice === 'tz' ? pick(r, ['Asia/Tokyo', '+09:00', 'UTC', '-05:00']) : null;
-  const zoneMin = zoneChoice === 'tz' ? ({ 'Asia/Tokyo': 540, '+09:00': 540, UTC: 0, '-05:00': -300 } as Record<string, number>)[timezone!] : zoneChoice === 'note' ? 540 : null;
+  const timezone = zoneChoice === 'tz' ? pick(r, ['Asia/Tokyo', '+09:00', 'UTC', '-05:00', 'Australia/Adelaide', 'America/New_York']) : null;
+  const zone = zoneChoice === 'note' ? 'Asia/Tokyo' : timezone;
+  const changes = timezone !== null ? (ZONE_CHANGES[timezone] ?? []) : [];
 
   type Col = 'ip' | 'time' | 'port' | 'malware' | 'extra1' | 'extra2' | 'asn' | 'geo' | 'url' | 'tag';
   let cols: Col[];
@@ -296,8 +305,10 @@ export function generateList(seed: number, reg: GeneratedRegistry, spec: ListSpe
     let ip = x < 0.75 ? addressIn(r, h.cidr) : x < 0.9 ? v4text(((pick(r, PUBLIC_FIRST) << 24) | int(r, 0, 0xffffff)) >>> 0) : pick(r, ['10.1.2.3', '192.168.10.20', '172.16.5.4', '127.0.0.1', 'fe80::1', 'fc00::5', '2001:db8::7', '100.64.1.1', '::1']);
     // the time: anywhere in 2019–2025, or around a change of hands
     let ms = reg.moves.length && chance(r, 0.3) ? pick(r, reg.moves) + int(r, -72, 72) * 3_600_000 + int(r, 0, 3599) * 1000 : FROM + Math.floor(r() * (TO - FROM));
+    // around the zone's changes of clock (Adelaide's fall on half hours of UTC)
+    if (changes.length && chance(r, 0.3)) ms = pick(r, changes) + int(r, -3 * 3600, 3 * 3600) * 1000;
     ms = ms - (ms % 1000) + (chance(r, 0.3) ? int(r, 0, 999) : 0);
-    let time = timeText(r, ms, zoneMin, layout === 'shadowserver');
+    let time = timeText(r, ms, zone, layout === 'shadowserver');
     let port = chance(r, 0.1) ? '' : String(pick(r, [80, 443, 8080, 23, 2323, int(r, 1, 65535)]));
     let malware = chance(r, 0.05) ? '' : pick(r, MALWARE);
     const y = r();

@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { RefRouter, referenceList, refIp, refTime } from './reference-pipeline';
+import { RefRouter, referenceList, refIp, refTime, wallInstants } from './reference-pipeline';
 
 /** The reference must be right on its own: the examples of docs/ingest.md and docs/routing.md, worked by hand. */
 describe('the reference pipeline', () => {
@@ -24,6 +24,11 @@ describe('the reference pipeline', () => {
     expect(refTime('2015/04/20 10:15:30', null)).toEqual({ ok: false, code: 'time.naive_without_zone' });
     expect(refTime('2023-02-29T10:00:00Z', null)).toEqual({ ok: false, code: 'time.invalid' });
     expect(refTime('', null)).toEqual({ ok: false, code: 'time.empty' });
+    // Adelaide's summer time starts at 02:00 ACST = 16:30 UTC: 02:30 does not exist, 03:10 is ACDT
+    expect(refTime('2024-10-06 03:10:00', 'Australia/Adelaide')).toEqual({ ok: true, ms: at('2024-10-05T16:40:00Z') });
+    expect(wallInstants('Australia/Adelaide', at('2024-10-06T02:30:00Z'))).toEqual([]);
+    // and ends at 03:00 ACDT: 02:30 happens twice
+    expect(wallInstants('Australia/Adelaide', at('2025-04-06T02:30:00Z'))).toEqual([at('2025-04-05T16:00:00Z'), at('2025-04-05T17:00:00Z')]);
   });
 
   it('routes by who held the block when the entry was seen, the longest prefix first', () => {

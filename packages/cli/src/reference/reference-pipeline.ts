@@ -188,13 +188,39 @@ export function expand6(s: string): number[] {
 
 const ERA: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019, M: 1868, T: 1912, S: 1926, H: 1989, R: 2019 };
 
-/** Fixed offsets of the zones the generator uses (none has daylight saving time). */
-export function zoneMinutes(zone: string): number {
+/** A fixed offset's minutes, or null for a zone with rules (an IANA name). */
+function fixedMinutes(zone: string): number | null {
   if (/^(UTC|GMT|Z)$/i.test(zone)) return 0;
-  if (zone === 'Asia/Tokyo') return 540;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-  if (!m) throw new Error(`the reference pipeline knows no zone ${zone}`);
-  return (Number(m[2]) * 60 + Number(m[3])) * (m[1] === '-' ? -1 : 1);
+  return m ? (Number(m[2]) * 60 + Number(m[3])) * (m[1] === '-' ? -1 : 1) : null;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset in minutes at a UTC instant, asked of Intl each time (no cache). */
+export function offsetAt(zone: string, utc: number): number {
+  const fixed = fixedMinutes(zone);
+  if (fixed !== null) return fixed;
+  let f = formats.get(zone);
+  if (!f) formats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })));
+  const p = Object.fromEntries(f.formatToParts(new Date(utc - (utc % 1000))).map((x) => [x.type, x.value]));
+  return (Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - (utc - (utc % 1000))) / 60_000;
+}
+
+/**
+ * A wall-clock time in a zone → the UTC instants it names: every offset the zone has within a day
+ * of it is tried, and kept when the zone has that offset at the instant it gives. One instant for
+ * an ordinary time; two in the hour clocks go back, none in the hour they skip.
+ */
+export function wallInstants(zone: string, wall: number): number[] {
+  const offsets = new Set([-86_400_000, -21_600_000, 0, 21_600_000, 86_400_000].map((d) => offsetAt(zone, wall + d)));
+  return [...offsets].map((o) => wall - o * 60_000).filter((u) => offsetAt(zone, u) === (wall - u) / 60_000).sort((a, b) => a - b);
+}
+
+export function zoneMinutes(zone: string): number {
+  const fixed = fixedMinutes(zone);
+  if (fixed === null) throw new Error(`${zone} is not a fixed offset`);
+  return fixed;
 }
 
 type TimeResult = { ok: true; ms: number } | { ok: false; code: string };
@@ -235,7 +261,9 @@ export function refTime(raw: string, zone: string | null): TimeResult {
     return { ok: true, ms: wall - off * 60_000 };
   }
   if (zone === null) return { ok: false, code: 'time.naive_without_zone' };
-  return { ok: true, ms: wall - zoneMinutes(zone) * 60_000 };
+  const at = wallInstants(zone, wall);
+  if (at.length !== 1) throw new Error(`"${raw}" in ${zone} names ${at.length} instants: the generator writes no such time`);
+  return { ok: true, ms: at[0] };
 }
 
 const nonAscii = (s: string) => /[^\x00-\x7f]/.test(s);
