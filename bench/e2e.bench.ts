@@ -18,6 +18,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createPool, migrate, parseIp, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 import { buildMatcher, importMembers, importPrefixes } from '@deliveryline/router';
 import { rng } from '../packages/cli/src/demo/replay';
+import { memberId, pick } from '../packages/cli/src/reference/generate';
 import type { BenchResult } from './run';
 
 const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -31,30 +32,61 @@ async function admin(sql: string) {
 }
 const dbUrl = (name: string) => Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
 
-/** 200 members × 10 prefixes: 8 IPv4 /16 and 2 IPv6 /32 each, a few nested, a few time-bounded. */
+/**
+ * 200 members × 10 prefixes, shaped like the real registry: 8 IPv4 /16 and 2 IPv6 /32 each;
+ * member ids of 1 to 63 characters and Japanese names; a /24 (and in some a /28) of another member
+ * inside one /16 of each, and a /48 inside one /32; one /16 of each changes hands on 2024-05-04
+ * (JST), in the middle of the list's observations; one time-bounded /16 each; four members that left.
+ */
 function writeRegistry(dir: string) {
-  const m = ['member_id,name,contact_email'];
+  const r = rng(7);
+  const m = ['member_id,name,contact_email,active,joined_on,left_on'];
   const p = ['member_id,cidr,valid_from,valid_to'];
   const v4: string[] = [];
   const v6: string[] = [];
+  const ids: string[] = [];
+  const taken = new Set<string>();
   for (let k = 0; k < 200; k++) {
-    const id = `m${k}`;
-    m.push(`${id},Member ${k},noc@${id}.example`);
+    let id: string;
+    do id = memberId(r, k % 10 === 0 ? 1 + Math.floor(r() * 63) : 3 + Math.floor(r() * 10)); while (taken.has(id.toLowerCase()));
+    taken.add(id.toLowerCase());
+    ids.push(id);
+  }
+  for (let k = 0; k < 200; k++) {
+    const id = ids[k];
+    const other = (n: number) => ids[(k + n) % 200];
+    m.push(`${id},${pick(r, ['東日本', '西日本', 'さくら', 'ひかり', '九州'])}ネット ${k},noc@m${k}.example,,2014-04-01,${k % 50 === 49 ? '2020-03-31' : ''}`);
     for (let j = 0; j < 8; j++) {
       const a = 11 + Math.floor((k * 8 + j) / 256), b = (k * 8 + j) % 256;
-      const bounded = j === 7 ? ',2000-01-01T00:00:00Z,2030-01-01T00:00:00Z' : ',,';
-      p.push(`${id},${a}.${b}.0.0/16${bounded}`);
+      if (j === 7) p.push(`${id},${a}.${b}.0.0/16,2000-01-01T00:00:00Z,2030-01-01T00:00:00Z`);
+      else if (j === 6) {
+        p.push(`${id},${a}.${b}.0.0/16,,2024-05-04`);
+        p.push(`${other(1)},${a}.${b}.0.0/16,2024-05-04,`);
+      } else p.push(`${id},${a}.${b}.0.0/16,,`);
+      if (j === 5) {
+        p.push(`${other(7)},${a}.${b}.${k % 256}.0/24,,`);
+        if (k % 3 === 0) p.push(`${other(11)},${a}.${b}.${k % 256}.16/28,,`);
+      }
       v4.push(`${a}.${b}`);
     }
     for (let j = 0; j < 2; j++) {
       const g = (0x2400 + k * 2 + j).toString(16);
       p.push(`${id},${g}::/32,,`);
+      if (j === 1) p.push(`${other(3)},${g}:1::/48,,`);
       v6.push(g);
     }
   }
   fs.writeFileSync(path.join(dir, 'members.csv'), m.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'prefixes.csv'), p.join('\n') + '\n');
   return { v4, v6 };
+}
+
+/** The forms sources write times in: ISO with Z and milliseconds, with a +09:00 offset, and naive JST (the list is given --timezone Asia/Tokyo). */
+function timeText(ms: number, i: number): string {
+  const form = i % 3;
+  if (form === 0) return new Date(ms).toISOString();
+  const jst = new Date(ms + 9 * 3_600_000).toISOString();
+  return form === 1 ? `${jst.slice(0, 19)}+09:00` : `${jst.slice(0, 10)} ${jst.slice(11, 19)}`;
 }
 
 function writeList(file: string, n: number, space: { v4: string[]; v6: string[] }, seed: number) {
@@ -68,8 +100,7 @@ function writeList(file: string, n: number, space: { v4: string[]; v6: string[] 
     let ip: string;
     if (ipv6) ip = inMember ? `${space.v6[Math.floor(rand() * space.v6.length)]}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}:1` : `2a0${i % 10}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}`;
     else ip = inMember ? `${space.v4[Math.floor(rand() * space.v4.length)]}.${(i >>> 8) & 255}.${i & 255}` : `${150 + (i % 50)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
-    const t = new Date(base + i * 1000).toISOString();
-    buf += `${ip},${t},${1024 + (i % 60000)},Emotet\n`;
+    buf += `${ip},${timeText(base + i * 1000, i)},${1024 + (i % 60000)},Emotet\n`;
     if (buf.length > 1 << 20) {
       fs.writeSync(fd, buf);
       buf = '';
@@ -172,7 +203,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   const routeCpu0 = workers.slice(1).map((w) => cpuSeconds(w.pid));
   const t0 = process.hrtime.bigint();
   const startedAt = new Date();
-  const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--wait', '--json'], env);
+  const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--timezone', 'Asia/Tokyo', '--wait', '--json'], env);
   let out = '';
   let err = '';
   cli.stdout!.on('data', (d) => (out += d));
@@ -224,6 +255,7 @@ async function limit(file: string, dir: string, rows: number): Promise<{ rowsPer
   await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
   const matcher = await buildMatcher(pool);
   const client = await pool.connect();
+  await client.query(`SET timezone = 'Asia/Tokyo'`);
   await client.query('CREATE TABLE limit_rows (ip inet, observed_at timestamptz, port int, malware text, member text)');
   const t0 = process.hrtime.bigint();
   const text = fs.readFileSync(file, 'utf8');
@@ -238,7 +270,8 @@ async function limit(file: string, dir: string, rows: number): Promise<{ rowsPer
     if (!net.isIP(f[0])) continue;
     const p = parseIp(f[0]);
     if (!p.ok) continue;
-    const t = Date.parse(f[1]);
+    // naive times are JST, as the list is given (--timezone Asia/Tokyo), and so is the session below for COPY
+    const t = Date.parse(f[1].length === 19 ? `${f[1].replace(' ', 'T')}+09:00` : f[1]);
     const d = matcher.route(p.text, t);
     if (d.state === 'delivered') delivered++;
     chunk += `${p.text}\t${f[1]}\t${f[2]}\t${f[3]}\t${d.state === 'delivered' ? d.memberId : '\\N'}\n`;

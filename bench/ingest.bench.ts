@@ -46,7 +46,9 @@ export async function writeList(file: string, rows: number): Promise<void> {
     else ip = `2001:db8:${Math.floor(r() * 65536).toString(16)}:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`;
     if (i % 100 === 7) ip = `192.168.001.${i % 250}`; // refused: leading zero
     const t = new Date(T0 + Math.floor(r() * 30 * 86_400) * 1000).toISOString();
-    const time = i % 2 ? t.replace('.000Z', 'Z') : `${t.slice(0, 10)} ${t.slice(11, 19)}`; // naive: read as UTC
+    // Z, naive (read as UTC: the list is given --timezone UTC), an offset, and milliseconds, as sources write them
+    const form = i % 4;
+    const time = form === 0 ? t.replace('.000Z', 'Z') : form === 1 ? `${t.slice(0, 10)} ${t.slice(11, 19)}` : form === 2 ? `${t.slice(0, 19)}+00:00` : t;
     return `${ip},${time},${Math.floor(r() * 65536)},${MALWARE[i % MALWARE.length]}\n`;
   };
   let last = '';

@@ -33,7 +33,7 @@ class CopyBuffer {
 }
 
 /**
- * Entries go out in windows of this many rows, each sorted by (ip, observed_at), so the
+ * Entries go out in windows of this many rows (unless told otherwise: INGEST_SORT_WINDOW), each sorted by (ip, observed_at), so the
  * `(ip, observed_at)` index of `entries` is filled in sweeps rather than at random pages: for a
  * million rows on the loaded bench machine COPY took 22.5 s sorted in 100k windows against
  * 32.3 s in file order (20k chunks). The sort moves encoded bytes, not row objects. Ids follow
@@ -55,7 +55,7 @@ export const CHUNKS_IN_FLIGHT = TAKES_KEPT;
  * next ones are being parsed (CHUNKS_IN_FLIGHT): PostgreSQL's work overlaps the parsing instead of
  * following it.
  *
- * Given the list's id, a list whose first window fills (more than ENTRY_SORT_WINDOW entries) is
+ * Given the list's id, a list whose first window fills (more than the window's entries) is
  * written into a table of its own (list-partition.ts) on a connection of its own, outside the
  * list's transaction, so that its indexes can be built side by side once all rows are in; the
  * caller then attaches it inside the transaction. A smaller list goes into `entries` (its
@@ -83,11 +83,17 @@ export class CopyWriter {
   /** the connection a list's own table is written through (outside the list's transaction) */
   private aux: PoolClient | null = null;
 
+  /** the encoding thread's columns' first capacity */
+  private readonly threadRows: number;
+
   constructor(
     private readonly client: PoolClient, private readonly chunk: number,
     private readonly own?: { listId: number; pool: Pool },
+    sizes: { sortWindow?: number; threadRows?: number } = {},
   ) {
-    this.window = Math.max(chunk, ENTRY_SORT_WINDOW);
+    this.window = Math.max(chunk, sizes.sortWindow ?? ENTRY_SORT_WINDOW);
+    // a window ends at the end of a decoded piece, past the window size
+    this.threadRows = sizes.threadRows ?? this.window + (this.window >> 3);
   }
 
   /** The connection the list's own table was written through, while the writer holds it. */
@@ -156,7 +162,7 @@ export class CopyWriter {
     }
     // the windows after a big list's first are encoded in a thread (the first shows the list is big)
     if (create) {
-      this.threaded = new ThreadedEntryBuffer(this.window + (this.window >> 3)); // a window ends at the end of a decoded piece, past the window size
+      this.threaded = new ThreadedEntryBuffer(this.threadRows);
       // its columns and output are never used again: let them go once the first window is sent
       this.entries = new EntryCopyBuffer();
     }

@@ -70,7 +70,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool });
+    writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool }, { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS });
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS);
     const tIndex = Date.now();
     const own = writer.ownClient;

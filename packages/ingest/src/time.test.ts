@@ -31,6 +31,25 @@ describe('parseTime', () => {
     expect(iso(parseTime('2015-03-08 03:30:00', zoneOffset('America/New_York')))).toBe('2015-03-08T07:30:00.000Z');
   });
 
+  it.each([
+    // Adelaide's summer time starts at 02:00 ACST (+09:30) = 16:30 UTC, half way through a UTC hour
+    ['Australia/Adelaide', '2024-10-06 01:45:00', '2024-10-05T16:15:00.000Z'],
+    ['Australia/Adelaide', '2024-10-06 03:10:00', '2024-10-05T16:40:00.000Z'],
+    ['Australia/Adelaide', '2024-10-06 03:29:59', '2024-10-05T16:59:59.000Z'],
+    ['Australia/Adelaide', '2024-10-06 04:10:00', '2024-10-05T17:40:00.000Z'],
+    // and ends at 03:00 ACDT (+10:30) = 16:30 UTC: 03:10 after it is ACST again
+    ['Australia/Adelaide', '2025-04-06 03:10:00', '2025-04-05T17:40:00.000Z'],
+    ['Australia/Adelaide', '2025-04-06 04:00:00', '2025-04-05T18:30:00.000Z'],
+    // Lord Howe moves its clocks by half an hour, at 02:00 local = 15:30 UTC
+    ['Australia/Lord_Howe', '2024-10-06 02:40:00', '2024-10-05T15:40:00.000Z'],
+  ])('reads wall-clock time in %s across a change on a half hour of UTC: %s', (zone, raw, expected) => {
+    const z = zoneOffset(zone);
+    // the zone's offsets are cached: first a time earlier in the same UTC hour, then the one tested
+    parseTime(raw.slice(0, 11) + '00:00:00', z);
+    expect(iso(parseTime(raw, z))).toBe(expected);
+    expect(iso(parseTime(raw, zoneOffset(zone)))).toBe(expected);
+  });
+
   it('names an unknown zone', () => {
     expect(() => zoneOffset('Mars/Olympus')).toThrow(/unknown time zone "Mars\/Olympus"/);
   });

@@ -14,6 +14,8 @@ const RE = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{
 /** Offset in ms of an IANA zone or `±HH:MM` at a UTC instant (positive east of Greenwich). */
 export type ZoneOffset = (utcMs: number) => number;
 
+const QUARTER_HOUR = 900_000;
+
 export function zoneOffset(zone: string): ZoneOffset {
   const fixed = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone.trim());
   if (fixed) {
@@ -31,15 +33,18 @@ export function zoneOffset(zone: string): ZoneOffset {
   } catch {
     throw new RangeError(`unknown time zone "${zone}" (use an IANA name such as Asia/Tokyo, or an offset such as +09:00)`);
   }
+  // one offset per quarter hour of UTC: clocks change on quarter hours, not always on whole hours
+  // (Adelaide's summer time starts at 02:00 ACST, 16:30 UTC; a cache per hour gave 16:30–17:00
+  // the offset of 16:00 and read 03:10 ACDT an hour late)
   const cache = new Map<number, number>();
   return (utcMs: number) => {
-    const hour = Math.floor(utcMs / 3_600_000);
-    let off = cache.get(hour);
+    const q = Math.floor(utcMs / QUARTER_HOUR);
+    let off = cache.get(q);
     if (off === undefined) {
-      const p = Object.fromEntries(fmt.formatToParts(new Date(hour * 3_600_000)).map((x) => [x.type, x.value]));
-      off = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - hour * 3_600_000;
+      const p = Object.fromEntries(fmt.formatToParts(new Date(q * QUARTER_HOUR)).map((x) => [x.type, x.value]));
+      off = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - q * QUARTER_HOUR;
       if (cache.size > 100_000) cache.clear();
-      cache.set(hour, off);
+      cache.set(q, off);
     }
     return off;
   };

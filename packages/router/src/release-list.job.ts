@@ -21,6 +21,7 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
     // Given the pool, a big first release prepares its entries on two connections before its
     // transaction; the guard, first in that transaction, holds the list and checks it is still routed.
     await createBatches(pool, p.listId, dueDate(deps.now?.() ?? new Date(), days), days, {
+      ownPartitionAbove: deps.env.RELEASE_OWN_TABLE_ABOVE,
       guard: async (tx) => (await tx.query('SELECT state FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0]?.state === 'routed',
     });
   }

@@ -39,12 +39,12 @@ export const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ROUTE_CHUNK_SIZE: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
+  ROUTE_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   /** a list with more entries than this is first routed into a table of its own (0011) */
   ROUTE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
   /** bytes of decisions a route chunk gathers before handing them to COPY (small values only in tests) */
   ROUTE_OUT_BYTES: z.coerce.number().int().min(16).max(1 << 30).default(1 << 20),
-  INGEST_COPY_CHUNK: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
+  INGEST_COPY_CHUNK: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
   MAX_FUTURE_SKEW_MINUTES: z.coerce.number().int().min(0).default(60),
@@ -54,6 +54,14 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+
+  // Sizes of the pipeline's windows, so tests can put rows across every boundary (keep the defaults in production)
+  /** entries per sorted COPY window of the ingest; a list whose first window fills gets a table of its own */
+  INGEST_SORT_WINDOW: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  /** first capacity (rows) of the encoding thread's columns; unset = a window and an eighth */
+  INGEST_THREAD_ROWS: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  /** a first release with more delivered entries than this writes its batch entries into a table of its own */
+  RELEASE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };
