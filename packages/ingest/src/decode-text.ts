@@ -70,7 +70,7 @@ export interface DecodedText {
   text: AsyncIterable<string>;
 }
 
-export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null): Promise<DecodedText> {
+export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null, opt: { maxLineBytes?: number } = {}): Promise<DecodedText> {
   const it = bytes[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   let done = false;
@@ -99,7 +99,7 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   };
   if (encoding === 'utf-8' || encoding === 'utf-8-bom' || encoding === 'cp932') {
     const mode = encoding === 'cp932' ? 'cp932' : 'utf-8';
-    return { encoding, text: lineChunks(rest(), mode) };
+    return { encoding, text: lineChunks(rest(), mode, opt.maxLineBytes ?? 1 << 20) };
   }
   // other encodings (UTF-16, EUC-JP, ...): iconv-lite's stateful decoder, chunk by chunk
   const dec = iconv.getDecoder(encoding);
@@ -116,20 +116,36 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   };
 }
 
-async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'): AsyncGenerator<string> {
-  let carry: Buffer | null = null;
+export const lineTooLong = (where: string, maxLine: number) =>
+  new InputError('file.line_too_long',
+    `${where} is longer than INGEST_MAX_LINE_BYTES (${maxLine}) without a line break; ` +
+    'this is not a list of rows (a binary file, or its line breaks were lost): send the list as CSV, TSV or .xlsx');
+
+async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932', maxLine: number): AsyncGenerator<string> {
+  // the line still open at the end of the pieces read so far: kept as pieces, joined once when it
+  // ends, so a long line costs its length and not its length squared
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  let offset = 0; // bytes before the open line
   for await (const b of bytes) {
-    const buf: Buffer = carry ? Buffer.concat([carry, b]) : b;
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      // a "line" of megabytes is not a list row: decode it anyway so memory stays bounded
-      if (buf.length > 4 << 20) {
-        carry = null;
-        yield decodeLines(buf, mode);
-      } else carry = buf;
+    const first = b.indexOf(10);
+    if (first < 0 || carryLength + first > maxLine) {
+      if (carryLength + (first < 0 ? b.length : first) > maxLine) throw lineTooLong(`the line at byte ${offset}`, maxLine);
+      carry.push(b);
+      carryLength += b.length;
       continue;
     }
-    carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+    const buf: Buffer = carry.length ? Buffer.concat([...carry, b]) : b;
+    const last = buf.lastIndexOf(10);
+    if (b.length > maxLine) {
+      // only a piece longer than the bound can hold a whole line longer than it
+      for (let p = 0, nl = buf.indexOf(10); nl >= 0 && nl <= last; p = nl + 1, nl = buf.indexOf(10, p)) {
+        if (nl - p > maxLine) throw lineTooLong(`the line at byte ${offset + p}`, maxLine);
+      }
+    }
+    offset += last + 1;
+    carry = last + 1 < buf.length ? [buf.subarray(last + 1)] : [];
+    carryLength = buf.length - last - 1;
     // pieces of ~64 KiB: the records of one piece are processed while they are young, so the
     // garbage collector does not copy a megabyte's worth of rows around
     let start = 0;
@@ -140,5 +156,5 @@ async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932'
       start = end + 1;
     }
   }
-  if (carry && carry.length) yield decodeLines(carry, mode);
+  if (carryLength) yield decodeLines(carry.length === 1 ? carry[0] : Buffer.concat(carry), mode);
 }

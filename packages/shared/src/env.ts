@@ -52,6 +52,13 @@ export const EnvSchema = z.object({
   DEFAULT_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** bounds on hostile input and stuck work (docs/ingest.md "Bounds", docs/reliability.md) */
+  INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(1 << 30).default(1 << 20),
+  XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce.number().int().min(1024).default(128 << 20),
+  XLSX_MAX_STYLES_BYTES: z.coerce.number().int().min(1024).default(16 << 20),
+  INGEST_JOB_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
+  NOTIFY_RETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };
