@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Worker } from 'bullmq';
-import { submitList, getList } from '@deliveryline/shared';
+import { submitList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
 import { startIngestWorker } from './worker';
+import { settled } from './testing/settled';
 
 /** Hostile files through the real queue and ingest worker, with a one-second job limit. */
 describe('parse-list on hostile files', () => {
@@ -29,16 +30,6 @@ describe('parse-list on hostile files', () => {
     fs.writeFileSync(file, bytes);
     return submitList(ctx, { path: file, fileName: name, sourceId: 'src', campaignId: `c${n}`, timezone: 'Asia/Tokyo' });
   }
-  async function settled(listId: number) {
-    const end = Date.now() + 120_000;
-    for (;;) {
-      const l = (await getList(ctx.pool, listId))!;
-      if (l.state === 'parsed' || l.state === 'failed') return l;
-      if (Date.now() > end) throw new Error(`list ${listId} still ${l.state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   it('a row holding a NUL or another control character is a reject naming the field and offset; TAB, CR and LF stay data', async () => {
     const id = await submit('ctl.csv',
       'ip,observed_at,malware,note\n' +
@@ -47,7 +38,7 @@ describe('parse-list on hostile files', () => {
       '203.0.113.3,2015-04-20 10:00,ze\u000cus,\n' +
       '203.0.113.4,2015-04-20 10:00,zeus,"two\r\nlines\tand a tab"\n' +
       '203.0.113.5,2015-04-20 10:00,zeus,x,\u0001extra\n');
-    const l = await settled(id);
+    const l = await settled(ctx.pool, id);
     expect(l.state).toBe('parsed');
     expect([l.rows_read, l.received, l.rejected]).toEqual([5, 2, 3]);
     const rejects = (await ctx.pool.query('SELECT row_no, reason, message FROM rejects WHERE list_id = $1 ORDER BY row_no', [id])).rows;
@@ -67,7 +58,7 @@ describe('parse-list on hostile files', () => {
     const hostile = Buffer.concat([zlib.gzipSync('ip,observed_at,port\n'), ...Array.from({ length: 350 }, () => block)]);
     const slow = await submit('slow.csv.gz', hostile);
     const normal = await submit('normal.csv', 'ip,observed_at,port\n203.0.113.9,2015-04-20 10:00,80\n203.0.113.10,2015-04-20 10:01,\n');
-    const [s, ok] = await Promise.all([settled(slow), settled(normal)]);
+    const [s, ok] = await Promise.all([settled(ctx.pool, slow), settled(ctx.pool, normal)]);
     expect(s.state).toBe('failed');
     expect(s.failure).toMatch(/^list\.time_limit: .*INGEST_JOB_MAX_SECONDS \(1 s\)/);
     expect(ok.state).toBe('parsed');
