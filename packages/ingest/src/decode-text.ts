@@ -78,7 +78,7 @@ export interface DecodedText {
   text: AsyncIterable<string>;
 }
 
-export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null, sizes: DecodeSizes = {}): Promise<DecodedText> {
+export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null, sizes: DecodeSizes & { maxLineBytes?: number } = {}): Promise<DecodedText> {
   const { sniff = SNIFF, piece = PIECE } = sizes;
   const it = bytes[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
@@ -108,7 +108,7 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   };
   if (encoding === 'utf-8' || encoding === 'utf-8-bom' || encoding === 'cp932') {
     const mode = encoding === 'cp932' ? 'cp932' : 'utf-8';
-    return { encoding, text: lineChunks(rest(), mode, piece) };
+    return { encoding, text: lineChunks(rest(), mode, piece, sizes.maxLineBytes ?? 1 << 20) };
   }
   // other encodings (UTF-16, EUC-JP, ...): iconv-lite's stateful decoder, chunk by chunk
   // a byte order mark is dropped once, at the start of the text: skipped above when detected,
@@ -133,20 +133,36 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
   };
 }
 
-export async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932', piece = PIECE): AsyncGenerator<string> {
-  let carry: Buffer | null = null;
+export const lineTooLong = (where: string, maxLine: number) =>
+  new InputError('file.line_too_long',
+    `${where} is longer than INGEST_MAX_LINE_BYTES (${maxLine}) without a line break; ` +
+    'this is not a list of rows (a binary file, or its line breaks were lost): send the list as CSV, TSV or .xlsx');
+
+export async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932', piece = PIECE, maxLine = 1 << 20): AsyncGenerator<string> {
+  // the line still open at the end of the pieces read so far: kept as pieces, joined once when it
+  // ends, so a long line costs its length and not its length squared
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  let offset = 0; // bytes before the open line
   for await (const b of bytes) {
-    const buf: Buffer = carry ? Buffer.concat([carry, b]) : b;
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      // a "line" of megabytes is not a list row: decode it anyway so memory stays bounded
-      if (buf.length > 4 << 20) {
-        carry = null;
-        yield decodeLines(buf, mode);
-      } else carry = buf;
+    const first = b.indexOf(10);
+    if (first < 0 || carryLength + first > maxLine) {
+      if (carryLength + (first < 0 ? b.length : first) > maxLine) throw lineTooLong(`the line at byte ${offset}`, maxLine);
+      carry.push(b);
+      carryLength += b.length;
       continue;
     }
-    carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+    const buf: Buffer = carry.length ? Buffer.concat([...carry, b]) : b;
+    const last = buf.lastIndexOf(10);
+    if (b.length > maxLine) {
+      // only a piece longer than the bound can hold a whole line longer than it
+      for (let p = 0, nl = buf.indexOf(10); nl >= 0 && nl <= last; p = nl + 1, nl = buf.indexOf(10, p)) {
+        if (nl - p > maxLine) throw lineTooLong(`the line at byte ${offset + p}`, maxLine);
+      }
+    }
+    offset += last + 1;
+    carry = last + 1 < buf.length ? [buf.subarray(last + 1)] : [];
+    carryLength = buf.length - last - 1;
     // pieces of ~64 KiB: the records of one piece are processed while they are young, so the
     // garbage collector does not copy a megabyte's worth of rows around
     let start = 0;
@@ -157,5 +173,5 @@ export async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 
       start = end + 1;
     }
   }
-  if (carry && carry.length) yield decodeLines(carry, mode);
+  if (carryLength) yield decodeLines(carry.length === 1 ? carry[0] : Buffer.concat(carry), mode);
 }

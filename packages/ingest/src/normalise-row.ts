@@ -85,4 +85,24 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   return { family: ip.family, w: ip.family === 4 ? [ip.v4] : ip.words, observedAt: t.ms, port, malware, extra };
 }
 
+/** C0 control characters and DEL, except TAB, LF and CR (which CSV itself uses). */
+// eslint-disable-next-line no-control-regex
+export const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+/**
+ * A row holding a control character (a NUL from a binary paste, a form feed) is refused with
+ * where it is: PostgreSQL cannot store a NUL, and removing it would store a value the file did
+ * not hold. Offsets are 1-based characters within the field.
+ */
+export function controlCharacter(rec: string[], header: string[]): RowReject | null {
+  for (let i = 0; i < rec.length; i++) {
+    const m = CONTROL.exec(rec[i]);
+    if (!m) continue;
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const name = i < header.length ? `field "${header[i]}"` : `column ${i + 1}`;
+    return { reason: 'row.control_character', message: `${name}: control character U+${code} at character ${m.index + 1}; remove it and send the row again` };
+  }
+  return null;
+}
+
 export const isReject = (r: NormalisedEntry | RowReject): r is RowReject => 'reason' in r;

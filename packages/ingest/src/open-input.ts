@@ -44,7 +44,11 @@ class Held {
 
 export interface InputLimits {
   maxBytes: number;
+  /** an .xlsx's parts that exceljs keeps whole in memory, bounded by their decompressed size */
+  xlsx?: { maxSharedStringsBytes: number; maxStylesBytes: number };
 }
+
+const XLSX_DEFAULTS = { maxSharedStringsBytes: 128 << 20, maxStylesBytes: 16 << 20 };
 
 const GZIP = (b: Buffer) => b[0] === 0x1f && b[1] === 0x8b;
 const ZIP = (b: Buffer) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
@@ -133,6 +137,7 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held:
   held.holdZip(zip);
   const names = new Set(entries.map((e) => e.fileName));
   if (names.has('[Content_Types].xml') && names.has('xl/workbook.xml')) {
+    await checkXlsxParts(zip, entries, limits.xlsx ?? XLSX_DEFAULTS);
     zip.close();
     const file = held.stream(fileStream(db, sha256));
     return { kind: 'xlsx', container: 'xlsx', stream: held.stream(Readable.from(bounded(file, limits.maxBytes, 'the file'))) };
@@ -171,13 +176,92 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held:
       zip.close();
     }
   })();
-  const inner = await peek(bounded(raw, limits.maxBytes, `"${entry.fileName}" once unzipped`));
-  if (ZIP(inner.head)) return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(Readable.from(inner.all)) };
+  const inner = await peek(bounded(raw, limits.maxBytes, `"${entry.fileName}" once unzipped`), LOCAL_HEADER_PEEK);
+  if (ZIP(inner.head)) {
+    const first = firstZipName(inner.head);
+    if (!looksLikeXlsx(first)) throw nested('zip.nested', `"${entry.fileName}" in the zip is itself a zip archive${first ? ` (holding "${first}")` : ''}`);
+    return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(Readable.from(inner.all)) };
+  }
   if (GZIP(inner.head)) {
-    return { kind: 'text', container: 'zip', inner: entry.fileName, bytes: bounded(gunzip(inner.all), limits.maxBytes, `"${entry.fileName}" once decompressed`) };
+    const unzipped = await peek(bounded(gunzip(inner.all), limits.maxBytes, `"${entry.fileName}" once decompressed`));
+    if (ZIP(unzipped.head) || GZIP(unzipped.head)) {
+      throw nested('zip.nested', `"${entry.fileName}" in the zip is a gzip that holds another ${ZIP(unzipped.head) ? 'zip' : 'gzip'} archive`);
+    }
+    if (OLE(unzipped.head)) throw legacyXls();
+    return { kind: 'text', container: 'zip', inner: entry.fileName, bytes: unzipped.all };
   }
   if (OLE(inner.head)) throw legacyXls();
   return { kind: 'text', container: 'zip', inner: entry.fileName, bytes: inner.all };
+}
+
+/**
+ * A gzip holds the list, or one more gzip of it (as a zip may hold a gzip); an archive below that,
+ * or a zip, is refused: reading on would be an archive inside an archive inside an archive.
+ */
+async function openGzip(all: AsyncIterable<Buffer>, limits: InputLimits): Promise<Opened> {
+  let data = await peek(bounded(gunzip(all), limits.maxBytes, 'the file once decompressed'));
+  if (GZIP(data.head)) {
+    data = await peek(bounded(gunzip(data.all), limits.maxBytes, 'the file once decompressed twice'));
+    if (GZIP(data.head) || ZIP(data.head)) throw nested('gzip.nested', `the gzip holds a gzip that holds another ${ZIP(data.head) ? 'zip' : 'gzip'} archive`);
+  }
+  if (ZIP(data.head)) throw nested('gzip.nested', 'the gzip holds a zip archive');
+  if (OLE(data.head)) throw legacyXls();
+  return { kind: 'text', container: 'gzip', bytes: data.all };
+}
+
+const nested = (code: 'zip.nested' | 'gzip.nested', what: string) =>
+  new InputError(code, `${what}: archives inside archives are not read; send the list itself, or one zip or gzip of it`);
+
+/** Bytes enough for a zip's first local header and its file name. */
+const LOCAL_HEADER_PEEK = 30 + 1024;
+
+/** The name of the first file of a zip, from its first local header (null when cut short). */
+function firstZipName(head: Buffer): string | null {
+  if (head.length < 30) return null;
+  const len = head.readUInt16LE(26);
+  return head.length >= 30 + len ? head.subarray(30, 30 + len).toString('utf8') : null;
+}
+
+/** An .xlsx's first part is one of its package parts (Excel writes `[Content_Types].xml` first). */
+const looksLikeXlsx = (name: string | null) =>
+  name !== null && /^(\[Content_Types\]\.xml$|_rels\/|docProps\/|xl\/|customXml\/)/.test(name);
+
+/**
+ * exceljs keeps an .xlsx's shared strings and styles whole in memory and reads them before any
+ * row, so the cell-text bound comes too late for them: a 10 MB workbook whose shared strings
+ * unzip to gigabytes exhausted the worker's memory. Their sizes are checked here first, from the
+ * central directory, and then by reading them (yauzl checks the bytes against the sizes stated).
+ */
+async function checkXlsxParts(zip: yauzl.ZipFile, entries: yauzl.Entry[], max: NonNullable<InputLimits['xlsx']>): Promise<void> {
+  const parts = [
+    { re: /^xl\/sharedStrings\.xml$/i, max: max.maxSharedStringsBytes, code: 'xlsx.shared_strings_too_large', setting: 'XLSX_MAX_SHARED_STRINGS_BYTES', what: 'shared strings' },
+    { re: /^xl\/styles\.xml$/i, max: max.maxStylesBytes, code: 'xlsx.styles_too_large', setting: 'XLSX_MAX_STYLES_BYTES', what: 'styles' },
+  ];
+  for (const part of parts) {
+    const found = entries.filter((e) => part.re.test(e.fileName));
+    const tooLarge = (size: number | string) => new InputError(part.code,
+      `the workbook's ${part.what} (${found[0].fileName}) take ${size} bytes once unzipped, more than ${part.setting} (${part.max}); ` +
+      'save the sheet as CSV, or split the list');
+    let total = 0;
+    for (const e of found) total += e.uncompressedSize;
+    if (total > part.max) throw tooLarge(total);
+    for (const e of found) {
+      let n = 0;
+      try {
+        const s = await zip.openReadStreamPromise(e);
+        for await (const b of s) {
+          n += (b as Buffer).length;
+          if (n > part.max) {
+            s.destroy();
+            throw tooLarge(`more than ${part.max}`);
+          }
+        }
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        throw new InputError('file.bad_xlsx', `the workbook's ${e.fileName} cannot be read (${(err as Error).message}); save it again from Excel as .xlsx or CSV`);
+      }
+    }
+  }
 }
 
 const legacyXls = () =>
@@ -199,7 +283,7 @@ export async function openInput(db: Queryable, sha256: Buffer, limits: InputLimi
       return { ...(await openZip(db, sha256, limits, held)), close };
     }
     if (OLE(head)) throw legacyXls();
-    if (GZIP(head)) return { kind: 'text', container: 'gzip', bytes: bounded(gunzip(all), limits.maxBytes, 'the file once decompressed'), close };
+    if (GZIP(head)) return { ...(await openGzip(all, limits)), close };
     return { kind: 'text', container: 'plain', bytes: bounded(all, limits.maxBytes, 'the file'), close };
   } catch (err) {
     close();

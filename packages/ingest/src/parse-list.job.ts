@@ -4,7 +4,8 @@ import {
 import { openRecords, InputError, type RecordSource, type SourceRecord } from './records';
 import { HeaderError, type ColumnMap } from './profile';
 import { chooseColumns, headerTest, profileCandidates } from './choose-profile';
-import { normaliseRow, isReject, type RowOptions } from './normalise-row';
+import { normaliseRow, isReject, controlCharacter, CONTROL, type RowOptions } from './normalise-row';
+import { checkDeadline, type Deadline } from './paced';
 import { zoneOffset, type ZoneOffset } from './time';
 import { copyText } from './copy-text';
 import { CopyWriter } from './copy-writer';
@@ -46,6 +47,8 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   }
   await transition(pool, list.id, ['uploaded', 'parsing'], 'parsing');
 
+  // one list never holds the ingest worker longer than this: readers and the row loop check it
+  const deadline: Deadline = { at: Date.now() + env.INGEST_JOB_MAX_SECONDS * 1000, seconds: env.INGEST_JOB_MAX_SECONDS };
   const source = await listSource(pool, list.source_id);
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -58,7 +61,8 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     await client.query('DELETE FROM rejects WHERE list_id = $1', [list.id]);
 
     src = await openRecords(pool, list.file_sha256, {
-      encoding: list.encoding, maxBytes: env.MAX_UPLOAD_BYTES, isHeader: headerTest(choice),
+      encoding: list.encoding, maxBytes: env.MAX_UPLOAD_BYTES, isHeader: headerTest(choice), maxLineBytes: env.INGEST_MAX_LINE_BYTES,
+      xlsx: { maxSharedStringsBytes: env.XLSX_MAX_SHARED_STRINGS_BYTES, maxStylesBytes: env.XLSX_MAX_STYLES_BYTES }, deadline,
     });
     const cols = chooseColumns(choice, src.header, list.file_name);
     // a profile's own zone (Shadowserver: UTC) is a fact about the source's format and wins;
@@ -71,7 +75,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
     writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool }, { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS });
-    const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS);
+    const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS, deadline);
     const tIndex = Date.now();
     const own = writer.ownClient;
     if (own) {
@@ -108,12 +112,6 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   await enqueue(deps.queues, 'router.route-list', { listId: list.id, run: 1 });
 }
 
-/** jsonb refuses the escaped NUL that JSON.stringify writes for a NUL byte in a cell: drop it, as text columns do. */
-const jsonbSafe = (json: string) => (json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json);
-
-/** PostgreSQL text cannot hold NUL (text COPY dropped it in copyText; binary must do it here). */
-const noNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
-
 export interface ListCounts {
   rowsRead: number;
   rejected: number;
@@ -124,6 +122,7 @@ export interface ListCounts {
 /** The per-row loop: every record becomes exactly one of entry, reject or duplicate. */
 async function storeRows(
   listId: number, batches: AsyncIterable<SourceRecord[]>, cols: ColumnMap, opt: RowOptions, out: CopyWriter, maxRows: number,
+  deadline?: Deadline,
 ): Promise<ListCounts> {
   const seen = new EntryKeySet();
   let rowsRead = 0, rejected = 0, duplicates = 0, received = 0;
@@ -140,6 +139,13 @@ async function storeRows(
       if (rec.broken) {
         reject(rec, rec.broken, brokenMessage(rec.broken));
         continue;
+      }
+      if (CONTROL.test(rec.raw)) {
+        const c = controlCharacter(rec.fields, cols.header);
+        if (c) {
+          reject(rec, c.reason, c.message);
+          continue;
+        }
       }
       const r = normaliseRow(rec.fields, cols, opt);
       if (isReject(r)) {
@@ -160,10 +166,11 @@ async function storeRows(
       received++;
       out.entry({
         listId, seq: received, rowNo: rec.row, family: r.family, w: r.w, observedAt: r.observedAt, port: r.port,
-        malware: r.malware === null ? null : noNul(r.malware), extra: r.extra === null ? null : jsonbSafe(r.extra),
+        malware: r.malware, extra: r.extra,
       });
     }
     await out.maybeFlush();
+    checkDeadline(deadline);
   }
   await out.flush();
   return { rowsRead, rejected, duplicates, received };

@@ -1,9 +1,10 @@
 import type { Queryable } from '@deliveryline/shared';
 import { CsvTokenizer, detectDelimiter, type TokenizedRecord } from './csv-tokenizer';
-import { decodeText } from './decode-text';
+import { decodeText, lineTooLong } from './decode-text';
 import { InputError } from './input-error';
 import { openInput, type Input } from './open-input';
 import { xlsxRows } from './xlsx-records';
+import { paced, type Deadline } from './paced';
 
 export { InputError } from './input-error';
 
@@ -34,13 +35,21 @@ export interface ReadOptions {
   maxBytes: number;
   /** tells a header row from a title line above it; the first of the first 10 records it accepts is the header */
   isHeader?: (fields: string[]) => boolean;
+  /** longest line (bytes, or characters of text decoded otherwise) before the file fails `file.line_too_long` */
+  maxLineBytes?: number;
+  /** bounds on an .xlsx's shared strings and styles parts (decompressed bytes) */
+  xlsx?: { maxSharedStringsBytes: number; maxStylesBytes: number };
+  /** reading past this fails the list `list.time_limit` (checked at every piece read) */
+  deadline?: Deadline;
 }
+
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
 const HEADER_SEARCH = 10;
 
 /** Stored file → header and numbered records, for every container, encoding and layout accepted. */
 export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOptions): Promise<RecordSource> {
-  const input = await openInput(db, sha256, { maxBytes: opt.maxBytes });
+  const input = await openInput(db, sha256, { maxBytes: opt.maxBytes, xlsx: opt.xlsx });
   try {
     return { ...(await readRecords(input, opt)), close: input.close };
   } catch (err) {
@@ -52,31 +61,21 @@ export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOption
 async function readRecords(input: Input, opt: ReadOptions): Promise<Omit<RecordSource, 'close'>> {
   const where = input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
   if (input.kind === 'xlsx') {
-    const rows = xlsxRows(input.stream, opt.maxBytes);
+    const rows = paced(xlsxRows(input.stream, opt.maxBytes), opt.deadline);
     const batches = async function* () {
       for await (const r of rows) yield [{ fields: r.fields, row: 0, line: r.line, raw: rawOf(r.fields) }];
     };
     return withHeader(batches(), opt, `${where}xlsx`, 'xlsx');
   }
-  const { encoding, text } = await decodeText(input.bytes, opt.encoding ?? null);
+  const maxLine = opt.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const { encoding, text } = await decodeText(paced(input.bytes, opt.deadline), opt.encoding ?? null, { maxLineBytes: maxLine });
   const it = text[Symbol.asyncIterator]();
-  let head = '';
-  let ended = false;
-  // the delimiter is judged on the first non-blank line
-  while (!/\S[^\n]*\n/.test(head)) {
-    const n = await it.next();
-    if (n.done) {
-      ended = true;
-      break;
-    }
-    head += n.value;
-  }
-  const firstLine = head.split('\n').find((l) => l.trim() !== '') ?? '';
-  if (firstLine.trim() === '') throw new InputError('file.empty', 'the file is empty: it has no header line');
+  const { early, firstLine, ended } = await firstNonBlankLine(it, maxLine);
+  if (firstLine === null) throw new InputError('file.empty', 'the file is empty: it has no header line');
   const delimiter = detectDelimiter(firstLine);
   const tok = new CsvTokenizer(delimiter);
   const batches = async function* () {
-    yield tok.push(head);
+    for (const piece of early) yield tok.push(piece);
     if (!ended) {
       for (;;) {
         const n = await it.next();
@@ -88,6 +87,46 @@ async function readRecords(input: Input, opt: ReadOptions): Promise<Omit<RecordS
   };
   const name = delimiter === '\t' ? 'tsv' : `csv(${delimiter})`;
   return withHeader(batches(), opt, `${where}${encoding}/${name}`, encoding);
+}
+
+/**
+ * Reads text until it holds a line that is not blank: the delimiter is judged on it. Each piece is
+ * looked at once (a search over everything read so far, again at every piece, was quadratic: one
+ * small upload without a line break kept the worker busy for hours), and a line longer than
+ * `maxLine` characters fails the file, as do more than `maxLine` characters of blank lines above it.
+ */
+async function firstNonBlankLine(it: AsyncIterator<string>, maxLine: number): Promise<{ early: string[]; firstLine: string | null; ended: boolean }> {
+  const early: string[] = [];
+  let line: string[] = [];
+  let lineLength = 0;
+  let lineNo = 1;
+  let nonBlank = false;
+  let total = 0;
+  for (;;) {
+    const n = await it.next();
+    if (n.done) return { early, firstLine: nonBlank ? line.join('') : null, ended: true };
+    const piece = n.value;
+    early.push(piece);
+    total += piece.length;
+    let p = 0;
+    for (;;) {
+      const nl = piece.indexOf('\n', p);
+      const part = piece.slice(p, nl < 0 ? piece.length : nl);
+      line.push(part);
+      lineLength += part.length;
+      if (!nonBlank && /\S/.test(part)) nonBlank = true;
+      if (nl < 0) break;
+      if (nonBlank) return { early, firstLine: line.join(''), ended: false };
+      line = [];
+      lineLength = 0;
+      lineNo++;
+      p = nl + 1;
+    }
+    if (lineLength > maxLine) throw lineTooLong(`line ${lineNo}`, maxLine);
+    if (total > maxLine) {
+      throw new InputError('file.empty', `the first ${lineNo - 1} lines of the file are blank; the header line must come first`);
+    }
+  }
 }
 
 async function withHeader(

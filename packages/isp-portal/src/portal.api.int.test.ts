@@ -197,6 +197,8 @@ describe('portal API', () => {
     const m = await app.inject({ url: '/metrics' });
     expect(m.body).toMatch(/deliveryline_lists\{state="released"\} 3/);
     expect(m.body).toContain('deliveryline_queue_jobs');
+    const notAnnounced = (await w.ctx.pool.query(`SELECT count(*)::int AS n FROM batches b JOIN lists l ON l.id = b.list_id WHERE b.notified_at IS NULL AND l.state IN ('released', 'returned_sent')`)).rows[0].n;
+    expect(m.body).toContain(`deliveryline_batches_not_announced ${notAnnounced}`);
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/lists', '/api/v1/batches/{batchId}/download']));
     const e = await app.inject({ url: '/api/v1/batches/abc', headers: bearer('memberA') });

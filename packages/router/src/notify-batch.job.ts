@@ -36,6 +36,8 @@ export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: Route
   const markFailed = (pool: RouterDeps['pool']) => pool.query(`UPDATE batches SET notify_failed_at = now() WHERE id = $1`, [p.batchId]);
   await withLockedBatch(deps.pool, p.batchId, async (tx, b) => {
     if (b.notifiedAt) return;
+    // a coordinator stopped this notice's retries (dline batches stop-notice)
+    if ((await tx.query('SELECT notify_stopped_at FROM batches WHERE id = $1', [b.id])).rows[0]?.notify_stopped_at) return;
     const to = b.contacts;
     const base = { batchId: b.id, channel: 'email', kind: 'ready', attempt, recipients: to, status: 'failed' } as const;
     if (to.length === 0) {

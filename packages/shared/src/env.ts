@@ -62,6 +62,13 @@ export const EnvSchema = z.object({
   INGEST_THREAD_ROWS: z.coerce.number().int().min(1).max(10_000_000).optional(),
   /** a first release with more delivered entries than this writes its batch entries into a table of its own */
   RELEASE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
+  /** bounds on hostile input and stuck work (docs/ingest.md "Bounds", docs/reliability.md) */
+  INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(1 << 30).default(1 << 20),
+  XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce.number().int().min(1024).default(128 << 20),
+  XLSX_MAX_STYLES_BYTES: z.coerce.number().int().min(1024).default(16 << 20),
+  INGEST_JOB_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
+  NOTIFY_RETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };

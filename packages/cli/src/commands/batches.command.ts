@@ -1,16 +1,31 @@
 import type { Command } from 'commander';
-import { listBatches, getBatch, batchCsv, batchJson } from '@deliveryline/shared';
-import { withContext, print, intArg, CliError } from '../cli-context';
+import { listBatches, getBatch, batchCsv, batchJson, notAnnouncedBatches, stopNotice, audit } from '@deliveryline/shared';
+import { withContext, print, say, intArg, CliError } from '../cli-context';
 import { writeAll } from '../write-all';
 
 export function register(program: Command) {
-  program
+  const batches = program
     .command('batches')
     .description('the batches made for members, one per member per list (state ready → notified → downloaded → closed)')
     .option('--list <id>', 'only this list', intArg('--list'))
     .option('--member <id>', 'only this member')
-    .option('--json', 'machine output: [{ batchId, listId, memberId, entries, state, dueAt, notifiedAt, firstDownloadedAt, closedAt, relapses, open }]')
-    .action(async (o: { list?: number; member?: string; json?: boolean }) => {
+    .option('--not-announced', 'only batches of released lists whose notice has not gone out (retried every NOTIFY_RETRY_MINUTES until sent or stopped)')
+    .option('--json', 'machine output: [{ batchId, listId, memberId, entries, state, dueAt, notifiedAt, firstDownloadedAt, closedAt, relapses, open }]; with --not-announced [{ batchId, listId, memberId, notifyFailedAt, lastResponse, attempts, stoppedAt, stoppedBy }]')
+    .action(async (o: { list?: number; member?: string; json?: boolean; notAnnounced?: boolean }) => {
+      if (o.notAnnounced) {
+        const all = await withContext((ctx) => notAnnouncedBatches(ctx.pool));
+        const rows = all.filter((b) => (o.list === undefined || b.listId === o.list) && (o.member === undefined || b.memberId === o.member));
+        if (o.json) {
+          print(rows);
+          return;
+        }
+        for (const b of rows) {
+          const state = b.stoppedAt ? `stopped by ${b.stoppedBy}` : b.notifyFailedAt ? `failed, retrying (last: ${b.lastResponse ?? '-'})` : 'on its way';
+          process.stdout.write(`${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.attempts} attempts\t${state}\n`);
+        }
+        if (!rows.length) say('every batch of a released list has been announced');
+        return;
+      }
       const rows = await withContext((ctx) => listBatches(ctx.pool, { listId: o.list, memberId: o.member }));
       if (o.json) {
         print(rows);
@@ -19,6 +34,23 @@ export function register(program: Command) {
       for (const b of rows) {
         process.stdout.write(`${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.entries} entries\t${b.open} open\t${b.relapses} relapses\t${b.state}\tdue ${b.dueAt ?? '-'}\n`);
       }
+    });
+
+  batches
+    .command('stop-notice <batch>')
+    .description("stops retrying a batch's notice that keeps failing (the batch stays; download and outcomes work as before); audit event")
+    .requiredOption('--by <user>', 'the coordinator who stops it (name or e-mail)')
+    .option('--json', 'machine output: { batchId, stoppedBy }')
+    .action(async (batchArg: string, o: { by: string; json?: boolean }) => {
+      const id = intArg('BATCH')(batchArg);
+      await withContext(async (ctx) => {
+        if (!(await stopNotice(ctx.pool, id, o.by))) {
+          throw new CliError(`batch ${id} has no notice to stop: it does not exist, was announced, or was stopped already (see: dline batches --not-announced)`);
+        }
+        await audit(ctx.pool, { actor: o.by, action: 'batch.stop_notice', object: `batch:${id}`, details: {} });
+      });
+      if (o.json) print({ batchId: id, stoppedBy: o.by });
+      else say(`batch ${id}: its notice will not be tried again`);
     });
 
   program

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { submitList, DuplicateListError } from '@deliveryline/shared';
+import { submitList, DuplicateListError, FileTooLargeError } from '@deliveryline/shared';
 import { withContext, print, say, intArg, idArg, CliError } from '../cli-context';
 import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
@@ -47,7 +47,7 @@ export function register(program: Command) {
           });
         } catch (err) {
           if (err instanceof CliError) throw err;
-          if (err instanceof DuplicateListError) throw new CliError(err.message);
+          if (err instanceof DuplicateListError || err instanceof FileTooLargeError) throw new CliError(err.message);
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${file}: no such file`);
           throw err;
         }

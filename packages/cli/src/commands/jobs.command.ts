@@ -37,9 +37,9 @@ export function register(program: Command) {
     });
   jobs
     .command('reconcile')
-    .description('enqueue the next step of every list PostgreSQL says is unfinished (after Redis lost its data)')
+    .description('put back the next step of every list PostgreSQL says is unfinished whose job is gone, failed or done (after Redis lost its data), and notices due another try')
     .action(async () => {
       const n = await withContext((ctx) => reconcile(ctx));
-      say(`reconcile: ${n} unfinished list(s) re-enqueued`);
+      say(`reconcile: ${n} job(s) put back; work already queued or running was left alone`);
     });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
-import { audit, submitList, DuplicateListError, type AppContext } from '@deliveryline/shared';
+import { audit, submitList, DuplicateListError, FileTooLargeError, type AppContext } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
 import { checkCsrf } from '../web/route-table';
 import { HttpError } from '../web/errors';
@@ -96,6 +96,7 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
     return listId;
   } catch (e) {
     if (e instanceof DuplicateListError) throw new HttpError(409, 'list.duplicate', { listId: e.firstListId });
+    if (e instanceof FileTooLargeError) throw new HttpError(413, 'upload.too_large', { max: e.maxBytes });
     throw e;
   } finally {
     await up.cleanup();

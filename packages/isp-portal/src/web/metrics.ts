@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUES, type AppContext } from '@deliveryline/shared';
+import { QUEUES, notAnnouncedCount, type AppContext } from '@deliveryline/shared';
 import { listsByState } from '../data/lists.repository';
 
 /**
@@ -26,6 +26,12 @@ export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
     async collect() {
       this.reset();
       for (const r of await listsByState(ctx.pool)) this.set({ state: r.state }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'deliveryline_batches_not_announced', help: 'batches of released lists whose notice has not gone out (retrying or stopped)', registers: [registry],
+    async collect() {
+      this.set(await notAnnouncedCount(ctx.pool));
     },
   });
   app.addHook('onResponse', async (req, reply) => {
