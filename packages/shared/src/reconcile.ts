@@ -3,10 +3,11 @@ import { enqueue } from './jobs/queues';
 import { unfinishedWork } from './repositories/reconcile.repository';
 
 /**
- * Redis carries only work in flight; PostgreSQL knows what is unfinished. The reconciler asks
- * PostgreSQL and enqueues the next step of every unfinished list. Job ids are deterministic and
- * every handler is idempotent, so enqueueing work that is already queued or done changes nothing:
- * after Redis loses everything, the next reconcile puts it all back — a delay, never a loss.
+ * The queues (in PostgreSQL or Redis) carry only work in flight; PostgreSQL's tables know what is
+ * unfinished. The reconciler asks them and enqueues the next step of every unfinished list. Job
+ * ids are deterministic and every handler is idempotent, so enqueueing work that is already
+ * queued or done changes nothing: after the queues lose everything (a Redis flushed or
+ * restarted empty), the next reconcile puts it all back — a delay, never a loss.
  */
 export async function reconcile(ctx: Pick<AppContext, 'pool' | 'queues'>): Promise<number> {
   const w = await unfinishedWork(ctx.pool);
