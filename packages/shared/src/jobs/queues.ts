@@ -37,9 +37,16 @@ export interface QueueSettings {
 // startWorkers(url, prefix, …) finds its context by prefix: the contexts this process opened
 const opened = new Set<QueueContext>();
 
-/** Queues on the backend the settings choose. The deployment identity comes from `openQueues`. */
-export function createQueues(s: QueueSettings): QueueContext {
-  const keyPrefix = `${s.prefix}-${s.deployment}`;
+/**
+ * Queues on the backend the settings choose; the deployment identity comes from `openQueues`.
+ * The older `createQueues(REDIS_URL, prefix)` form still works: Redis, that exact key prefix, and
+ * jobs without a deployment (a worker of such a context checks none).
+ */
+export function createQueues(s: QueueSettings): QueueContext;
+export function createQueues(redisUrl: string, prefix: string): QueueContext;
+export function createQueues(a: QueueSettings | string, b?: string): QueueContext {
+  const s: QueueSettings = typeof a === 'string' ? { redisUrl: a, databaseUrl: '', prefix: b!, deployment: '' } : a;
+  const keyPrefix = s.deployment ? `${s.prefix}-${s.deployment}` : s.prefix;
   const store = openQueueStore({ redisUrl: s.redisUrl, databaseUrl: s.databaseUrl, keyPrefix });
   const queues = Object.fromEntries(QUEUES.map((q) => [q, store.queue(q)])) as Record<QueueName, Queue>;
   for (const q of Object.values(queues)) q.on('error', () => undefined);
@@ -77,7 +84,7 @@ export async function openQueues(pool: Pool, s: Omit<QueueSettings, 'deployment'
 export async function enqueue<N extends JobName>(ctx: QueueContext, name: N, payload: Payload<N>, opts: { delayMs?: number } = {}): Promise<void> {
   const d = JOBS[name];
   const data = d.schema.parse(payload);
-  await ctx.queues[d.queue].add(name, { ...data, deployment: ctx.deployment }, {
+  await ctx.queues[d.queue].add(name, ctx.deployment ? { ...data, deployment: ctx.deployment } : data, {
     jobId: d.jobId(data as never),
     attempts: d.attempts,
     backoff: { type: 'exponential', delay: d.backoffMs },
@@ -130,7 +137,7 @@ export function startWorkers(
       async (job) => {
         const owner = JobOwnerSchema.safeParse(job.data);
         const theirs = owner.success ? owner.data.deployment : undefined;
-        if (theirs !== undefined && theirs !== ctx.deployment) {
+        if (theirs !== undefined && ctx.deployment && theirs !== ctx.deployment) {
           const msg = `job ${job.id} (${job.name}) on queue ${q} belongs to deployment ${theirs}, not to this worker's deployment ${ctx.deployment} (another database): refused`;
           log ??= createLogger('worker', env().LOG_LEVEL);
           log.error(msg);
