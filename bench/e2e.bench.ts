@@ -4,6 +4,8 @@
  * worker processes and PostgreSQL. Baseline limit.1m: one process, no queues — plain split on
  * newlines and commas, net.isIP, the same prefix engine, COPY into PostgreSQL.
  * Also: scaling with list size (100k, 300k, 1M) and with 1 vs 2 route-worker processes.
+ * The queues live in PostgreSQL (the default, no REDIS_URL) for every run, and the biggest list
+ * runs once more with the queues in Redis (`e2e.1m.redis`); BENCH_QUEUE_BACKENDS=postgres skips it.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -155,8 +157,11 @@ function start(args: string[], env: Record<string, string>, nodeFlags: readonly 
   // finished, list released) on stderr
   const worker = !args[0].includes('dline');
   const log = worker ? process.env.E2E_BENCH_LOG : undefined;
+  const merged: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: log ?? 'warn', ...env };
+  // the run says where its queues are: without REDIS_URL, in PostgreSQL
+  if (!env.REDIS_URL) delete merged.REDIS_URL;
   return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
-    cwd: ROOT, env: { ...process.env, LOG_LEVEL: log ?? 'warn', ...env }, stdio: ['ignore', 'pipe', log ? 'inherit' : 'pipe'],
+    cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', log ? 'inherit' : 'pipe'],
   });
 }
 
@@ -174,7 +179,10 @@ interface E2E {
   routeCpu: number[];
 }
 
-async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2E> {
+type Backend = 'postgres' | 'redis';
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function e2e(file: string, rows: number, routeWorkers: number, backend: Backend = 'postgres'): Promise<E2E> {
   const name = `dlbench_${crypto.randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = dbUrl(name);
@@ -183,7 +191,9 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   const dir = path.dirname(file);
   await importMembers(pool, path.join(dir, 'members.csv'));
   await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
-  const env = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0' };
+  const env: Record<string, string> = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0', ...(backend === 'redis' ? { REDIS_URL: REDIS } : {}) };
+  const { openQueues } = await import('@deliveryline/shared');
+  const q = await openQueues(pool, { redisUrl: env.REDIS_URL, databaseUrl: url, prefix: name });
   const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env, WORKER_NODE_FLAGS)];
   for (let i = 0; i < routeWorkers; i++) workers.push(start([path.join(ROOT, 'packages/router/src/main.ts')], env, WORKER_NODE_FLAGS));
   const peaks = new Map<number, number>();
@@ -192,9 +202,7 @@ async function e2e(file: string, rows: number, routeWorkers: number): Promise<E2
   }, 200);
   const cpu: CpuSample[] = [];
   const cpuTimer = setInterval(() => cpu.push(cpuSample()), 100);
-  // wait for the workers to be listening (BullMQ registers them in Redis)
-  const { createQueues } = await import('@deliveryline/shared');
-  const q = createQueues(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', name);
+  // wait for the workers to be listening (BullMQ registers them in Redis, or as named PostgreSQL sessions)
   for (let i = 0; i < 300; i++) {
     const [a, b] = await Promise.all([q.queues.ingest.getWorkers(), q.queues.route.getWorkers()]);
     if (a.length >= 1 && b.length >= routeWorkers) break;
@@ -305,20 +313,29 @@ export async function run(): Promise<BenchResult[]> {
     const results: BenchResult[] = [];
     const label = (n: number) => (n >= 1e6 ? `${n / 1e6}m` : `${n / 1e3}k`);
     let e2eBig: E2E | undefined;
+    const backends = (process.env.BENCH_QUEUE_BACKENDS ?? 'postgres,redis').split(',') as Backend[];
     for (const n of sizes) {
-      const r = await e2e(files.get(n)!, n, 1);
+      const r = await e2e(files.get(n)!, n, 1, backends[0]);
       if (n === big) e2eBig = r;
       // the pipeline and the limit route the same file with the same engine: same decisions
       if (n === big && r.counts.delivered !== limDelivered) throw new Error(`e2e delivered ${r.counts.delivered}, the limit ${limDelivered}`);
       results.push({
         name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
         target: n === big ? 0.4 : undefined,
-        notes: `${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes: ${r.each}), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
+        notes: `queues on ${backends[0]}; ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes: ${r.each}), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
+      });
+    }
+    for (const b of backends.slice(1)) {
+      const r = await e2e(files.get(big)!, big, 1, b);
+      if (r.counts.delivered !== limDelivered) throw new Error(`e2e (queues on ${b}) delivered ${r.counts.delivered}, the limit ${limDelivered}`);
+      results.push({
+        name: `e2e.${label(big)}.${b}`, value: r.rowsPerSec, unit: 'rows/s', baseline: lim, ratio: r.rowsPerSec / lim, target: 0.4,
+        notes: `queues on ${b}; ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB; stages: ${r.stages}`,
       });
     }
     results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });
     if (!process.env.BENCH_E2E_SKIP_SCALING) {
-      const two = await e2e(files.get(big)!, big, 2);
+      const two = await e2e(files.get(big)!, big, 2, backends[0]);
       if (two.counts.delivered !== limDelivered) throw new Error(`e2e (2 route workers) delivered ${two.counts.delivered}, the limit ${limDelivered}`);
       results.push({ name: `e2e.${label(big)}.2-route-workers`, value: two.rowsPerSec, unit: 'rows/s', baseline: e2eBig!.rowsPerSec, ratio: two.rowsPerSec / e2eBig!.rowsPerSec, notes: `${two.seconds.toFixed(1)} s with 2 route-worker processes vs 1; stages: ${two.stages}` });
       // the routing stage alone (every chunk but the first, and the run's end): what a second worker can change

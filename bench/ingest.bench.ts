@@ -13,18 +13,16 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
+  createPool, migrate, parseEnv, openQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
 } from '../packages/shared/src';
-import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
+import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
 import { parseList } from '../packages/ingest/src/parse-list.job';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';
 
-// the root has no dependencies of its own: load csv-parse and ioredis as the packages that use them do
+// the root has no dependencies of its own: load csv-parse as the package that uses it does
 const fromIngest = createRequire(path.join(__dirname, '../packages/ingest/package.json'));
-const fromShared = createRequire(path.join(__dirname, '../packages/shared/package.json'));
 const { parse } = fromIngest('csv-parse') as typeof import('../packages/ingest/node_modules/csv-parse');
-const IORedis = fromShared('ioredis') as typeof import('../packages/shared/node_modules/ioredis').default;
 
 const ROWS = Number(process.env.INGEST_BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.INGEST_BENCH_RUNS ?? 3);
@@ -74,9 +72,10 @@ async function baseline(file: string): Promise<{ rows: number; ms: number }> {
 
 /** Child: parse one stored list and report time and peak RSS. */
 async function child(url: string, prefix: string, listId: number) {
-  const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
+  // the queues in PostgreSQL: this bench times parsing, which enqueues one job at its end
+  const env = parseEnv({ DATABASE_URL: url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
   const pool = createPool(url, 4);
-  const queues = createQueues(env.REDIS_URL, prefix);
+  const queues = await openQueues(pool, { databaseUrl: url, prefix });
   // INGEST_BENCH_MEM: where the memory goes (heap, buffers), sampled every 20 ms
   const peak: Record<string, number> = {};
   const probe = process.env.INGEST_BENCH_MEM
@@ -104,8 +103,7 @@ export async function run(): Promise<BenchResult[]> {
   try {
     await writeList(file, ROWS);
     await migrate(pool);
-    const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' });
-    const queues = createQueues(env.REDIS_URL, prefix);
+    const queues = await openQueues(pool, { databaseUrl: url, prefix });
     // The machine is shared (a VM whose CPU time varies by tens of percent from one minute to the
     // next): the baseline and the full path take turns, RUNS times each, and each keeps its best.
     let storeMs = Infinity;
@@ -154,10 +152,6 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await pool.end();
     await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-    const r = new IORedis(TEST_REDIS_URL);
-    const keys = await r.keys(`${prefix}:*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

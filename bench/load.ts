@@ -13,13 +13,14 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
-import { createPool, createQueues, createLogger, migrate, parseEnv, repoRoot, type AppContext } from '@deliveryline/shared';
+import { createPool, openQueues, createLogger, migrate, parseEnv, repoRoot, type AppContext } from '@deliveryline/shared';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { buildServer, createUser, createToken } from '@deliveryline/isp-portal';
 import { writeRegistry, writeRounds } from '../packages/cli/src/demo/replay';
 
 const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** REDIS_URL puts the queues in Redis; without it they are in the load test's PostgreSQL database */
+const REDIS = process.env.REDIS_URL;
 const LISTS = Number(process.env.LOAD_LISTS ?? 20);
 const ENTRIES = Number(process.env.LOAD_ENTRIES ?? 50_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
@@ -72,11 +73,11 @@ async function main() {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   const url = Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
-  const workerEnv = { DATABASE_URL: url, REDIS_URL: REDIS, QUEUE_PREFIX: name, DATA_DIR: dir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MS: '5000' };
+  const workerEnv = { DATABASE_URL: url, ...(REDIS ? { REDIS_URL: REDIS } : {}), QUEUE_PREFIX: name, DATA_DIR: dir, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MS: '5000' };
   const env = parseEnv({ ...workerEnv, LOG_LEVEL: 'silent', PORT: '0' });
   const pool = createPool(url, 20);
   await migrate(pool);
-  const queues = createQueues(REDIS, name);
+  const queues = await openQueues(pool, { redisUrl: REDIS, databaseUrl: url, prefix: name });
   const ctx: AppContext = { env, pool, queues, log: createLogger('load', 'silent'), databaseUrl: url, close: async () => undefined };
   const reg = writeRegistry(dir, 16);
   await importMembers(pool, reg.membersCsv);

@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { submitList, campaignReport, checkCounts, enqueue, getList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, TEST_QUEUE_BACKENDS, type TestContext } from '@deliveryline/shared/src/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
 import { GOZ, VAWTRAK, writeRegistry, writeRounds } from './demo/replay';
 import { waitForList } from './wait-list';
 
-/** The published figures, replayed through the real queues, workers and PostgreSQL. */
-describe('replay of the published operations', () => {
+/** The published figures, replayed through the real queues (in PostgreSQL and in Redis), workers and PostgreSQL. */
+describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues on %s)', (backend) => {
   let ctx: TestContext;
   let workers: Worker[];
   let dir: string;
@@ -18,7 +18,7 @@ describe('replay of the published operations', () => {
   const mailer: Mailer = { send: async (m) => (sent.push(m.to), { messageId: String(sent.length), response: '250 ok' }), close: () => undefined };
 
   beforeAll(async () => {
-    ctx = await openTestContext();
+    ctx = await openTestContext({ QUEUE_BACKEND: backend });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-replay-'));
     const reg = writeRegistry(dir, 16);
     await importMembers(ctx.pool, reg.membersCsv);

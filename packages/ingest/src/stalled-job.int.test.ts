@@ -34,7 +34,7 @@ describe('a parse job that stalled past maxStalledCount', () => {
 
   /** Takes the list's parse job and lets its lock run out, again and again, until BullMQ fails it. */
   async function stallUntilFailed(listId: number): Promise<string> {
-    const connection = redisConnection(ctx.env.REDIS_URL);
+    const connection = redisConnection(ctx.env.REDIS_URL!); // this test's context keeps its queues in Redis
     const dying = new Worker('ingest', null, { connection, prefix: ctx.queues.prefix, autorun: false, lockDuration: 300, stalledInterval: 300, maxStalledCount: 2 });
     try {
       await dying.waitUntilReady();

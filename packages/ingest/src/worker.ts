@@ -4,7 +4,7 @@ import { parseList } from './parse-list.job';
 
 /** Wires the ingest handlers to BullMQ. A job that used its last attempt marks its list failed. */
 export function startIngestWorker(ctx: AppContext, opts: { concurrency?: number } = {}): Worker[] {
-  return startWorkers(ctx.env.REDIS_URL, ctx.queues.prefix, ['ingest'], {
+  return startWorkers(ctx.queues, ctx.queues.prefix, ['ingest'], {
     'ingest.parse-list': (p) => parseList(p, ctx),
   }, {
     concurrency: { ingest: opts.concurrency ?? 1 },

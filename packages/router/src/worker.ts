@@ -45,7 +45,7 @@ export function routerHandlers(ctx: AppContext, opts: RouterWorkerOptions & { ma
 /** Wires the route, deliver and remind handlers to BullMQ, and schedules the reminder sweep. */
 export function startRouterWorker(ctx: AppContext, opts: RouterWorkerOptions = {}): Worker[] {
   const mailer = opts.mailer ?? mailerFromEnv(ctx.env);
-  const workers = startWorkers(ctx.env.REDIS_URL, ctx.queues.prefix, ROUTER_QUEUES, routerHandlers(ctx, { ...opts, mailer }), {
+  const workers = startWorkers(ctx.queues, ctx.queues.prefix, ROUTER_QUEUES, routerHandlers(ctx, { ...opts, mailer }), {
     concurrency: { route: opts.concurrency ?? 1, deliver: 4, remind: 1 },
     onFailed: (job, err) => {
       ctx.log.error({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'router job failed');

@@ -3,7 +3,7 @@ import { env as loadEnv, type Env } from './env';
 import { createPool } from './db/pool';
 import { migrate } from './db/migrate';
 import { ensureEmbeddedPostgres, type EmbeddedHandle } from './db/embedded';
-import { checkRedis, createQueues, type QueueContext } from './jobs/queues';
+import { openQueues, type QueueContext } from './jobs/queues';
 import { createLogger, type Logger } from './log';
 
 export interface AppContext {
@@ -17,7 +17,8 @@ export interface AppContext {
 
 /**
  * What every process does first: configuration, PostgreSQL (embedded when DATABASE_URL is
- * unset), migrations, Redis (checked with a clear message), queues.
+ * unset), migrations, queues (in that PostgreSQL, or in Redis when REDIS_URL is set — checked
+ * with a clear message).
  */
 export async function openContext(name: string, opts: { env?: Env; migrate?: boolean } = {}): Promise<AppContext> {
   const env = opts.env ?? loadEnv();
@@ -29,15 +30,15 @@ export async function openContext(name: string, opts: { env?: Env; migrate?: boo
     databaseUrl = embedded.url;
   }
   const pool = createPool(databaseUrl);
+  let queues: QueueContext;
   try {
     if (opts.migrate !== false) await migrate(pool);
-    await checkRedis(env.REDIS_URL);
+    queues = await openQueues(pool, { redisUrl: env.REDIS_URL, databaseUrl, prefix: env.QUEUE_PREFIX });
   } catch (err) {
     await pool.end();
     await embedded?.stop();
     throw err;
   }
-  const queues = createQueues(env.REDIS_URL, env.QUEUE_PREFIX);
   return {
     env,
     pool,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import util from 'node:util';
 import { z } from 'zod';
 
 /** Walks up from this file to the folder holding pnpm-workspace.yaml: `./data` means the repo's data folder wherever a process starts. */
@@ -30,7 +31,6 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(5439),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('dl'),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().default('deliveryline <noreply@deliveryline.invalid>'),
@@ -69,6 +69,10 @@ export const EnvSchema = z.object({
   INGEST_JOB_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
   NOTIFY_RETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+  // queues: without REDIS_URL they live in the system's own PostgreSQL (schema bullmq); with it, in Redis
+  // (empty counts as unset, so `REDIS_URL=${REDIS_URL:-}` in a compose file means PostgreSQL)
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['redis:', 'rediss:']).optional()),
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };
@@ -87,8 +91,30 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return { ...env, dataDir, publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` };
 }
 
+/**
+ * Reads `.env` in the working folder into process.env, once, without replacing what the
+ * environment already sets (the environment wins). A line that does not parse stops the process
+ * with the file and line.
+ */
+export function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
+  if (loaded.has(file) || !fs.existsSync(file)) return;
+  loaded.add(file);
+  const text = fs.readFileSync(file, 'utf8');
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    if (!/^(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/.test(t)) throw new ConfigError(`${file}, line ${i + 1}: expected KEY=value, found ${JSON.stringify(t.slice(0, 60))}`);
+  });
+  for (const [k, v] of Object.entries(util.parseEnv(text))) if (process.env[k] === undefined) process.env[k] = v;
+}
+const loaded = new Set<string>();
+// at load, so modules that read their setting once (the PDF printer's CHROMIUM_PATH) see .env too;
+// not under jest, whose tests set what they need
+if (process.env.JEST_WORKER_ID === undefined) loadDotEnv();
+
 let cached: Env | undefined;
 export function env(): Env {
+  loadDotEnv();
   cached ??= parseEnv();
   return cached;
 }

@@ -11,9 +11,10 @@ type ReconcileContext = Pick<AppContext, 'pool' | 'queues'> & {
 };
 
 /**
- * Redis carries only work in flight; PostgreSQL knows what is unfinished. The reconciler asks
+ * The queues (in PostgreSQL or Redis) carry only work in flight; PostgreSQL's tables know what is
+ * unfinished. The reconciler asks
  * PostgreSQL and puts back the next step of every unfinished list, whatever became of its job:
- * missing (Redis lost it), completed while the list did not move, or failed — a worker killed while
+ * missing (the queues lost it), completed while the list did not move, or failed — a worker killed while
  * reading a file (out of memory) fails its job as "stalled", and that failed job's deterministic id
  * would otherwise keep every later enqueue a no-op. A failed job is put back at most
  * RECONCILE_MAX_REQUEUES times per list; then the list fails with the job's last error, so no list

@@ -1,21 +1,26 @@
 import type { Command } from 'commander';
-import { QUEUES, reconcile } from '@deliveryline/shared';
+import { QUEUES, reconcile, workerCount } from '@deliveryline/shared';
 import { withContext, print, say } from '../cli-context';
 
 export function register(program: Command) {
   const jobs = program.command('jobs').description('the queues: what is waiting, running and failed');
   jobs
     .command('status')
-    .description('job counts per queue')
+    .description('job counts and listening workers per queue, and where the queues are')
     .option('--json', 'machine output')
     .action(async (o: { json?: boolean }) => {
-      const rows = await withContext(async (ctx) =>
-        Promise.all(QUEUES.map(async (q) => {
+      const { where, rows } = await withContext(async (ctx) => ({
+        where: ctx.queues.where,
+        rows: await Promise.all(QUEUES.map(async (q) => {
           const c = await ctx.queues.queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-          return { queue: q, waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0 };
-        })));
+          return { queue: q, waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0, workers: await workerCount(ctx.queues, q) };
+        })),
+      }));
       if (o.json) print(rows);
-      else for (const r of rows) process.stdout.write(`${r.queue.padEnd(8)} waiting ${r.waiting}  active ${r.active}  delayed ${r.delayed}  failed ${r.failed}\n`);
+      else {
+        say(`queues in ${where}`);
+        for (const r of rows) process.stdout.write(`${r.queue.padEnd(8)} waiting ${r.waiting}  active ${r.active}  delayed ${r.delayed}  failed ${r.failed}  workers ${r.workers}\n`);
+      }
     });
   jobs
     .command('failed')
@@ -37,7 +42,7 @@ export function register(program: Command) {
     });
   jobs
     .command('reconcile')
-    .description('put back the next step of every list PostgreSQL says is unfinished whose job is gone, failed or done (after Redis lost its data), and notices due another try')
+    .description('put back the next step of every list PostgreSQL says is unfinished whose job is gone, failed or done (after the queues lost their jobs), and notices due another try')
     .action(async () => {
       const n = await withContext((ctx) => reconcile(ctx));
       say(`reconcile: ${n} job(s) put back; work already queued or running was left alone`);

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
-import { env, ensureEmbeddedPostgres, checkRedis, createLogger, createPool, migrate, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
+import { env, ensureEmbeddedPostgres, openQueues, createLogger, createPool, migrate, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 
 /**
  * `pnpm start`: everything on one machine — the portal and every worker, each its own process,
  * as they would run on many machines. With DATABASE_URL unset, an embedded PostgreSQL is started
- * first and handed to the children. SIGTERM/SIGINT stop the children, then the database.
+ * first and handed to the children; the queues live in it too unless REDIS_URL is set. SIGTERM/SIGINT stop the children, then the database.
  */
 export function register(program: Command) {
   program
@@ -15,7 +15,6 @@ export function register(program: Command) {
     .action(async () => {
       const e = env();
       const log = createLogger('start', e.LOG_LEVEL);
-      await checkRedis(e.REDIS_URL);
       let databaseUrl = e.DATABASE_URL;
       let embedded: Awaited<ReturnType<typeof ensureEmbeddedPostgres>> | undefined;
       if (!databaseUrl) {
@@ -23,7 +22,17 @@ export function register(program: Command) {
         databaseUrl = embedded.url;
       }
       const pool = createPool(databaseUrl, 1);
-      await migrate(pool);
+      try {
+        await migrate(pool);
+        // the queues' store, once before the children start (BullMQ's schema, or Redis answering)
+        const queues = await openQueues(pool, { redisUrl: e.REDIS_URL, databaseUrl, prefix: e.QUEUE_PREFIX });
+        log.info(`queues: ${queues.where}, deployment ${queues.deployment}`);
+        await queues.close();
+      } catch (err) {
+        await pool.end();
+        await embedded?.stop();
+        throw err;
+      }
       await pool.end();
       const root = repoRoot();
       const procs: Record<string, string> = {

@@ -171,19 +171,22 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 import crypto from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import { createPool, createQueues, createLogger, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
+import { createPool, openQueues, createLogger, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
 import { createTestDatabase } from '@deliveryline/shared/src/testing';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { writeRegistry, writeRounds } from '../demo/replay';
 
 export interface FaultContext extends AppContext {
-  /** the environment worker processes get: same database, Redis and queue prefix as this context */
+  /** the environment worker processes get: same database, queue store and queue prefix as this context */
   workerEnv: Record<string, string>;
   dir: string;
 }
 
-/** A context on a fresh database (the shared server, or a private one) and a fresh queue prefix, with the demo registry loaded. */
-export async function openFaultContext(o: { pgAdminUrl?: string; redisUrl?: string; workerEnv?: Record<string, string> } = {}): Promise<FaultContext> {
+/**
+ * A context on a fresh database (the shared server, or a private one) and a fresh queue prefix,
+ * with the demo registry loaded; its queues in that database (`backend: 'postgres'`) or in Redis.
+ */
+export async function openFaultContext(o: { backend: 'postgres' | 'redis'; pgAdminUrl?: string; redisUrl?: string; workerEnv?: Record<string, string> }): Promise<FaultContext> {
   let databaseUrl: string;
   let drop: () => Promise<void>;
   if (o.pgAdminUrl) {
@@ -202,17 +205,17 @@ export async function openFaultContext(o: { pgAdminUrl?: string; redisUrl?: stri
     databaseUrl = db.url;
     drop = () => db.drop().catch(() => undefined);
   }
-  const redisUrl = o.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisUrl = o.backend === 'redis' ? (o.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
   const prefix = `dlfault-${crypto.randomBytes(4).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-fault-'));
   const workerEnv = {
-    DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DATA_DIR: dir,
+    DATABASE_URL: databaseUrl, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), QUEUE_PREFIX: prefix, DATA_DIR: dir,
     JOB_LOCK_MS: '3000', RECONCILE_INTERVAL_MS: '1000', ROUTE_CHUNK_SIZE: '10000', ...o.workerEnv,
   };
   const env = parseEnv({ ...workerEnv, LOG_LEVEL: 'silent' });
   const pool = createPool(databaseUrl, 5);
   await migrate(pool);
-  const queues = createQueues(redisUrl, prefix);
+  const queues = await openQueues(pool, { redisUrl, databaseUrl, prefix });
   const reg = writeRegistry(dir, 16);
   await importMembers(pool, reg.membersCsv);
   await importPrefixes(pool, reg.prefixesCsv);
@@ -221,10 +224,12 @@ export async function openFaultContext(o: { pgAdminUrl?: string; redisUrl?: stri
     log: createLogger('fault', 'silent'),
     async close() {
       await queues.close().catch(() => undefined);
-      const r = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-      const keys = await r.keys(`${prefix}:*`).catch(() => [] as string[]);
-      if (keys.length) await r.del(...keys).catch(() => undefined);
-      r.disconnect();
+      if (redisUrl) {
+        const r = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+        const keys = await r.keys(`${queues.keyPrefix}:*`).catch(() => [] as string[]);
+        if (keys.length) await r.del(...keys).catch(() => undefined);
+        r.disconnect();
+      }
       await pool.end().catch(() => undefined);
       await drop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 import { submitList } from '@deliveryline/shared';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
 import { openFaultContext, spawnWorker, startSmtpSink, makeList, waitFor, waitReleased, expectExact, type FaultContext, type SmtpSink, type WorkerProcess } from './harness';
 
 /** Workers die and race; the counts stay exact and no member is mailed twice. */
-describe('fault: route workers killed and racing', () => {
+describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): route workers killed and racing', (backend) => {
   let ctx: FaultContext;
   let sink: SmtpSink;
   const procs: WorkerProcess[] = [];
@@ -14,7 +15,7 @@ describe('fault: route workers killed and racing', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    ctx = await openFaultContext();
+    ctx = await openFaultContext({ backend });
   });
   afterEach(() => {
     const state = expect.getState();

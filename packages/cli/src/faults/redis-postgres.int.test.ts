@@ -1,12 +1,16 @@
 import IORedis from 'ioredis';
 import { submitList } from '@deliveryline/shared';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
 import {
   openFaultContext, spawnWorker, startSmtpSink, startPrivateRedis, startPrivatePostgres, makeList, waitFor, waitReleased, expectExact,
   type FaultContext, type SmtpSink, type WorkerProcess, type PrivateRedis, type PrivatePostgres,
 } from './harness';
 
-/** Redis loses everything; PostgreSQL restarts under load: a delay, never a loss. */
-describe('fault: Redis flushed, PostgreSQL restarted', () => {
+/**
+ * Redis loses everything; PostgreSQL restarts under load (with the queues in it, or in Redis): a
+ * delay, never a loss.
+ */
+describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): Redis flushed, PostgreSQL restarted', (backend) => {
   let sink: SmtpSink;
   let redis: PrivateRedis;
   let pg: PrivatePostgres;
@@ -20,7 +24,7 @@ describe('fault: Redis flushed, PostgreSQL restarted', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    redis = await startPrivateRedis();
+    if (backend === 'redis') redis = await startPrivateRedis();
     pg = await startPrivatePostgres();
   });
   // batch ids start at 1 in every fresh database: count each test's e-mails on their own
@@ -39,8 +43,9 @@ describe('fault: Redis flushed, PostgreSQL restarted', () => {
     await sink?.close();
   });
 
-  it('FLUSHALL while lists are in flight: the reconciler puts the work back and the counts stay exact', async () => {
-    const ctx = await openFaultContext({ redisUrl: redis.url });
+  // a flush of Redis applies only where the queues are in Redis
+  if (backend === 'redis') it('FLUSHALL while lists are in flight: the reconciler puts the work back and the counts stay exact', async () => {
+    const ctx = await openFaultContext({ backend, redisUrl: redis.url });
     contexts.push(ctx);
     spawn(ctx, 'ingest');
     spawn(ctx, 'router');
@@ -64,7 +69,7 @@ describe('fault: Redis flushed, PostgreSQL restarted', () => {
   }, 400_000);
 
   it('PostgreSQL restarted while a list is read and routed: workers reconnect, counts stay exact', async () => {
-    const ctx = await openFaultContext({ pgAdminUrl: pg.url });
+    const ctx = await openFaultContext({ backend, pgAdminUrl: pg.url, redisUrl: redis?.url });
     contexts.push(ctx);
     spawn(ctx, 'ingest');
     spawn(ctx, 'router');

@@ -1,18 +1,19 @@
 import type { Worker } from 'bullmq';
 import { submitList, enqueue } from '@deliveryline/shared';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, smtpMailer } from '@deliveryline/router';
 import { openFaultContext, startSmtpSink, makeList, waitFor, waitReleased, expectExact, type FaultContext, type SmtpSink } from './harness';
 
 /** An SMTP server that refuses for a while, and jobs that run twice. */
-describe('fault: refusing SMTP server, duplicated jobs', () => {
+describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): refusing SMTP server, duplicated jobs', (backend) => {
   let ctx: FaultContext;
   let sink: SmtpSink;
   let workers: Worker[] = [];
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    ctx = await openFaultContext();
+    ctx = await openFaultContext({ backend });
     workers = [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer: smtpMailer(sink.url, 'dl@test.invalid') })];
   });
   afterAll(async () => {

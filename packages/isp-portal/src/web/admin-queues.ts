@@ -5,6 +5,21 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { AppContext } from '@deliveryline/shared';
 import { HttpError, forbidden, sendError } from './errors';
 
+/**
+ * bull-board's adapter; with the queues in PostgreSQL its Redis panel gets a description of where
+ * they are instead of Redis INFO (which that backend has not).
+ */
+class QueueAdapter extends BullMQAdapter {
+  constructor(queue: AppContext['queues']['queues']['ingest'], private readonly ctx: AppContext) {
+    super(queue);
+  }
+  override async getRedisInfo(): Promise<string> {
+    if (this.ctx.queues.backend === 'redis') return super.getRedisInfo();
+    return [`redis_version:${this.ctx.queues.where}`, 'redis_mode:postgres', `tcp_port:0`, `uptime_in_seconds:${Math.round(process.uptime())}`,
+      'used_memory:0', 'total_system_memory:0', 'mem_fragmentation_ratio:0', 'connected_clients:0', 'blocked_clients:0'].join('\r\n');
+  }
+}
+
 /** bull-board at /admin/queues, in its own plugin scope whose hook lets coordinators only in. */
 export async function installAdminQueues(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(async (scope) => {
@@ -18,7 +33,7 @@ export async function installAdminQueues(app: FastifyInstance, ctx: AppContext):
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/admin/queues');
-    createBullBoard({ queues: Object.values(ctx.queues.queues).map((q) => new BullMQAdapter(q)), serverAdapter });
+    createBullBoard({ queues: Object.values(ctx.queues.queues).map((q) => new QueueAdapter(q, ctx)), serverAdapter });
     await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
   });
 }

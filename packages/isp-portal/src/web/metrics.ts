@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUES, notAnnouncedCount, type AppContext } from '@deliveryline/shared';
+import { QUEUES, notAnnouncedCount, workerCount, type AppContext } from '@deliveryline/shared';
 import { listsByState } from '../data/lists.repository';
 
 /**
- * /metrics for Prometheus: requests by route and status, queue depths, lists by state. A
+ * /metrics for Prometheus: requests by route and status, queue depths and workers, lists by state. A
  * registry per server (not prom-client's global one) so tests can build several servers.
  */
 export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
@@ -19,6 +19,12 @@ export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
         const counts = await ctx.queues.queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
       }
+    },
+  });
+  new Gauge({
+    name: 'deliveryline_queue_workers', help: 'workers listening per queue (this database\'s only)', labelNames: ['queue', 'backend'], registers: [registry],
+    async collect() {
+      for (const q of QUEUES) this.set({ queue: q, backend: ctx.queues.backend }, await workerCount(ctx.queues, q));
     },
   });
   new Gauge({

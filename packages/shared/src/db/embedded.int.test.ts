@@ -4,6 +4,8 @@ import path from 'node:path';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../env';
+import { TEST_PG_ADMIN } from '../testing/test-db';
+import { ensureEmbeddedPostgres, EmbeddedPostgresConflictError } from './embedded';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -33,4 +35,36 @@ describe('embedded PostgreSQL', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('does not use another PostgreSQL that listens on its port: it names that server\'s data folder and the two ways out', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-embedded-'));
+    const port = Number(new URL(TEST_PG_ADMIN).port || 5432);
+    try {
+      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(() => undefined, (e: Error) => e);
+      expect(err).toBeInstanceOf(EmbeddedPostgresConflictError);
+      expect(err!.message).toMatch(/keeps its data in \/.+, not in .*dl-embedded-.*\/pg/);
+      expect(err!.message).toContain('EMBEDDED_PG_PORT');
+      expect(err!.message).toContain('DATABASE_URL');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not take something else on its port for a PostgreSQL', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-embedded-'));
+    const server = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.end('HTTP/1.0 400 nope\r\n\r\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(() => undefined, (e: Error) => e);
+      expect(err).toBeInstanceOf(EmbeddedPostgresConflictError);
+      expect(err!.message).toContain(`what answers on that port is not it`);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

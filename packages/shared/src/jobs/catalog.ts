@@ -22,6 +22,12 @@ export const NotifyWebhookSchema = z.object({ batchId: z.number().int().positive
 /** `day`: the JST day (YYYY-MM-DD) the reminder is for, so one reminder per batch per day at most is even enqueued. */
 export const RemindBatchSchema = z.object({ batchId: z.number().int().positive(), day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });
 
+/**
+ * What `enqueue` adds to every payload: the deployment (database) the job belongs to, so a worker
+ * serving another database refuses it. Optional: jobs enqueued before 0023 have none.
+ */
+export const JobOwnerSchema = z.object({ deployment: z.string().optional() });
+
 interface JobDef<S extends z.ZodTypeAny> {
   queue: QueueName;
   schema: S;

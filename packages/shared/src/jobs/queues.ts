@@ -1,60 +1,90 @@
 import { Queue, Worker, Job, UnrecoverableError, type ConnectionOptions } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import { env } from '../env';
-import { JOBS, QUEUES, type JobName, type Payload, type QueueName, jobsOfQueue } from './catalog';
+import { createLogger, type Logger } from '../log';
+import { deploymentId } from '../repositories/deployment.repository';
+import { JOBS, QUEUES, JobOwnerSchema, type JobName, type Payload, type QueueName, jobsOfQueue } from './catalog';
+import { checkRedis, migrateQueueSchema, openQueueStore, type QueueBackendKind, type QueueStore } from './backend';
 
 export interface QueueContext {
-  connection: Redis;
+  /** where the queues live: 'postgres' (no REDIS_URL) or 'redis' */
+  backend: QueueBackendKind;
+  /** the database's deployment identity (0023): every job carries it; workers refuse any other */
+  deployment: string;
+  /** QUEUE_PREFIX as configured */
   prefix: string;
+  /** the Redis key prefix actually used, `${QUEUE_PREFIX}-${deployment}` (unused on PostgreSQL) */
+  keyPrefix: string;
+  /** a human description of where the queues are */
+  where: string;
+  /** answers when the queue store does (readiness) */
+  connection: { ping(): Promise<unknown> };
   queues: Record<QueueName, Queue>;
   close(): Promise<void>;
+  /** @internal makes this context's workers */
+  store: QueueStore;
 }
 
-export function redisConnection(url: string): Redis {
-  // maxRetriesPerRequest: null is what BullMQ workers need to survive a Redis restart.
-  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+export interface QueueSettings {
+  /** REDIS_URL; unset puts the queues in PostgreSQL */
+  redisUrl?: string;
+  databaseUrl: string;
+  /** QUEUE_PREFIX */
+  prefix: string;
+  deployment: string;
 }
 
-export class RedisUnavailableError extends Error {}
+// startWorkers(url, prefix, …) finds its context by prefix: the contexts this process opened
+const opened = new Set<QueueContext>();
 
-/** Fails fast with a message that says how to start Redis, instead of retrying forever. */
-export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
-  const probe = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (err) {
-    throw new RedisUnavailableError(
-      `Redis does not answer at ${url} (${(err as Error).message}).\n` +
-        `Start one, e.g.:  redis-server --daemonize yes --port 6379 --save "" --appendonly no\n` +
-        `  or: docker compose -f docker/compose.yaml up -d redis\n` +
-        `or point REDIS_URL at a running Redis.`,
-    );
-  } finally {
-    probe.disconnect();
-  }
-}
-
-export function createQueues(url: string, prefix: string): QueueContext {
-  const connection = redisConnection(url);
-  const queues = Object.fromEntries(QUEUES.map((q) => [q, new Queue(q, { connection, prefix })])) as Record<QueueName, Queue>;
-  return {
-    connection,
-    prefix,
+/**
+ * Queues on the backend the settings choose; the deployment identity comes from `openQueues`.
+ * The older `createQueues(REDIS_URL, prefix)` form still works: Redis, that exact key prefix, and
+ * jobs without a deployment (a worker of such a context checks none).
+ */
+export function createQueues(s: QueueSettings): QueueContext;
+export function createQueues(redisUrl: string, prefix: string): QueueContext;
+export function createQueues(a: QueueSettings | string, b?: string): QueueContext {
+  const s: QueueSettings = typeof a === 'string' ? { redisUrl: a, databaseUrl: '', prefix: b!, deployment: '' } : a;
+  const keyPrefix = s.deployment ? `${s.prefix}-${s.deployment}` : s.prefix;
+  const store = openQueueStore({ redisUrl: s.redisUrl, databaseUrl: s.databaseUrl, keyPrefix });
+  const queues = Object.fromEntries(QUEUES.map((q) => [q, store.queue(q)])) as Record<QueueName, Queue>;
+  for (const q of Object.values(queues)) q.on('error', () => undefined);
+  const ctx: QueueContext = {
+    backend: store.kind,
+    deployment: s.deployment,
+    prefix: s.prefix,
+    keyPrefix,
+    where: store.where,
+    connection: { ping: () => store.ping() },
     queues,
+    store,
     async close() {
+      opened.delete(ctx);
       await Promise.all(Object.values(queues).map((q) => q.close()));
-      connection.disconnect();
+      await store.close();
     },
   };
+  opened.add(ctx);
+  return ctx;
 }
 
-/** The only way work is enqueued: validated payload, deterministic id, the catalog's retry policy. */
+/**
+ * What a process does to reach its queues: reads the database's deployment identity, then on
+ * PostgreSQL applies BullMQ's migrations, on Redis checks that Redis answers.
+ */
+export async function openQueues(pool: Pool, s: Omit<QueueSettings, 'deployment'>): Promise<QueueContext> {
+  const deployment = await deploymentId(pool);
+  if (s.redisUrl) await checkRedis(s.redisUrl);
+  else await migrateQueueSchema(s.databaseUrl);
+  return createQueues({ ...s, deployment });
+}
+
+/** The only way work is enqueued: validated payload, deterministic id, the catalog's retry policy, the deployment's identity. */
 export async function enqueue<N extends JobName>(ctx: QueueContext, name: N, payload: Payload<N>, opts: { delayMs?: number } = {}): Promise<void> {
   const d = JOBS[name];
   const data = d.schema.parse(payload);
-  await ctx.queues[d.queue].add(name, data, {
+  await ctx.queues[d.queue].add(name, ctx.deployment ? { ...data, deployment: ctx.deployment } : data, {
     jobId: d.jobId(data as never),
     attempts: d.attempts,
     backoff: { type: 'exponential', delay: d.backoffMs },
@@ -67,24 +97,52 @@ export async function enqueue<N extends JobName>(ctx: QueueContext, name: N, pay
 export type Handler<N extends JobName> = (payload: Payload<N>, job: Job) => Promise<void>;
 export type HandlerMap = { [N in JobName]?: Handler<N> };
 
+export interface WorkerOpts {
+  concurrency?: Partial<Record<QueueName, number>>;
+  lockMs?: number;
+  onFailed?: (job: Job | undefined, err: Error) => void;
+  log?: Logger;
+}
+
+function contextFor(target: QueueContext | string | undefined, prefix: string): QueueContext {
+  if (target && typeof target === 'object') return target;
+  const found = [...opened].filter((c) => c.prefix === prefix || c.keyPrefix === prefix);
+  if (found.length !== 1) {
+    throw new Error(`startWorkers: ${found.length === 0 ? 'no' : 'more than one'} open queue context with prefix ${prefix}; pass the QueueContext (ctx.queues)`);
+  }
+  return found[0]!;
+}
+
 /**
  * One BullMQ worker per queue this process serves; each job is dispatched by name to its handler
- * after its payload is parsed with the catalog schema. A payload that does not parse is permanent.
+ * after its payload is parsed with the catalog schema. A payload that does not parse is permanent,
+ * and so is a job of another deployment (another database): it is refused, loudly.
+ * The first argument is the QueueContext (`ctx.queues`); the older `(REDIS_URL, prefix)` form
+ * finds the context this process opened with that prefix.
  */
 export function startWorkers(
-  url: string,
+  target: QueueContext | string | undefined,
   prefix: string,
   queueNames: QueueName[],
   handlers: HandlerMap,
-  opts: { concurrency?: Partial<Record<QueueName, number>>; lockMs?: number; onFailed?: (job: Job | undefined, err: Error) => void } = {},
+  opts: WorkerOpts = {},
 ): Worker[] {
+  const ctx = contextFor(target, prefix);
   const lockMs = opts.lockMs ?? env().JOB_LOCK_MS;
+  let log = opts.log;
   return queueNames.map((q) => {
-    const connection = redisConnection(url);
     for (const name of jobsOfQueue(q)) if (!handlers[name]) throw new Error(`no handler for job ${name} on queue ${q}`);
-    const worker = new Worker(
+    const worker = ctx.store.worker(
       q,
       async (job) => {
+        const owner = JobOwnerSchema.safeParse(job.data);
+        const theirs = owner.success ? owner.data.deployment : undefined;
+        if (theirs !== undefined && ctx.deployment && theirs !== ctx.deployment) {
+          const msg = `job ${job.id} (${job.name}) on queue ${q} belongs to deployment ${theirs}, not to this worker's deployment ${ctx.deployment} (another database): refused`;
+          log ??= createLogger('worker', env().LOG_LEVEL);
+          log.error(msg);
+          throw new UnrecoverableError(msg);
+        }
         const name = job.name as JobName;
         const d = JOBS[name];
         const handler = handlers[name] as Handler<JobName> | undefined;
@@ -94,8 +152,6 @@ export function startWorkers(
         await handler(parsed.data, job);
       },
       {
-        connection,
-        prefix,
         concurrency: opts.concurrency?.[q] ?? 1,
         // a worker that dies (SIGKILL, lost machine) holds its job until the lock runs out; then the
         // stalled check hands the job to another worker (at most twice, then it fails visibly)
@@ -105,17 +161,19 @@ export function startWorkers(
       },
     );
     worker.on('error', () => undefined);
-    // BullMQ leaves a connection it was handed open; this one is the worker's alone
-    worker.on('closed', () => connection.disconnect());
     if (opts.onFailed) worker.on('failed', opts.onFailed);
     return worker;
   });
 }
 
-/** How many workers currently listen on a queue (BullMQ registers them as Redis clients). */
+/**
+ * How many workers currently serve a queue of this database: on Redis the key prefix names the
+ * deployment, on PostgreSQL BullMQ counts the workers' sessions on this database only.
+ */
 export async function workerCount(ctx: QueueContext, q: QueueName): Promise<number> {
   return (await ctx.queues[q].getWorkers()).length;
 }
 
-export { UnrecoverableError };
+export { UnrecoverableError, checkRedis, migrateQueueSchema };
+export { RedisUnavailableError, redisConnection, QUEUE_SCHEMA, type QueueBackendKind } from './backend';
 export type { ConnectionOptions };

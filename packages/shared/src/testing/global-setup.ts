@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { adminQuery, dbUrl } from './test-db';
 import { createPool } from '../db/pool';
 import { migrate } from '../db/migrate';
+import { migrateQueueSchema } from '../jobs/backend';
 
 /** Once per jest run: a template database with every migration applied; test files copy it. */
 export default async function globalSetup(): Promise<void> {
@@ -10,6 +11,8 @@ export default async function globalSetup(): Promise<void> {
   const pool = createPool(dbUrl(name), 1);
   try {
     await migrate(pool);
+    // BullMQ's schema too, so copies with their queues in PostgreSQL start ready
+    await migrateQueueSchema(dbUrl(name));
   } finally {
     await pool.end();
   }

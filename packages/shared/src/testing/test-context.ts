@@ -1,28 +1,33 @@
 import crypto from 'node:crypto';
 import IORedis from 'ioredis';
 import { parseEnv, type Env } from '../env';
-import { createQueues } from '../jobs/queues';
+import { openQueues } from '../jobs/queues';
 import { createLogger } from '../log';
 import type { AppContext } from '../context';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './test-db';
+import { createTestDatabase, TEST_QUEUE_BACKEND, TEST_REDIS_URL, type TestDatabase } from './test-db';
 
 export interface TestContext extends AppContext {
   db: TestDatabase;
 }
 
-/** An AppContext on its own database and its own Redis key prefix, so test files run in parallel. */
-export async function openTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+/**
+ * An AppContext on its own database (so its own deployment identity) and its own queue prefix,
+ * so test files run in parallel. Queues on TEST_QUEUE_BACKEND (redis or postgres), or on the
+ * backend named in `overrides.QUEUE_BACKEND`.
+ */
+export async function openTestContext(overrides: Record<string, string> & { QUEUE_BACKEND?: 'redis' | 'postgres' } = {}): Promise<TestContext> {
+  const { QUEUE_BACKEND = TEST_QUEUE_BACKEND, ...settings } = overrides;
   const db = await createTestDatabase();
   const prefix = `dltest-${crypto.randomBytes(4).toString('hex')}`;
   const env: Env = parseEnv({
     DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
+    ...(QUEUE_BACKEND === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}),
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: `data/test/${prefix}`,
-    ...overrides,
+    ...settings,
   });
-  const queues = createQueues(env.REDIS_URL, prefix);
+  const queues = await openQueues(db.pool, { redisUrl: env.REDIS_URL, databaseUrl: db.url, prefix: env.QUEUE_PREFIX });
   return {
     env,
     pool: db.pool,
@@ -32,10 +37,12 @@ export async function openTestContext(overrides: Record<string, string> = {}): P
     databaseUrl: db.url,
     async close() {
       await queues.close();
-      const r = new IORedis(env.REDIS_URL);
-      const keys = await r.keys(`${prefix}:*`);
-      if (keys.length) await r.del(...keys);
-      r.disconnect();
+      if (env.REDIS_URL) {
+        const r = new IORedis(env.REDIS_URL);
+        const keys = await r.keys(`${queues.keyPrefix}:*`);
+        if (keys.length) await r.del(...keys);
+        r.disconnect();
+      }
       await db.drop();
     },
   };
