@@ -36,7 +36,7 @@ describe('--wait and SIGTERM on bad days', () => {
   };
 
   it('dline ingest --wait survives a PostgreSQL restart and reports the exact figures', async () => {
-    const ctx = await openFaultContext({ pgAdminUrl: pg.url });
+    const ctx = await openFaultContext({ backend: 'postgres', pgAdminUrl: pg.url });
     contexts.push(ctx);
     procs.push(spawnWorker('ingest', { ...ctx.workerEnv, SMTP_URL: sink.url }), spawnWorker('router', { ...ctx.workerEnv, SMTP_URL: sink.url }));
     const file = makeList(ctx, 'waitrestart', 120_000, 80_013, 7);
@@ -56,7 +56,7 @@ describe('--wait and SIGTERM on bad days', () => {
   }, 400_000);
 
   it('an ingest worker whose list failed mid-file stops within seconds of SIGTERM', async () => {
-    const ctx = await openFaultContext({ pgAdminUrl: pg.url, workerEnv: { MAX_ROWS: '5000' } });
+    const ctx = await openFaultContext({ backend: 'postgres', pgAdminUrl: pg.url, workerEnv: { MAX_ROWS: '5000' } });
     contexts.push(ctx);
     const w = spawnWorker('ingest', ctx.workerEnv);
     procs.push(w);
