@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'bullmq';
-import { submitList, getList, reconcile, redisConnection, JOBS } from '@deliveryline/shared';
+import { submitList, getList, reconcile, redisConnection, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
 import { startIngestWorker } from './worker';
 import { settled } from './testing/settled';
@@ -10,8 +10,8 @@ import { settled } from './testing/settled';
 /**
  * A worker that dies while it holds a parse job (killed for memory, a lost machine) leaves the job
  * to the stalled check; after maxStalledCount the job fails as "stalled", and its deterministic id
- * made every later enqueue a no-op: the list stayed `parsing` for good. Here the job stalls the same
- * way (taken, its lock never renewed) until BullMQ fails it.
+ * made every later enqueue a no-op: the list stayed `parsing` for good. Here the job is taken by a
+ * worker that goes away, and failed the way BullMQ's stalled check fails it (no further attempt).
  */
 describe('a parse job that stalled past maxStalledCount', () => {
   let ctx: TestContext;
@@ -32,13 +32,12 @@ describe('a parse job that stalled past maxStalledCount', () => {
     return submitList(ctx, { path: file, sourceId: 'src', campaignId: `c${n}` });
   }
 
-  /** Takes the list's parse job and lets its lock run out, again and again, until BullMQ fails it. */
+  /** Takes the list's parse job for a worker that goes away, and fails it as BullMQ fails a stalled job. */
   async function stallUntilFailed(listId: number): Promise<string> {
     const connection = redisConnection(ctx.env.REDIS_URL!); // this test's context keeps its queues in Redis
-    const dying = new Worker('ingest', null, { connection, prefix: ctx.queues.prefix, autorun: false, lockDuration: 300, stalledInterval: 300, maxStalledCount: 2 });
+    const dying = new Worker('ingest', null, { connection, prefix: ctx.queues.keyPrefix, autorun: false, lockDuration: 300, stalledInterval: 300, maxStalledCount: 2 });
     try {
       await dying.waitUntilReady();
-      void dying.startStalledCheckTimer();
       const job = (await ctx.queues.queues.ingest.getJob(JOBS['ingest.parse-list'].jobId({ listId })))!;
       const end = Date.now() + 60_000;
       for (;;) {
@@ -47,6 +46,12 @@ describe('a parse job that stalled past maxStalledCount', () => {
         if (state === 'waiting') await dying.getNextJob('dead-worker', { block: false });
         if (Date.now() > end) throw new Error(`job still ${state}`);
         await new Promise((r) => setTimeout(r, 50));
+        if (state === 'active') {
+          // the worker is gone; what BullMQ's stalled check does to its job past maxStalledCount
+          const taken = (await ctx.queues.queues.ingest.getJob(job.id!))!;
+          // failed without a retry, as a stalled job is (UnrecoverableError: BullMQ makes no further attempt)
+          await taken.moveToFailed(new UnrecoverableError('job stalled more than allowable limit'), 'dead-worker', false);
+        }
       }
     } finally {
       await dying.close(true);
