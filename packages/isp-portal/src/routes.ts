@@ -11,8 +11,10 @@ import { adminPages } from './pages/admin.pages';
 import { statsPages } from './pages/stats.pages';
 import { registryImportPages } from './pages/registry-import.pages';
 import { statsApi } from './api/stats.api';
+import { sourceApi } from './api/sources.api';
+import { sourcePages } from './pages/sources.pages';
 
 /** Every page and API route, in one table: the server registers it and the isolation test walks it. */
 export const ROUTES: PortalRoute[] = [
-  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...listApi, ...batchApi, ...registryApi, ...statsApi,
+  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...sourcePages, ...listApi, ...batchApi, ...registryApi, ...statsApi, ...sourceApi,
 ];

@@ -5,7 +5,7 @@ import { campaignReport, csvLine } from '@deliveryline/shared';
 import { withScope } from '../data/scope';
 import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';
-import { readUpload, submitUpload } from '../services/upload';
+import { failureText, readUpload, submitUpload } from '../services/upload';
 import { approveListAs } from '../services/list-approval';
 import { notFound } from '../web/errors';
 import { t, type Lang } from '../web/i18n';
@@ -13,7 +13,7 @@ import { route, id, type PortalRoute } from '../web/route-table';
 
 export const listJson = (l: ListView, lang: Lang) => ({
   id: l.id, campaign: l.campaign_id, source: l.source_id, round: l.round, fileName: l.file_name, tlp: l.tlp,
-  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure,
+  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure, failureMessage: l.failure ? failureText(lang, l.failure) : null,
   counts: { rowsRead: l.rows_read, rejected: l.rejected, duplicates: l.duplicates, received: l.received, delivered: l.delivered, returned: l.returned },
   routeChunks: { done: l.chunks_done, total: l.route_chunks },
   createdAt: l.created_at, parsedAt: l.parsed_at, routedAt: l.routed_at, releasedAt: l.released_at,

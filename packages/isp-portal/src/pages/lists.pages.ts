@@ -1,5 +1,7 @@
 import { z } from 'zod/v4';
-import { campaignReport } from '@deliveryline/shared';
+import { campaignReport, sourceById } from '@deliveryline/shared';
+import { ZONE_CHOICES } from '../services/sources';
+import { failureText } from '../services/upload';
 import { withScope } from '../data/scope';
 import { knownSources, scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, listsByState, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';
@@ -56,6 +58,9 @@ ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'),
       const { lang, caller, ctx } = c;
       const [campaigns, sources] = await withScope(ctx.pool, caller, async (db) =>
         [await scopedCampaigns(db, caller), caller.role === 'coordinator' ? await knownSources(db) : []] as const);
+      // a source user sees its own default zone; a coordinator's choice of source decides it
+      const own = caller.role === 'source' ? await sourceById(ctx.pool, caller.sourceId!) : null;
+      const ownZone = own ? own.default_timezone ?? t(lang, 'upload.zone.none') : t(lang, 'field.source');
       return render(c, t(lang, 'upload.title'), html`<datalist id="campaigns">${campaigns.map((k) => html`<option value="${k.id}">${k.name}</option>`)}</datalist>
 <datalist id="sources">${sources.map((s) => html`<option value="${s}"></option>`)}</datalist><div class="card"><p>${t(lang, 'upload.help')}</p>
 <form id="upload-form" class="stack" data-csrf="${caller.csrf ?? ''}" data-open="${t(lang, 'upload.open')}" data-neterror="${t(lang, 'error.internal', { ref: 'network' })}">
@@ -64,6 +69,9 @@ ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'),
 ${caller.role === 'coordinator' ? html`<label>${t(lang, 'field.source')}<input name="source" list="sources" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="jpcert"></label>` : ''}
 <label>${t(lang, 'field.round')}<input name="round" type="number" min="1"></label>
 <label>${t(lang, 'field.tlp')}<select name="tlp"><option value="">—</option><option>clear</option><option>green</option><option>amber</option><option>amber+strict</option><option>red</option></select></label>
+<label>${t(lang, 'field.timezone')}<select name="timezone" id="upload-timezone"><option value="">${t(lang, 'upload.zone.auto', { zone: ownZone })}</option>
+${ZONE_CHOICES.map((z) => html`<option value="${z}">${t(lang, `zone.${z}`)}</option>`)}</select><small class="muted">${t(lang, 'upload.zone.help')}</small></label>
+<label>${t(lang, 'field.encoding')}<select name="encoding"><option value="">${t(lang, 'upload.encoding.auto')}</option><option value="cp932">Shift_JIS (CP932)</option><option value="utf-8">UTF-8</option></select></label>
 <button id="upload-submit">${t(lang, 'upload.submit')}</button></form></div>
 <div class="card"><progress id="upload-progress" max="100" value="0"></progress>
 <ol class="steps">${(['upload', 'parse', 'route', 'release'] as const).map((s) => html`<li data-step="${s}">${t(lang, `upload.step.${s}`)}</li>`)}</ol>
@@ -98,7 +106,7 @@ ${lists.length ? listTable(lang, lists) : html`<div class="card">${t(lang, 'comm
 <a class="button secondary" href="/api/v1/lists/${l.id}/returned?format=csv">${t(lang, 'list.download.returned')}</a></p>`;
       return render(c, `${t(lang, 'list.title')} #${l.id} · ${l.campaign_name}${l.round ? ` · ${t(lang, 'field.round')} ${l.round}` : ''}`, html`
 <div class="card"><p>${badge(lang, l.state)} <b>${l.file_name}</b> · ${t(lang, 'field.source')}: ${l.source_id} · TLP:${l.tlp.toUpperCase()} · ${fmtDate(l.created_at, lang)}</p>
-${l.failure ? html`<div class="flash error">${l.failure}</div>` : ''}</div>
+${l.failure ? html`<div class="flash error" id="list-failure">${failureText(lang, l.failure)}</div>` : ''}</div>
 ${counters(lang, l)}${links}
 ${caller.role === 'coordinator' ? html`<h2>${t(lang, 'nav.batches')}</h2>${batchTable(lang, data.batches)}` : ''}
 ${caller.role !== 'viewer' ? html`<h2>${t(lang, 'list.rejects')}</h2>${table([t(lang, 'list.row'), t(lang, 'list.line'), t(lang, 'list.reason'), ''],

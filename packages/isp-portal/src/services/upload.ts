@@ -4,10 +4,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
+import { zoneOffset } from '@deliveryline/ingest';
 import { audit, submitList, DuplicateListError, type AppContext } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
 import { checkCsrf } from '../web/route-table';
 import { HttpError } from '../web/errors';
+import { hasText, t, type Lang } from '../web/i18n';
 
 export interface Upload { path: string; fileName: string; fields: Record<string, string>; cleanup(): Promise<void> }
 
@@ -83,6 +85,13 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
     const i = f.error.issues[0];
     throw new HttpError(400, 'request.invalid', { detail: `${i.path.join('.')}: ${i.message}` });
   }
+  if (f.data.timezone) {
+    try {
+      zoneOffset(f.data.timezone);
+    } catch (e) {
+      throw new HttpError(400, 'upload.bad_timezone', { detail: (e as Error).message });
+    }
+  }
   const sourceId = caller.role === 'source' ? caller.sourceId! : f.data.source;
   if (!sourceId) throw new HttpError(400, 'request.invalid', { detail: 'source: required' });
   try {
@@ -100,4 +109,14 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
   } finally {
     await up.cleanup();
   }
+}
+
+/**
+ * A failed list's reason for a person: the worker stores `code: message` in English; a code the
+ * portal knows is told in the reader's language (with the worker's detail after it).
+ */
+export function failureText(lang: Lang, failure: string): string {
+  const m = /^([a-z_.]+): ([\s\S]*)$/.exec(failure);
+  if (!m || !hasText(`failure.${m[1]}`)) return failure;
+  return t(lang, `failure.${m[1]}`, { detail: m[2] });
 }
