@@ -9,3 +9,4 @@ export * from './normalise-row';
 export * from './returned-file';
 export * from './cli-options';
 export * from './source-settings';
+export * from './decode-file';
