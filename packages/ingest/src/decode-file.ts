@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { decodeText } from './decode-text';
 import { InputError } from './input-error';
 
@@ -32,3 +33,24 @@ export async function decodeTextFile(bytes: Buffer, given: string | null = null)
   }
   return { encoding: d.encoding, text };
 }
+
+/** How a CSV for a source or a member is written: UTF-8, UTF-8 with a BOM (Excel), or Shift_JIS (what Excel in Japan saves). */
+export const TEXT_FORMATS = ['csv', 'excel', 'sjis'] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+
+/**
+ * CSV text in the chosen encoding, chunk by chunk (chunks end on whole rows, so no character
+ * is split). Shift_JIS cannot hold every character: one it lacks is written as "?" by the
+ * encoder, which is why UTF-8 with a BOM stays the default for Excel.
+ */
+export async function* encodeCsv(chunks: AsyncIterable<string> | Iterable<string>, format: TextFormat): AsyncGenerator<Buffer> {
+  let first = true;
+  for await (const s of chunks) {
+    if (format === 'sjis') yield iconv.encode(s, 'cp932');
+    else yield Buffer.from(first && format === 'excel' ? '\uFEFF' + s : s, 'utf8');
+    first = false;
+  }
+  if (first && format === 'excel') yield Buffer.from('\uFEFF');
+}
+
+export const csvContentType = (format: TextFormat) => `text/csv; charset=${format === 'sjis' ? 'Shift_JIS' : 'utf-8'}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { campaignReport, sourceById } from '@deliveryline/shared';
+import { campaignReport, listReadEncoding, sourceById } from '@deliveryline/shared';
 import { ZONE_CHOICES } from '../services/sources';
 import { failureText } from '../services/upload';
 import { withScope } from '../data/scope';
@@ -102,8 +102,13 @@ ${lists.length ? listTable(lang, lists) : html`<div class="card">${t(lang, 'comm
           batches: caller.role === 'coordinator' ? await scopedBatches(db, caller, { listId: l.id }) : [] };
       });
       const { l } = data;
-      const links = caller.role === 'viewer' ? '' : html`<p class="row"><a class="button secondary" href="/api/v1/lists/${l.id}/rejects?format=csv">${t(lang, 'list.download.rejects')}</a>
-<a class="button secondary" href="/api/v1/lists/${l.id}/returned?format=csv">${t(lang, 'list.download.returned')}</a></p>`;
+      // the source's own encoding is offered when it sent Shift_JIS (what Excel in Japan saves)
+      const sjis = (await listReadEncoding(ctx.pool, l.id)) === 'cp932';
+      const dl = (what: 'rejects' | 'returned', f: string, key: string, primary = false) =>
+        html`<a class="button${primary ? '' : ' secondary'}" id="download-${what}-${f}" href="/api/v1/lists/${l.id}/${what}?format=${f}">${t(lang, key)}</a>`;
+      const links = caller.role === 'viewer' ? '' : html`<p class="row">${dl('rejects', 'csv', 'list.download.rejects')}${dl('rejects', 'excel', 'list.download.rejects.excel')}
+${sjis ? dl('rejects', 'sjis', 'list.download.rejects.sjis') : ''}</p><p class="row">${dl('returned', 'csv', 'list.download.returned')}${dl('returned', 'excel', 'list.download.returned.excel')}
+${sjis ? dl('returned', 'sjis', 'list.download.returned.sjis') : ''}</p>`;
       return render(c, `${t(lang, 'list.title')} #${l.id} · ${l.campaign_name}${l.round ? ` · ${t(lang, 'field.round')} ${l.round}` : ''}`, html`
 <div class="card"><p>${badge(lang, l.state)} <b>${l.file_name}</b> · ${t(lang, 'field.source')}: ${l.source_id} · TLP:${l.tlp.toUpperCase()} · ${fmtDate(l.created_at, lang)}</p>
 ${l.failure ? html`<div class="flash error" id="list-failure">${failureText(lang, l.failure)}</div>` : ''}</div>
