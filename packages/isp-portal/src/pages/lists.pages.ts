@@ -45,7 +45,7 @@ ${b ? html`${stat(t(lang, 'fig.notified'), fmtNum(b.notified))}${stat(t(lang, 'f
       const tables = reports.map((r, i) => html`<h2><a href="/campaigns/${campaigns[i].id}">${campaigns[i].name}</a> <span class="badge">TLP:${campaigns[i].tlp.toUpperCase()}</span></h2>
 ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'), t(lang, 'fig.rowsRead'), t(lang, 'fig.rejected'), t(lang, 'fig.duplicates'),
     t(lang, 'fig.received'), t(lang, 'fig.delivered'), t(lang, 'fig.returned'), t(lang, 'fig.rate')],
-  [...r.rounds.map((x) => [x.round ?? '—', html`<a href="/lists/${x.listId}">#${x.listId}</a>`, badge(lang, x.state), fmtNum(x.rowsRead), fmtNum(x.rejected),
+  [...r.rounds.map((x) => [x.round ?? '—', x.listIds.map((id, i) => html`${i ? ', ' : ''}<a href="/lists/${id}">#${id}</a>`), badge(lang, x.state), fmtNum(x.rowsRead), fmtNum(x.rejected),
     fmtNum(x.duplicates), fmtNum(x.received), fmtNum(x.delivered), fmtNum(x.returned), fmtRate(x.handlingRate)]),
   [html`<b>${t(lang, 'fig.total')}</b>`, '', '', fmtNum(r.total.rowsRead), fmtNum(r.total.rejected), fmtNum(r.total.duplicates), fmtNum(r.total.received),
     fmtNum(r.total.delivered), fmtNum(r.total.returned), html`<b>${fmtRate(r.total.handlingRate)}</b>`]], 'figures')}`);

@@ -37,7 +37,7 @@ const L = {
   you: ['自組織', 'you'],
   reportTitle: ['感染端末通知 実施報告', 'Infected-host notification: campaign report'],
   campaign: ['キャンペーン', 'campaign'],
-  period: ['期間', 'period'],
+  period: ['観測期間', 'observation period'],
   generated: ['作成日時', 'generated'],
   tlpNote: ['この文書の取り扱い: ', 'Handling of this document: '],
   perMember: ['協力先ごとの状況', 'Per member'],
