@@ -169,6 +169,11 @@ describe('portal API', () => {
     const rows = r.body.trim().split('\r\n');
     expect(rows[0]).toBe('id,at,actor,who,action,object,details');
     expect(rows.slice(1).every((l) => l.includes('membera@portal.test') && l.includes('batch.download'))).toBe(true);
+    // Japan time with its offset, the same instant as stored
+    const at = rows[1].split(',')[1];
+    expect(at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+09:00$/);
+    const stored = (await w.ctx.pool.query(`SELECT at FROM audit_events WHERE id = $1`, [Number(rows[1].split(',')[0])])).rows[0].at as Date;
+    expect(Date.parse(at)).toBe(stored.getTime());
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(true);
     await w.ctx.pool.query(`UPDATE audit_events SET actor = 'someone-else' WHERE action = 'batch.download' AND id = (SELECT min(id) FROM audit_events WHERE action = 'batch.download')`);
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(false);
