@@ -94,8 +94,10 @@ describe('portal in a browser', () => {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     const csv = fs.readFileSync((await dl.path())!, 'utf8').trim().split('\r\n');
     expect(csv).toHaveLength(7);
-    // the member adds outcome columns to the file it downloaded and uploads it back
-    const filled = [`${csv[0]},outcome,notified_at,channel`, ...csv.slice(1).map((l, i) => `${l},${i === 0 ? 'unknown' : 'notified'},2026/11/21 9:00,email`)];
+    // the member fills the outcome columns of the file it downloaded (after the release) and uploads it back
+    expect(csv[0].endsWith(',outcome,notified_at,channel,note')).toBe(true);
+    const later = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const filled = [csv[0], ...csv.slice(1).map((l, i) => l.replace(/,,,,$/, `,${i === 0 ? 'unknown' : 'notified'},${later},email,`))];
     const out = path.join(w.dir, 'outcomes.csv');
     fs.writeFileSync(out, filled.join('\r\n') + '\r\n');
     await page.setInputFiles('input[name=file]', out);
