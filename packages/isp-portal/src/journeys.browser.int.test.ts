@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { csvLine, repoRoot } from '@deliveryline/shared';
 import { encodeCsv, decodeTextFile, startIngestWorker } from '@deliveryline/ingest';
@@ -11,6 +11,7 @@ import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
+import { launchChromium, signInAs } from './testing/browser';
 
 /**
  * The Japanese coordinator's and the ISP abuse desk's data journeys, end to end in Chromium:
@@ -19,8 +20,6 @@ import { listen } from './testing/http-client';
  */
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
 const SHOTS = path.join(repoRoot(), 'test-artifacts', 'screenshots', 'journeys');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const run = promisify(execFile);
 const LANGS = [['ja', 'ja-JP'], ['en', 'en-US']] as const;
 
@@ -50,7 +49,7 @@ describe('data journeys in a browser', () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
     server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
     base = (await listen(server)).base;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -58,15 +57,7 @@ describe('data journeys in a browser', () => {
     await w?.close();
   });
 
-  async function signIn(email: string, locale: 'ja-JP' | 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1280, height: 860 } });
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.click('#signin-submit')]);
-    return page;
-  }
+  const signIn = (email: string, locale: 'ja-JP' | 'en-US') => signInAs(browser, base, email, PASSWORD, locale);
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const listOf = async (campaign: string) => (await w.ctx.pool.query(`SELECT * FROM lists WHERE campaign_id = $1 ORDER BY id DESC LIMIT 1`, [campaign])).rows[0];
   const download = async (page: Page, selector: string) => {
@@ -218,7 +209,7 @@ describe('data journeys in a browser', () => {
     form.append('file', new Blob([Buffer.concat([Buffer.from('entry_id,outcome,note\r\n'), Buffer.from(`${rows[5][0]},notified,`), Buffer.from([0x81, 0x20, 0xff, 0xfe, 0x0d, 0x0a])])]), 'broken.csv');
     const broken = await fetch(`${base}/api/v1/batches/${id}/outcomes`, { method: 'POST', headers: { ...token, 'accept-language': 'en' }, body: form });
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error).toMatchObject({ code: 'outcomes.undecodable', message: expect.stringContaining('line 2') });
+    expect(((await broken.json()) as { error: unknown }).error).toMatchObject({ code: 'outcomes.undecodable', message: expect.stringContaining('line 2') });
     expect(await stored()).toHaveLength(6);
     await page.context().close();
   }, 240_000);
@@ -261,10 +252,10 @@ describe('data journeys in a browser', () => {
       form.append('file', new Blob([fs.readFileSync(f)]), name);
       const r = await fetch(`${base}/api/v1/lists`, { method: 'POST', headers: { authorization: `Bearer ${w.users.coordinator.token}` }, body: form });
       expect(r.status).toBe(201);
-      ids.push((await r.json()).list.id);
+      ids.push(((await r.json()) as { list: { id: number } }).list.id);
     }
     for (const l of ids) expect(await waitReleased(w.ctx, l)).toBe('released');
-    const report = await (await fetch(`${base}/api/v1/campaigns/goz/report`, { headers: { authorization: `Bearer ${w.users.coordinator.token}` } })).json();
+    const report = (await (await fetch(`${base}/api/v1/campaigns/goz/report`, { headers: { authorization: `Bearer ${w.users.coordinator.token}` } })).json()) as { rounds: { round: number }[] };
     const round3 = report.rounds.filter((r: { round: number }) => r.round === 3);
     expect(round3).toHaveLength(1);
     expect(round3[0]).toMatchObject({ listIds: ids, received: 3, delivered: 2, returned: 1 });

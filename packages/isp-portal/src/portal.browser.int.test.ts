@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '@deliveryline/shared';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { buildWorld, PASSWORD, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
+import { launchChromium, signInAs } from './testing/browser';
 
 /** The portal as people use it, in Debian's Chromium; screenshots go to test-artifacts/screenshots/. */
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
 const SHOTS = path.join(repoRoot(), 'test-artifacts', 'screenshots');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 
 describe('portal in a browser', () => {
   let w: World;
@@ -26,7 +25,7 @@ describe('portal in a browser', () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
     server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
     base = (await listen(server)).base;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -34,15 +33,7 @@ describe('portal in a browser', () => {
     await w?.close();
   });
 
-  async function signIn(email: string, locale: 'ja-JP' | 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1280, height: 860 } });
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.click('#signin-submit')]);
-    return page;
-  }
+  const signIn = (email: string, locale: 'ja-JP' | 'en-US') => signInAs(browser, base, email, PASSWORD, locale);
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
   it('a coordinator uploads a list and watches it go through parse, route and release', async () => {
