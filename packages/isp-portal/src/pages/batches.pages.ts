@@ -26,6 +26,10 @@ export function batchTable(lang: Lang, batches: BatchView[], showMember = true):
     b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)]), '', 'batches-table');
 }
 
+/** The system's own message (English, quoting the file's text), folded under the Japanese text. */
+export const rawMessage = (lang: Lang, message: string) =>
+  html`<details class="raw"><summary>${t(lang, 'list.failure.detail')}</summary><span translate="no" lang="en">${message}</span></details>`;
+
 /** The outcome values a member writes in the CSV, with what each means. */
 export const outcomeValues = (lang: Lang) => table([t(lang, 'batch.outcome.value'), t(lang, 'batch.outcome.meaning')],
   OUTCOMES.map((o) => [codeTag(o), t(lang, `outcome.${o}`)]), 'codes', 'outcome-values');
@@ -43,7 +47,7 @@ ${r.unchanged ? html`<p class="muted" id="outcome-unchanged">${t(lang, 'batch.re
 ${r.encoding ? html`<p class="muted">${t(lang, 'batch.result.encoding', { encoding: r.encoding === 'cp932' ? 'Shift_JIS (CP932)' : r.encoding })}</p>` : ''}
 ${r.rejected.length ? html`<p class="flash error" id="outcome-rejected">${t(lang, 'batch.result.rejected', { n: fmtNum(r.rejected.length) })}</p>
 ${table([t(lang, 'list.row'), t(lang, 'batch.result.column'), t(lang, 'batch.result.problem')],
-    shown.map((x) => [fmtNum(x.row), codeTag(COLUMN_OF[x.field] ?? x.field), lang === 'en' ? html`${x.message} ${codeTag(x.code)}` : html`${codeText(lang, x.code) ?? t(lang, 'code.unknown')} ${codeTag(x.code)}`]), 'codes', 'outcome-rejects')}
+    shown.map((x) => [fmtNum(x.row), codeTag(COLUMN_OF[x.field] ?? x.field), lang === 'en' ? html`${x.message} ${codeTag(x.code)}` : html`${codeText(lang, x.code) ?? t(lang, 'code.unknown')} ${codeTag(x.code)}${rawMessage(lang, x.message)}`]), 'codes', 'outcome-rejects')}
 <p class="row">${r.rejected.length > shown.length ? html`<span class="muted">${t(lang, 'batch.result.more', { shown: fmtNum(shown.length), n: fmtNum(r.rejected.length) })}</span>` : ''}
 <a class="button secondary" id="outcome-problems" download="outcome-problems.csv" href="${csv}">${t(lang, 'batch.result.download')}</a></p>` : ''}</div>`;
 }

@@ -14,7 +14,7 @@ import { retryListAs } from '../services/list-retry';
 import { notFound } from '../web/errors';
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
 import { render } from './render';
-import { batchTable } from './batches.pages';
+import { batchTable, rawMessage } from './batches.pages';
 import { listDecisionForms } from './list-decision.pages';
 import { Filters, dateRange, filterForm, ListStates } from './filters';
 
@@ -44,7 +44,7 @@ export const coded = (lang: Lang, prefix: 'code' | 'reason', code: string) =>
 export function failureBlock(lang: Lang, failure: string): Safe {
   const f = failureText(lang, failure);
   return html`<div class="flash error" id="list-failure">${f.text} ${codeTag(f.code)}
-<details class="raw"><summary>${t(lang, 'list.failure.detail')}</summary><span translate="no" lang="en">${f.detail}</span></details></div>`;
+${rawMessage(lang, f.detail)}</div>`;
 }
 
 async function listOr404(c: RouteCall<{ listId: number }, unknown, unknown>): Promise<ListView> {
@@ -208,9 +208,10 @@ ${pager(lang, total, p, path, query)}${kind === 'rejects' ? rejectTable(lang, ro
 }
 
 function rejectTable(lang: Lang, rows: { row: number; line: number; reason: string; message: string; raw: string }[]): Safe {
-  // English has the reader's own message (with the value and the fix); Japanese the code's text.
+  // English has the reader's own message (with the value and the fix); Japanese the code's text, with the message
+  // (which quotes the file's own text) folded under it.
   return table([t(lang, 'list.row'), t(lang, 'list.line'), t(lang, 'list.reason'), t(lang, 'list.raw')],
-    rows.map((r) => [fmtNum(r.row), fmtNum(r.line), lang === 'en' ? html`${r.message} ${codeTag(r.reason)}` : coded(lang, 'code', r.reason),
+    rows.map((r) => [fmtNum(r.row), fmtNum(r.line), lang === 'en' ? html`${r.message} ${codeTag(r.reason)}` : html`${coded(lang, 'code', r.reason)}${rawMessage(lang, r.message)}`,
       html`<code translate="no">${r.raw}</code>`]), 'codes', 'rejects-table');
 }
 
