@@ -8,3 +8,5 @@ export * from './records';
 export * from './normalise-row';
 export * from './returned-file';
 export * from './cli-options';
+export * from './source-settings';
+export * from './decode-file';

@@ -43,7 +43,8 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   if (!t.ok && NEEDS_NFKC.test(timeText)) t = parseTime(timeText.normalize('NFKC'), opt.zone);
   if (!t.ok) return { reason: t.code, message: `field "${cols.header[cols.observedAt]}": ${t.message}` };
   if (t.ms > opt.maxFutureMs) {
-    return { reason: 'time.future', message: `field "${cols.header[cols.observedAt]}": ${new Date(t.ms).toISOString()} is in the future` };
+    // the file's own text, not a converted instant: the reader finds it in the file as written
+    return { reason: 'time.future', message: `field "${cols.header[cols.observedAt]}": "${timeText.trim()}" is later than now; check the date (a year typed wrong?)` };
   }
 
   let port: number | null = null;

@@ -139,11 +139,22 @@ describe('parse-list through the ingest worker', () => {
     expect(r.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T11:00:00.000Z', '2015-04-20T01:00:00.000Z']);
   });
 
-  it('fails a list with naive times and no time zone before storing anything, saying so; the same file is then taken again', async () => {
+  it('rejects each naive row when no time zone is known and keeps the rest; a future row is a reject quoting the file', async () => {
+    const text = 'ip,time\n203.0.113.1,2015-04-20T10:00:00+09:00\n203.0.113.2,2015/04/20 10:00\n203.0.113.3,2099-01-01T00:00:00+09:00\n';
+    const r = await ingest('mixed-naive.csv', text);
+    expect(r.list.state).toBe('parsed');
+    expect(counts(r.list)).toEqual([3, 1, 2, 0]);
+    expect(r.rejects.map((x) => [x.row_no, x.reason])).toEqual([[2, 'time.naive_without_zone'], [3, 'time.future']]);
+    expect(r.rejects[0].message).toContain('"2015/04/20 10:00"');
+    expect(r.rejects[1].message).toContain('"2099-01-01T00:00:00+09:00"');
+    expect(r.rejects[1].message).not.toContain('2098-12-31T15:00');
+  });
+
+  it('fails a list none of whose rows can be read because every time is naive, saying what to choose; the same file is then taken again', async () => {
     const text = 'ip,time\n203.0.113.1,2015-04-20 10:00\n';
     const r = await ingest('naive.csv', text, { campaign: 'naive-retry' });
     expect(r.list.state).toBe('failed');
-    expect(r.list.failure).toMatch(/^list\.naive_times: row 1 \(line 2\): .*--timezone/);
+    expect(r.list.failure).toMatch(/^list\.naive_times: no row could be read: .*\(row 1, line 2\).*time zone field or with --timezone/);
     expect(r.entries).toHaveLength(0);
     // as the message says: upload again with --timezone, in the same campaign
     const again = await ingest('naive.csv', text, { campaign: 'naive-retry', timezone: 'Asia/Tokyo' });
@@ -251,14 +262,21 @@ describe('parse-list through the ingest worker', () => {
   });
 
   it('a big list that fails while its first window is being stored leaves no table of its own behind', async () => {
-    // the first window (100,000 entries) goes to its own table while the parsing goes on; a naive
-    // time then fails the list, often while that table is still being made or filled
+    // the first window (100,000 entries) goes to its own table while the parsing goes on; one
+    // row past MAX_ROWS then fails the list, often while that table is still being made or filled
     const rows = ['ip,observed_at,port'];
-    for (let i = 0; i < 180_000; i++) rows.push(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},2015-04-20T10:00:00Z,${i % 60000}`);
-    rows.push('11.9.9.9,2015-04-20 10:00:00,80');
-    const r = await ingest('fails-late.csv', rows.join('\n') + '\n');
+    for (let i = 0; i < 180_001; i++) rows.push(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},2015-04-20T10:00:00Z,${i % 60000}`);
+    const env = ctx.env as { MAX_ROWS: number };
+    const max = env.MAX_ROWS;
+    env.MAX_ROWS = 180_000;
+    let r;
+    try {
+      r = await ingest('fails-late.csv', rows.join('\n') + '\n');
+    } finally {
+      env.MAX_ROWS = max;
+    }
     expect(r.list.state).toBe('failed');
-    expect(r.list.failure).toMatch(/^list\.naive_times: row 180001 \(line 180002\)/);
+    expect(r.list.failure).toMatch(/^file\.too_many_rows: /);
     // what the list's sends were doing when it failed has ended before the table is dropped
     const own = await ctx.pool.query(`SELECT to_regclass($1) AS t`, [`entries_l${r.listId}`]);
     expect(own.rows).toEqual([{ t: null }]);

@@ -125,7 +125,8 @@ async function storeRows(
   deadline?: Deadline,
 ): Promise<ListCounts> {
   const seen = new EntryKeySet();
-  let rowsRead = 0, rejected = 0, duplicates = 0, received = 0;
+  let rowsRead = 0, rejected = 0, duplicates = 0, received = 0, naive = 0;
+  let firstNaive: SourceRecord | undefined;
   const reject = (rec: SourceRecord, reason: string, message: string) => {
     rejected++;
     out.reject(`${listId}\t${rec.row}\t${rec.line}\t${copyText(rec.raw.slice(0, RAW_MAX))}\t${reason}\t${copyText(message)}\n`);
@@ -149,12 +150,9 @@ async function storeRows(
       }
       const r = normaliseRow(rec.fields, cols, opt);
       if (isReject(r)) {
-        if (r.reason === 'time.naive_without_zone') {
-          throw new InputError('list.naive_times',
-            `row ${rec.row} (line ${rec.line}): the observation times have no time zone offset and the list has none; ` +
-            `upload again with --timezone (e.g. Asia/Tokyo for JST), or --profile shadowserver for a Shadowserver report (UTC), ` +
-            `or set the source's default time zone`);
-        }
+        // a naive time with no zone is this row's fault, not the list's: the list fails only
+        // when no row at all could be read (below), so the uploader learns what to choose
+        if (r.reason === 'time.naive_without_zone' && naive++ === 0) firstNaive = rec;
         reject(rec, r.reason, r.message);
         continue;
       }
@@ -171,6 +169,12 @@ async function storeRows(
     }
     await out.maybeFlush();
     checkDeadline(deadline);
+  }
+  if (naive && received === 0 && duplicates === 0) {
+    throw new InputError('list.naive_times',
+      `no row could be read: the observation times (row ${firstNaive!.row}, line ${firstNaive!.line}) have no time zone offset and none was given; ` +
+      `choose the time zone the file was written in (Asia/Tokyo for JST) in the upload form's time zone field or with --timezone, ` +
+      `or set the source's default time zone (the Sources page, or dline sources set SOURCE --timezone Asia/Tokyo); a Shadowserver report is UTC (--profile shadowserver)`);
   }
   await out.flush();
   return { rowsRead, rejected, duplicates, received };

@@ -2,7 +2,7 @@
  * Observation times → epoch ms (UTC). Accepted: ISO 8601 with offset or Z;
  * `YYYY-MM-DD HH:MM[:SS[.fff]]` and `YYYY/M/D H:MM[:SS]` (naive, read in the list's time zone);
  * `YYYY.M.D`; Unix seconds or milliseconds; Japanese dates (`2015年4月20日`, era `平成27年4月20日`, `H27.4.20`, with `10:15` or
- * `10時15分`). A naive time with no zone given is an error the caller turns into a list failure.
+ * `10時15分`). A naive time with no zone given is a reject (the list fails only when no row could be read).
  */
 
 export type TimeResult =

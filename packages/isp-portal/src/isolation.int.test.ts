@@ -41,6 +41,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       tokenId: { coordinator: String(b), memberA: String(b), sourceA: String(b), viewer: String(b) },
       proposalId: {},
       campaignId: { sourceA: 'vaw' },
+      sourceId: {}, // source settings are the coordinator's alone
       lang: {},
     };
     own = {
@@ -50,6 +51,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       tokenId: {}, // never revoke our own token in the middle of the matrix
       proposalId: { coordinator: String(proposalB) },
       campaignId: { coordinator: 'goz', viewer: 'goz', sourceA: 'goz', memberA: 'goz' },
+      sourceId: { coordinator: 'jpcert' },
       lang: {},
     };
   });

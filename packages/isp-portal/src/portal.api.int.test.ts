@@ -77,7 +77,7 @@ describe('portal API', () => {
     const csv = await app.inject({ url: `/api/v1/batches/${id}/download?format=csv`, headers: bearer('memberA') });
     expect(csv.statusCode).toBe(200);
     const lines = csv.body.trim().split('\r\n');
-    expect(lines[0]).toBe('entry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse');
+    expect(lines[0]).toBe('entry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse,outcome,notified_at,channel,note');
     expect(lines).toHaveLength(7);
     expect(lines.slice(1).every((l) => /^e[0-9a-f]{24},101\.0\.1\.\d,\d+,2026-11-/.test(l))).toBe(true);
     const excel = await app.inject({ url: `/api/v1/batches/${id}/download?format=excel`, headers: bearer('memberA') });
@@ -95,7 +95,8 @@ describe('portal API', () => {
     const csv = (await app.inject({ url: `/api/v1/batches/${id}/download`, headers: bearer('memberA') })).body.trim().split('\r\n');
     const bRef = (await w.ctx.pool.query(`SELECT ref FROM batch_entries WHERE batch_id = $1 LIMIT 1`, [w.batches.b[0]])).rows[0].ref;
     const refs = csv.slice(1).map((l) => l.split(',')[0]);
-    const filled = ['entry_id,outcome,notified_at,channel', ...refs.map((ref, i) => `${ref},${i === 1 ? 'maybe' : 'notified'},2026-11-20 10:00,email`), `${bRef},notified,,`];
+    const soon = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'); // after the release
+    const filled = ['entry_id,outcome,notified_at,channel', ...refs.map((ref, i) => `${ref},${i === 1 ? 'maybe' : 'notified'},${soon},email`), `${bRef},notified,,`];
     const first = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: { ...bearer('memberA'), 'content-type': 'text/csv' }, payload: filled.join('\r\n') });
     expect(first.statusCode).toBe(200);
     const r = first.json();
@@ -168,6 +169,11 @@ describe('portal API', () => {
     const rows = r.body.trim().split('\r\n');
     expect(rows[0]).toBe('id,at,actor,who,action,object,details');
     expect(rows.slice(1).every((l) => l.includes('membera@portal.test') && l.includes('batch.download'))).toBe(true);
+    // Japan time with its offset, the same instant as stored
+    const at = rows[1].split(',')[1];
+    expect(at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+09:00$/);
+    const stored = (await w.ctx.pool.query(`SELECT at FROM audit_events WHERE id = $1`, [Number(rows[1].split(',')[0])])).rows[0].at as Date;
+    expect(Date.parse(at)).toBe(stored.getTime());
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(true);
     await w.ctx.pool.query(`UPDATE audit_events SET actor = 'someone-else' WHERE action = 'batch.download' AND id = (SELECT min(id) FROM audit_events WHERE action = 'batch.download')`);
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(false);

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '@deliveryline/shared';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { buildWorld, PASSWORD, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
-import { CHROMIUM, signInAs } from './testing/browser';
+import { launchChromium, signInAs } from './testing/browser';
 
 /** The portal as people use it, in Debian's Chromium; screenshots go to test-artifacts/screenshots/. */
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
@@ -25,7 +25,7 @@ describe('portal in a browser', () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
     server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
     base = (await listen(server)).base;
-    browser = await chromium.launch(CHROMIUM);
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -85,8 +85,10 @@ describe('portal in a browser', () => {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     const csv = fs.readFileSync((await dl.path())!, 'utf8').trim().split('\r\n');
     expect(csv).toHaveLength(7);
-    // the member adds outcome columns to the file it downloaded and uploads it back
-    const filled = [`${csv[0]},outcome,notified_at,channel`, ...csv.slice(1).map((l, i) => `${l},${i === 0 ? 'unknown' : 'notified'},2026/11/21 9:00,email`)];
+    // the member fills the outcome columns of the file it downloaded (after the release) and uploads it back
+    expect(csv[0].endsWith(',outcome,notified_at,channel,note')).toBe(true);
+    const later = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const filled = [csv[0], ...csv.slice(1).map((l, i) => l.replace(/,,,,$/, `,${i === 0 ? 'unknown' : 'notified'},${later},email,`))];
     const out = path.join(w.dir, 'outcomes.csv');
     fs.writeFileSync(out, filled.join('\r\n') + '\r\n');
     await page.setInputFiles('input[name=file]', out);

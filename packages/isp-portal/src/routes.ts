@@ -13,8 +13,10 @@ import { registryImportPages } from './pages/registry-import.pages';
 import { statsApi } from './api/stats.api';
 import { listDecisionPages } from './pages/list-decision.pages';
 import { adminSettingsPages } from './pages/settings.pages';
+import { sourceApi } from './api/sources.api';
+import { sourcePages } from './pages/sources.pages';
 
 /** Every page and API route, in one table: the server registers it and the isolation test walks it. */
 export const ROUTES: PortalRoute[] = [
-  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...listDecisionPages, ...adminSettingsPages, ...listApi, ...batchApi, ...registryApi, ...statsApi,
+  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...listDecisionPages, ...adminSettingsPages, ...sourcePages, ...listApi, ...batchApi, ...registryApi, ...statsApi, ...sourceApi,
 ];

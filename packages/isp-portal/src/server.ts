@@ -32,7 +32,8 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   // zod checks every request inside the route wrapper (after authorisation); the JSON schemas
   // handed to Fastify exist for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  // raw bytes: an outcome file is decoded like a list (Shift_JIS from Excel included), never as UTF-8 up front
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
   if (!opts.mailer) app.addHook('onClose', async () => mailer.close());
   installErrorHandlers(app, ctx.log);
   await app.register(cookie);

@@ -100,7 +100,7 @@ describe('dline delivery commands on a real pipeline', () => {
     const [batch] = JSON.parse((await dline('batches', '--list', String(listId), '--member', 'isp-a', '--json')).stdout);
     const ids = cells((await dline('export', String(batch.batchId))).stdout).slice(1).map((r) => r[0]);
     const file = path.join(dir, 'outcomes.csv');
-    fs.writeFileSync(file, `entry_id,outcome,notified_at\n${ids[0]},notified,2014-06-10 09:30\n${ids[1]},lost,\n`);
+    fs.writeFileSync(file, `entry_id,outcome,notified_at\n${ids[0]},notified,${new Date().toISOString()}\n${ids[1]},lost,\n`);
     const r = JSON.parse((await dline('outcomes', 'import', String(batch.batchId), file, '--json')).stdout);
     expect(r).toMatchObject({ rows: 2, stored: 1, batchClosed: false });
     expect(r.rejected).toEqual([expect.objectContaining({ row: 2, field: 'outcome', code: 'outcome.invalid' })]);

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { decodeTextFile, InputError } from '@deliveryline/ingest';
 import type { Command } from 'commander';
 import { getBatch, importOutcomesCsv, OutcomeFileError, OUTCOMES, audit } from '@deliveryline/shared';
 import { withContext, intArg, CliError, print, say } from '../cli-context';
@@ -18,9 +20,11 @@ export function register(program: Command) {
         if (!batch) throw new CliError(`batch ${batchId} does not exist (see: dline batches)`);
         let r;
         try {
-          r = await importOutcomesCsv(ctx.pool, { batchId, memberId: batch.memberId, reportedBy: o.by, input: fs.createReadStream(file) });
+          // decoded as the portal does: Shift_JIS from Excel is read right, undecodable bytes refuse the file
+          const { text } = await decodeTextFile(fs.readFileSync(file));
+          r = await importOutcomesCsv(ctx.pool, { batchId, memberId: batch.memberId, reportedBy: o.by, input: Readable.from([text]) });
         } catch (err) {
-          if (err instanceof OutcomeFileError) throw new CliError(`${file}: ${err.message} [${err.code}]`);
+          if (err instanceof OutcomeFileError || err instanceof InputError) throw new CliError(`${file}: ${err.message} [${err.code}]`);
           throw err;
         }
         await audit(ctx.pool, { actor: o.by, action: 'outcome.import', object: `batch:${batchId}`, details: { file, rows: r.rows, stored: r.stored, rejected: r.rejected.length } });
@@ -29,7 +33,7 @@ export function register(program: Command) {
           return;
         }
         for (const x of r.rejected) say(`${file}: row ${x.row}, ${x.field}: ${x.message} [${x.code}]`);
-        say(`batch ${batchId}: ${r.rows} rows read, ${r.stored} stored, ${r.rejected.length} refused${r.batchClosed ? '; every entry now has an outcome: batch closed' : ''}`);
+        say(`batch ${batchId}: ${r.rows} rows read, ${r.stored} stored, ${r.skipped} skipped (empty outcome), ${r.unchanged} unchanged, ${r.rejected.length} refused${r.batchClosed ? '; every entry now has an outcome: batch closed' : ''}`);
       });
     });
 }

@@ -2,14 +2,19 @@ import type { Command } from 'commander';
 import { csvLine, getList } from '@deliveryline/shared';
 import { withContext, print, intArg, CliError } from '../cli-context';
 import { writeAll } from '../write-all';
+import { encodeCsv } from '@deliveryline/ingest';
+import { textFormat } from './returned.command';
 
 export function register(program: Command) {
   program
     .command('rejects <list>')
     .description('the rows refused while reading a list, with row, line and reason (CSV; --json for JSON)')
     .option('--json', 'JSON array of { row, line, reason, message, raw }')
-    .action(async (listArg: string, o: { json?: boolean }) => {
+    .option('--format <f>', 'csv (UTF-8), excel (UTF-8 with BOM) or sjis (Shift_JIS)', 'csv')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (listArg: string, o: { json?: boolean; format: string; out?: string }) => {
       const listId = intArg('LIST')(listArg);
+      const format = textFormat(o.format);
       await withContext(async (ctx) => {
         if (!(await getList(ctx.pool, listId))) throw new CliError(`list ${listId} does not exist`);
         const r = await ctx.pool.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [listId]);
@@ -18,10 +23,10 @@ export function register(program: Command) {
           print(rows);
           return;
         }
-        await writeAll((async function* () {
+        await writeAll(encodeCsv((function* () {
           yield csvLine(['row', 'line', 'reason', 'message', 'raw']);
           for (const x of rows) yield csvLine([x.row, x.line, x.reason, x.message, x.raw], new Set([0, 1]));
-        })());
+        })(), format), o.out);
       });
     });
 }

@@ -1,29 +1,23 @@
 import type { Command } from 'commander';
-import { getList, returnedJson, markReturnsSent, ListDecisionError, BOM } from '@deliveryline/shared';
-import { returnedRows } from '@deliveryline/ingest';
+import { getList, returnedJson, markReturnsSent, ListDecisionError } from '@deliveryline/shared';
+import { encodeCsv, returnedRows, TEXT_FORMATS, type TextFormat } from '@deliveryline/ingest';
 import { withContext, intArg, CliError, print, say } from '../cli-context';
 import { writeAll } from '../write-all';
-
-async function* withBom(gen: AsyncIterable<string>, bom: boolean): AsyncGenerator<string> {
-  let first = true;
-  for await (const s of gen) {
-    yield first && bom ? BOM + s : s;
-    first = false;
-  }
-}
 
 export function register(program: Command) {
   program
     .command('returned <list>')
     .description("the list's returned entries in the source's own columns, plus return_reason (CSV); --mark-sent records that they went back")
     .option('--out <file>', 'write to a file instead of stdout')
-    .option('--bom', 'CSV with a UTF-8 BOM, for Excel')
+    .option('--format <f>', 'csv (UTF-8), excel (UTF-8 with BOM) or sjis (Shift_JIS, as Japanese offices send)', 'csv')
+    .option('--bom', 'the same as --format excel')
     .option('--json', 'JSON array of { row, ip, port, observedAtJst, observedAtUtc, malware, returnReason }')
     .option('--mark-sent', 'record that the returned entries were given back to the source (list → returned_sent, audit event); writes no file')
     .option('--by <user>', 'who sent them (with --mark-sent)', 'cli')
     .option('--note <text>', 'a note for the audit log (with --mark-sent)')
-    .action(async (listArg: string, o: { out?: string; bom?: boolean; json?: boolean; markSent?: boolean; by: string; note?: string }) => {
+    .action(async (listArg: string, o: { out?: string; bom?: boolean; format: string; json?: boolean; markSent?: boolean; by: string; note?: string }) => {
       const listId = intArg('LIST')(listArg);
+      const format = textFormat(o.bom ? 'excel' : o.format);
       await withContext(async (ctx) => {
         if (o.markSent) {
           try {
@@ -39,7 +33,12 @@ export function register(program: Command) {
         const l = await getList(ctx.pool, listId);
         if (!l) throw new CliError(`list ${listId} does not exist`);
         if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state)) throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
-        await writeAll(o.json ? returnedJson(ctx.pool, listId) : withBom(returnedRows(ctx.pool, listId), !!o.bom), o.out);
+        await writeAll(o.json ? returnedJson(ctx.pool, listId) : encodeCsv(returnedRows(ctx.pool, listId), format), o.out);
       });
     });
+}
+
+export function textFormat(f: string): TextFormat {
+  if (!(TEXT_FORMATS as readonly string[]).includes(f)) throw new CliError(`--format ${f}: use ${TEXT_FORMATS.join(', ')}`);
+  return f as TextFormat;
 }

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import fs from 'node:fs';
 import { z } from 'zod/v4';
 import { sumCounts, rate } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
@@ -7,6 +7,7 @@ import { scopedBatch, scopedBatches, scopedBatchFigures, scopedOutcomeCounts, ty
 import { scopedListTotals } from '../data/lists.repository';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { reportOutcomes } from '../services/outcomes';
+import { readUpload } from '../services/upload';
 import { HttpError, notFound } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';
 import type { AppContext } from '@deliveryline/shared';
@@ -66,13 +67,20 @@ export const batchApi: PortalRoute[] = [
   }),
   route({
     method: 'POST', url: '/api/v1/batches/:batchId/outcomes', kind: 'api', roles: ['member'],
-    summary: 'report outcomes: JSON {"outcomes":[{entryId,outcome,notifiedAt?,channel?,note?}]} or text/csv (the downloaded file, filled in)',
+    summary: 'report outcomes: JSON {"outcomes":[{entryId,outcome,notifiedAt?,channel?,note?}]}, or the downloaded file filled in as a text/csv body (raw bytes: UTF-8, Shift_JIS or UTF-16) or multipart (field file); rows with an empty outcome are skipped and counted',
     params: batchParam, body: z.unknown(),
     handler: async ({ ctx, caller, params, req, reply }) => {
       const b = await batchOr404(ctx, caller, params.batchId);
       let r;
-      if (typeof req.body === 'string') r = await reportOutcomes(ctx, caller, b, { csv: Readable.from([req.body]) }, 'api-csv');
-      else {
+      if (Buffer.isBuffer(req.body)) r = await reportOutcomes(ctx, caller, b, { bytes: req.body }, 'api-csv');
+      else if (req.isMultipart()) {
+        const up = await readUpload(req, caller);
+        try {
+          r = await reportOutcomes(ctx, caller, b, { bytes: await fs.promises.readFile(up.path) }, 'api-file');
+        } finally {
+          await up.cleanup();
+        }
+      } else {
         const body = z.object({ outcomes: z.array(z.unknown()).max(1_000_000) }).safeParse(req.body);
         if (!body.success) throw new HttpError(400, 'request.invalid', { detail: 'body: expected {"outcomes": [...]} or a text/csv body' });
         r = await reportOutcomes(ctx, caller, b, { rows: body.data.outcomes }, 'api-json');

@@ -1,4 +1,4 @@
-import { returnedRows } from '@deliveryline/ingest';
+import { csvContentType, encodeCsv, returnedRows } from '@deliveryline/ingest';
 import { Readable } from 'node:stream';
 import { z } from 'zod/v4';
 import { campaignReport, csvLine } from '@deliveryline/shared';
@@ -9,19 +9,19 @@ import { readUpload, submitUpload } from '../services/upload';
 import { approveListAs } from '../services/list-approval';
 import { retryListAs } from '../services/list-retry';
 import { notFound } from '../web/errors';
-import { t, type Lang } from '../web/i18n';
+import { failureText, t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
 
 export const listJson = (l: ListView, lang: Lang) => ({
   id: l.id, campaign: l.campaign_id, source: l.source_id, round: l.round, fileName: l.file_name, tlp: l.tlp,
-  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure,
+  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure, failureMessage: l.failure ? failureText(lang, l.failure).text : null,
   counts: { rowsRead: l.rows_read, rejected: l.rejected, duplicates: l.duplicates, received: l.received, delivered: l.delivered, returned: l.returned },
   routeChunks: { done: l.chunks_done, total: l.route_chunks },
   createdAt: l.created_at, parsedAt: l.parsed_at, routedAt: l.routed_at, releasedAt: l.released_at,
 });
 
 const listParam = z.object({ listId: id });
-const fmt = z.object({ format: z.enum(['csv', 'json']).default('json') });
+const fmt = z.object({ format: z.enum(['csv', 'excel', 'sjis', 'json']).default('json') });
 
 export const listApi: PortalRoute[] = [
   route({
@@ -50,7 +50,8 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId/rejects', kind: 'api', roles: ['coordinator', 'source'], summary: 'rows refused while reading (JSON or CSV)',
+    method: 'GET', url: '/api/v1/lists/:listId/rejects', kind: 'api', roles: ['coordinator', 'source'],
+    summary: 'rows refused while reading: json, csv (UTF-8), excel (UTF-8 with BOM) or sjis (Shift_JIS)',
     params: listParam, query: fmt,
     handler: async ({ ctx, caller, params, query, reply }) => {
       const rows = await withScope(ctx.pool, caller, async (db) => {
@@ -58,24 +59,25 @@ export const listApi: PortalRoute[] = [
         return scopedRejects(db, caller, params.listId);
       });
       if (query.format === 'json') return { rejects: rows };
-      reply.header('content-disposition', `attachment; filename="list-${params.listId}-rejects.csv"`).type('text/csv; charset=utf-8');
-      return csvLine(['row', 'line', 'reason', 'message', 'raw']) + rows.map((r) => csvLine([r.row, r.line, r.reason, r.message, r.raw], new Set([0, 1]))).join('');
+      reply.header('content-disposition', `attachment; filename="list-${params.listId}-rejects.csv"`).type(csvContentType(query.format));
+      return reply.send(Readable.from(encodeCsv([csvLine(['row', 'line', 'reason', 'message', 'raw']) +
+        rows.map((r) => csvLine([r.row, r.line, r.reason, r.message, r.raw], new Set([0, 1]))).join('')], query.format)));
     },
   }),
   route({
     method: 'GET', url: '/api/v1/lists/:listId/returned', kind: 'api', roles: ['coordinator', 'source'],
-    summary: "entries no member took: CSV in the source file's own columns plus return_reason, or JSON",
+    summary: "entries no member took, in the source file's own columns plus return_reason: csv (UTF-8), excel (UTF-8 with BOM), sjis (Shift_JIS, as Japanese offices send) or json",
     params: listParam, query: fmt,
     handler: async ({ ctx, caller, params, query, reply }) => {
       const rows = await withScope(ctx.pool, caller, async (db) => {
         if (!(await scopedList(db, caller, params.listId))) throw notFound();
         return query.format === 'json' ? scopedReturned(db, caller, params.listId) : null;
       });
-      if (rows) return { returned: rows };
+      if (rows || query.format === 'json') return { returned: rows };
       // the list is the caller's (checked in scope above): the file goes back in its own layout,
       // read again from the stored original, with the reason per entry
-      reply.header('content-disposition', `attachment; filename="list-${params.listId}-returned.csv"`).type('text/csv; charset=utf-8');
-      return reply.send(Readable.from(returnedRows(ctx.pool, params.listId)));
+      reply.header('content-disposition', `attachment; filename="list-${params.listId}-returned.csv"`).type(csvContentType(query.format));
+      return reply.send(Readable.from(encodeCsv(returnedRows(ctx.pool, params.listId), query.format)));
     },
   }),
   route({

@@ -51,9 +51,13 @@ export const AuditQuery = z.object({
   from: z.string().max(40).optional(), to: z.string().max(40).optional(), format: z.enum(['json', 'csv']).default('json'),
 });
 
+/** An instant in Japan time with its offset, to the millisecond: 2026-12-04T23:58:21.123+09:00. */
+const jstMs = (d: Date | string) => new Date(new Date(d).getTime() + 9 * 3_600_000).toISOString().replace('Z', '+09:00');
+
+/** The audit log as CSV, times in Japan time with the offset written (the coordinator's clock, still exact). */
 export function auditCsv(rows: AuditRow[]): string {
   return csvLine(['id', 'at', 'actor', 'who', 'action', 'object', 'details'])
-    + rows.map((r) => csvLine([r.id, new Date(r.at).toISOString(), r.actor, r.who, r.action, r.object, JSON.stringify(r.details)], new Set([0]))).join('');
+    + rows.map((r) => csvLine([r.id, jstMs(r.at), r.actor, r.who, r.action, r.object, JSON.stringify(r.details)], new Set([0]))).join('');
 }
 
 export const registryApi: PortalRoute[] = [

@@ -8,7 +8,7 @@ import { organisations } from '../data/registry.repository';
 import { Filters, BatchStates, dateRange, filterForm } from './filters';
 import { batchOr404, figuresFor } from '../api/batches.api';
 import { batchDownload, FORMATS } from '../services/batch-files';
-import { reportOutcomes, type OutcomeReport } from '../services/outcomes';
+import { rejectionsCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';
 import { badge, codeTag, csrfField, data, fmtDate, fmtNum, fmtRate, html, pager, paging, select, table, type Safe } from '../web/html';
 import { codeText, t, type Lang } from '../web/i18n';
@@ -26,9 +26,31 @@ export function batchTable(lang: Lang, batches: BatchView[], showMember = true):
     b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)]), '', 'batches-table');
 }
 
+/** The system's own message (English, quoting the file's text), folded under the Japanese text. */
+export const rawMessage = (lang: Lang, message: string) =>
+  html`<details class="raw"><summary>${t(lang, 'list.failure.detail')}</summary><span translate="no" lang="en">${message}</span></details>`;
+
 /** The outcome values a member writes in the CSV, with what each means. */
 export const outcomeValues = (lang: Lang) => table([t(lang, 'batch.outcome.value'), t(lang, 'batch.outcome.meaning')],
   OUTCOMES.map((o) => [codeTag(o), t(lang, `outcome.${o}`)]), 'codes', 'outcome-values');
+
+/** Problems shown on the page; the rest are in the CSV the page offers (a 10,000-row table is no page). */
+export const RESULT_ROWS = 20;
+
+function resultCard(lang: Lang, r: OutcomeReport): Safe {
+  const shown = r.rejected.slice(0, RESULT_ROWS);
+  const csv = `data:text/csv;charset=utf-8;base64,${Buffer.from(rejectionsCsv(r.rejected)).toString('base64')}`;
+  return html`<div class="card" id="outcome-result"><h2>${t(lang, 'batch.result')}</h2>
+<p class="flash ok">${t(lang, 'batch.result.stored', { n: fmtNum(r.stored) })}${r.batchClosed ? ' ' + t(lang, 'batch.result.closed') : ''}</p>
+${r.skipped ? html`<p class="muted" id="outcome-skipped">${t(lang, 'batch.result.skipped', { n: fmtNum(r.skipped) })}</p>` : ''}
+${r.unchanged ? html`<p class="muted" id="outcome-unchanged">${t(lang, 'batch.result.unchanged', { n: fmtNum(r.unchanged) })}</p>` : ''}
+${r.encoding ? html`<p class="muted">${t(lang, 'batch.result.encoding', { encoding: r.encoding === 'cp932' ? 'Shift_JIS (CP932)' : r.encoding })}</p>` : ''}
+${r.rejected.length ? html`<p class="flash error" id="outcome-rejected">${t(lang, 'batch.result.rejected', { n: fmtNum(r.rejected.length) })}</p>
+${table([t(lang, 'list.row'), t(lang, 'batch.result.column'), t(lang, 'batch.result.problem')],
+    shown.map((x) => [fmtNum(x.row), codeTag(COLUMN_OF[x.field] ?? x.field), lang === 'en' ? html`${x.message} ${codeTag(x.code)}` : html`${codeText(lang, x.code) ?? t(lang, 'code.unknown')} ${codeTag(x.code)}${rawMessage(lang, x.message)}`]), 'codes', 'outcome-rejects')}
+<p class="row">${r.rejected.length > shown.length ? html`<span class="muted">${t(lang, 'batch.result.more', { shown: fmtNum(shown.length), n: fmtNum(r.rejected.length) })}</span>` : ''}
+<a class="button secondary" id="outcome-problems" download="outcome-problems.csv" href="${csv}">${t(lang, 'batch.result.download')}</a></p>` : ''}</div>`;
+}
 
 const stat = (label: string, v: string) => html`<div class="stat"><b>${v}</b><span>${label}</span></div>`;
 
@@ -36,14 +58,10 @@ async function batchPage(c: RouteCall<{ batchId: number }, unknown, unknown>, re
   const { lang, ctx, caller } = c;
   const b = await batchOr404(ctx, caller, c.params.batchId);
   const counts = await withScope(ctx.pool, caller, (db) => scopedOutcomeCounts(db, caller, b.id));
-  const res = result && html`<div class="card" id="outcome-result"><h2>${t(lang, 'batch.result')}</h2>
-<p class="flash ok">${t(lang, 'batch.result.stored', { n: result.stored })}${result.batchClosed ? ' ' + t(lang, 'batch.result.closed') : ''}</p>
-${result.rejected.length ? html`<p class="flash error">${t(lang, 'batch.result.rejected', { n: result.rejected.length })}</p>
-${table([t(lang, 'list.row'), t(lang, 'batch.result.column'), t(lang, 'batch.result.problem')],
-    result.rejected.map((r) => [fmtNum(r.row), codeTag(COLUMN_OF[r.field] ?? r.field), lang === 'en' ? html`${r.message} ${codeTag(r.code)}` : html`${codeText(lang, r.code) ?? t(lang, 'code.unknown')} ${codeTag(r.code)}`]), 'codes', 'outcome-rejects')}` : ''}</div>`;
+  const res = result && resultCard(lang, result);
   const upload = caller.role === 'member' ? html`<h2>${t(lang, 'batch.outcomes')}</h2><div class="card"><p>${t(lang, 'batch.outcomes.help')}</p>
 <form method="post" action="/batches/${b.id}/outcomes" enctype="multipart/form-data" class="row">${csrfField(caller)}
-<input type="file" name="file" accept=".csv,text/csv" required><button id="outcome-submit">${t(lang, 'batch.outcomes.submit')}</button></form>${outcomeValues(lang)}</div>` : '';
+<input type="file" name="file" accept=".csv,.txt,text/csv,text/plain" required><button id="outcome-submit">${t(lang, 'batch.outcomes.submit')}</button></form>${outcomeValues(lang)}</div>` : '';
   return render(c, `${t(lang, 'batch.title')} #${b.id} · ${b.campaign_name}${b.round ? ` · ${t(lang, 'field.round')} ${b.round}` : ''}`, html`${res ?? ''}
 <div class="card"><p>${badge(lang, b.state)} ${t(lang, 'field.member')}: <b>${data(b.member_name)}</b> (${data(b.member_id)}) · TLP:${b.tlp.toUpperCase()} ·
 ${t(lang, 'field.due')}: ${b.overdue ? html`<span class="overdue">${fmtDate(b.due_at, lang)}</span>` : fmtDate(b.due_at, lang)}</p>
@@ -109,7 +127,7 @@ ${stat(t(lang, 'fig.notified'), fmtNum(fig.notified))}${stat(t(lang, 'fig.notifi
       const up = await readUpload(c.req, c.caller);
       let r: OutcomeReport;
       try {
-        r = await reportOutcomes(c.ctx, c.caller, b, { csv: fs.createReadStream(up.path) }, 'portal');
+        r = await reportOutcomes(c.ctx, c.caller, b, { bytes: await fs.promises.readFile(up.path) }, 'portal');
       } finally {
         await up.cleanup();
       }

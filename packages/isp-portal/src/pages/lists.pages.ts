@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
-import { campaignReport } from '@deliveryline/shared';
+import { campaignReport, listReadEncoding, sourceById } from '@deliveryline/shared';
+import { ZONE_CHOICES } from '../services/sources';
 import { withScope } from '../data/scope';
 import {
   allCampaigns, countLists, knownSources, scopedCampaignTotals, scopedCampaigns, scopedList, scopedLists, scopedRejectReasons, scopedRejects, scopedReturnReasons,
@@ -13,7 +14,7 @@ import { retryListAs } from '../services/list-retry';
 import { notFound } from '../web/errors';
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
 import { render } from './render';
-import { batchTable } from './batches.pages';
+import { batchTable, rawMessage } from './batches.pages';
 import { listDecisionForms } from './list-decision.pages';
 import { Filters, dateRange, filterForm, ListStates } from './filters';
 
@@ -43,7 +44,7 @@ export const coded = (lang: Lang, prefix: 'code' | 'reason', code: string) =>
 export function failureBlock(lang: Lang, failure: string): Safe {
   const f = failureText(lang, failure);
   return html`<div class="flash error" id="list-failure">${f.text} ${codeTag(f.code)}
-<details class="raw"><summary>${t(lang, 'list.failure.detail')}</summary><span translate="no" lang="en">${f.detail}</span></details></div>`;
+${rawMessage(lang, f.detail)}</div>`;
 }
 
 async function listOr404(c: RouteCall<{ listId: number }, unknown, unknown>): Promise<ListView> {
@@ -73,7 +74,7 @@ ${b ? html`${stat(t(lang, 'fig.notified'), fmtNum(b.notified))}${stat(t(lang, 'f
       const tables = reports.map((r, i) => html`<h2><a href="/campaigns/${campaigns[i].id}">${data(campaigns[i].name)}</a> <span class="badge">TLP:${campaigns[i].tlp.toUpperCase()}</span></h2>
 ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'), t(lang, 'fig.rowsRead'), t(lang, 'fig.rejected'), t(lang, 'fig.duplicates'),
     t(lang, 'fig.received'), t(lang, 'fig.delivered'), t(lang, 'fig.returned'), t(lang, 'fig.rate')],
-  [...r.rounds.map((x) => [x.round ?? '—', html`<a href="/lists/${x.listId}">#${x.listId}</a>`, badge(lang, x.state), fmtNum(x.rowsRead), fmtNum(x.rejected),
+  [...r.rounds.map((x) => [x.round ?? '—', x.listIds.map((id, i) => html`${i ? ', ' : ''}<a href="/lists/${id}">#${id}</a>`), badge(lang, x.state), fmtNum(x.rowsRead), fmtNum(x.rejected),
     fmtNum(x.duplicates), fmtNum(x.received), fmtNum(x.delivered), fmtNum(x.returned), fmtRate(x.handlingRate)]),
   [html`<b>${t(lang, 'fig.total')}</b>`, '', '', fmtNum(r.total.rowsRead), fmtNum(r.total.rejected), fmtNum(r.total.duplicates), fmtNum(r.total.received),
     fmtNum(r.total.delivered), fmtNum(r.total.returned), html`<b>${fmtRate(r.total.handlingRate)}</b>`]], 'figures')}`);
@@ -90,6 +91,9 @@ ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'),
       const { lang, caller, ctx } = c;
       const [campaigns, sources] = await withScope(ctx.pool, caller, async (db) =>
         [await scopedCampaigns(db, caller), caller.role === 'coordinator' ? await knownSources(db) : []] as const);
+      // a source user sees its own default zone; a coordinator's choice of source decides it
+      const own = caller.role === 'source' ? await sourceById(ctx.pool, caller.sourceId!) : null;
+      const ownZone = own ? own.default_timezone ?? t(lang, 'upload.zone.none') : t(lang, 'field.source');
       return render(c, t(lang, 'upload.title'), html`<datalist id="campaigns">${campaigns.map((k) => html`<option value="${k.id}">${k.name}</option>`)}</datalist>
 <datalist id="sources">${sources.map((s) => html`<option value="${s}"></option>`)}</datalist><div class="card"><p>${t(lang, 'upload.help')}</p>
 <form id="upload-form" class="stack" data-csrf="${caller.csrf ?? ''}" data-open="${t(lang, 'upload.open')}" data-neterror="${t(lang, 'error.internal', { ref: 'network' })}">
@@ -98,6 +102,9 @@ ${table([t(lang, 'field.round'), t(lang, 'field.list'), t(lang, 'common.state'),
 ${caller.role === 'coordinator' ? html`<label>${t(lang, 'field.source')}<input name="source" list="sources" required pattern="[a-z0-9][a-z0-9_.\\-]*" placeholder="jpcert"></label>` : ''}
 <label>${t(lang, 'field.round')}<input name="round" type="number" min="1"></label>
 <label>${t(lang, 'field.tlp')}<select name="tlp" translate="no"><option value="">—</option><option>clear</option><option>green</option><option>amber</option><option>amber+strict</option><option>red</option></select></label>
+<label>${t(lang, 'field.timezone')}<select name="timezone" id="upload-timezone"><option value="">${t(lang, 'upload.zone.auto', { zone: ownZone })}</option>
+${ZONE_CHOICES.map((z) => html`<option value="${z}">${t(lang, `zone.${z}`)}</option>`)}</select><small class="muted">${t(lang, 'upload.zone.help')}</small></label>
+<label>${t(lang, 'field.encoding')}<select name="encoding"><option value="">${t(lang, 'upload.encoding.auto')}</option><option value="cp932" translate="no">Shift_JIS (CP932)</option><option value="utf-8" translate="no">UTF-8</option></select></label>
 <button id="upload-submit">${t(lang, 'upload.submit')}</button></form></div>
 <div class="card"><progress id="upload-progress" max="100" value="0"></progress>
 <ol class="steps">${(['upload', 'parse', 'route', 'release'] as const).map((s) => html`<li data-step="${s}">${t(lang, `upload.step.${s}`)}</li>`)}</ol>
@@ -140,8 +147,13 @@ ${form}${pager(lang, total, p, '/lists', query)}${lists.length ? listTable(lang,
           batches: caller.role === 'coordinator' ? await scopedBatches(db, caller, { listId: l.id, limit: 50 }) : [] };
       });
       const { l } = data_;
-      const links = caller.role === 'viewer' ? '' : html`<p class="row"><a class="button secondary" href="/api/v1/lists/${l.id}/rejects?format=csv">${t(lang, 'list.download.rejects')}</a>
-<a class="button secondary" href="/api/v1/lists/${l.id}/returned?format=csv">${t(lang, 'list.download.returned')}</a></p>`;
+      // the source's own encoding is offered when it sent Shift_JIS (what Excel in Japan saves)
+      const sjis = (await listReadEncoding(ctx.pool, l.id)) === 'cp932';
+      const dl = (what: 'rejects' | 'returned', f: string, key: string, primary = false) =>
+        html`<a class="button${primary ? '' : ' secondary'}" id="download-${what}-${f}" href="/api/v1/lists/${l.id}/${what}?format=${f}">${t(lang, key)}</a>`;
+      const links = caller.role === 'viewer' ? '' : html`<p class="row">${dl('rejects', 'csv', 'list.download.rejects')}${dl('rejects', 'excel', 'list.download.rejects.excel')}
+${sjis ? dl('rejects', 'sjis', 'list.download.rejects.sjis') : ''}</p><p class="row">${dl('returned', 'csv', 'list.download.returned')}${dl('returned', 'excel', 'list.download.returned.excel')}
+${sjis ? dl('returned', 'sjis', 'list.download.returned.sjis') : ''}</p>`;
       const shown = (n: number, total: number | null, href: string) => !total ? '' : html`<p class="muted">${t(lang, 'list.shown', { n: fmtNum(n), total: fmtNum(total ?? 0) })}
 ${(total ?? 0) > n ? html` <a href="${href}">${t(lang, 'list.seeAll', { total: fmtNum(total ?? 0) })}</a>` : ''}</p>`;
       return render(c, listTitle(lang, l), html`
@@ -196,9 +208,10 @@ ${pager(lang, total, p, path, query)}${kind === 'rejects' ? rejectTable(lang, ro
 }
 
 function rejectTable(lang: Lang, rows: { row: number; line: number; reason: string; message: string; raw: string }[]): Safe {
-  // English has the reader's own message (with the value and the fix); Japanese the code's text.
+  // English has the reader's own message (with the value and the fix); Japanese the code's text, with the message
+  // (which quotes the file's own text) folded under it.
   return table([t(lang, 'list.row'), t(lang, 'list.line'), t(lang, 'list.reason'), t(lang, 'list.raw')],
-    rows.map((r) => [fmtNum(r.row), fmtNum(r.line), lang === 'en' ? html`${r.message} ${codeTag(r.reason)}` : coded(lang, 'code', r.reason),
+    rows.map((r) => [fmtNum(r.row), fmtNum(r.line), lang === 'en' ? html`${r.message} ${codeTag(r.reason)}` : html`${coded(lang, 'code', r.reason)}${rawMessage(lang, r.message)}`,
       html`<code translate="no">${r.raw}</code>`]), 'codes', 'rejects-table');
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
+import { zoneOffset } from '@deliveryline/ingest';
 import { audit, submitList, DuplicateListError, FileTooLargeError, type AppContext } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
 import { checkCsrf } from '../web/route-table';
@@ -83,6 +84,13 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
     const i = f.error.issues[0];
     throw new HttpError(400, 'request.invalid', { detail: `${i.path.join('.')}: ${i.message}` });
   }
+  if (f.data.timezone) {
+    try {
+      zoneOffset(f.data.timezone);
+    } catch (e) {
+      throw new HttpError(400, 'upload.bad_timezone', { detail: (e as Error).message });
+    }
+  }
   const sourceId = caller.role === 'source' ? caller.sourceId! : f.data.source;
   if (!sourceId) throw new HttpError(400, 'request.invalid', { detail: 'source: required' });
   try {
@@ -102,3 +110,4 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
     await up.cleanup();
   }
 }
+

@@ -1,10 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium as the browser tests launch it. */
 export const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
+
+/** Debian's Chromium, headless, fetching nothing of its own. */
+export const launchChromium = (): Promise<Browser> => chromium.launch(CHROMIUM);
 
 /** A new browser context (its own cookies) signed in through the sign-in form. */
 export async function signInAs(browser: Browser, base: string, email: string, password: string,

@@ -71,7 +71,7 @@ export const UPLOAD_JS = `
       var l=b.list, s=stepOf(l.state);
       status.className='flash ok'; status.innerHTML='';
       var a=document.createElement('a'); a.href='/lists/'+id; a.id='list-link'; a.textContent=form.dataset.open+' #'+id+' — '+l.stateLabel; status.appendChild(a);
-      if(s===-1){ mark(1,true); status.className='flash error'; status.appendChild(document.createTextNode(' '+(l.failure||''))); return; }
+      if(s===-1){ mark(1,true); status.className='flash error'; var f=document.createElement('p'); f.id='upload-failure'; f.textContent=l.failureMessage||l.failure||''; status.appendChild(f); return; }
       mark(s); document.getElementById('upload-state').textContent=l.state;
       if(s<4) setTimeout(function(){poll(id);}, 700);
     }).catch(function(){ setTimeout(function(){poll(id);}, 1500); });

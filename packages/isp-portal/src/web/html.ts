@@ -35,7 +35,7 @@ export function badge(lang: Lang, state: string): Safe {
 }
 
 const NAV: Record<Caller['role'], [href: string, key: string][]> = {
-  coordinator: [['/dashboard', 'nav.dashboard'], ['/upload', 'nav.upload'], ['/lists', 'nav.lists'], ['/batches', 'nav.batches'],
+  coordinator: [['/dashboard', 'nav.dashboard'], ['/upload', 'nav.upload'], ['/lists', 'nav.lists'], ['/sources', 'nav.sources'], ['/batches', 'nav.batches'],
     ['/batches?overdue=1', 'nav.overdue'], ['/members', 'nav.members'], ['/campaigns', 'nav.campaigns'], ['/approvals', 'nav.approvals'], ['/users', 'nav.users'],
     ['/audit', 'nav.audit'], ['/admin/queues', 'nav.queues']],
   member: [['/batches', 'nav.batches'], ['/registry', 'nav.registry']],

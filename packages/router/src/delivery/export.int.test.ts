@@ -35,7 +35,7 @@ describe('batch exports, outcomes and relapses', () => {
     await release(ctx.pool, listId);
     const b = await batchOf(ctx, listId, 'isp-a');
     const csv = await collect(batchCsv(ctx.pool, b, { bom: true }));
-    expect(csv.startsWith('\uFEFFentry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse\r\n')).toBe(true);
+    expect(csv.startsWith('\uFEFFentry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse,outcome,notified_at,channel,note\r\n')).toBe(true);
     const rows: string[][] = parse(csv, { bom: true, from_line: 2 });
     expect(rows.map((r) => r[1])).toEqual(['203.0.113.1', '2001:db8::5']); // exactly isp-a's entries, in file order
     expect(rows[0].slice(2, 9)).toEqual(['1234', '2015-04-20T10:15:30+09:00', '2015-04-20T01:15:30Z', `'${EVIL}`, 'VAWTRAK 2015', '1', 'TLP:GREEN']);
@@ -97,9 +97,12 @@ describe('batch exports, outcomes and relapses', () => {
     const d = await batchOf(ctx, listId, 'isp-d');
     const ids = parse(await collect(batchCsv(ctx.pool, c)), { from_line: 2 }).map((r: string[]) => r[0]);
     const other = parse(await collect(batchCsv(ctx.pool, d)), { from_line: 2 })[0][0];
+    // a notification after the release (the batch was released now), written as a person in Japan does
+    const later = new Date(Date.now() + 86_400_000 + 9 * 3_600_000);
+    const laterText = `${later.getUTCFullYear()}/${later.getUTCMonth() + 1}/${later.getUTCDate()} 9:30`;
     const file = [
       '\uFEFFEntry_ID,Outcome,Notified_At,Channel,Note',
-      `${ids[0]},notified,2014/6/10 9:30,letter,`,
+      `${ids[0]},notified,${laterText},letter,`,
       `${other},notified,,,`,
       `e000000000000000000000000,declined,,,`,
       `${ids[1]},forgotten,,,`,
@@ -110,7 +113,7 @@ describe('batch exports, outcomes and relapses', () => {
     expect(r.rejected.map((x) => [x.row, x.code])).toEqual([[2, 'entry.not_in_batch'], [3, 'entry.not_in_batch'], [4, 'outcome.invalid']]);
     expect(r.rejected[2].message).toContain('not_identified');
     const stored = await ctx.pool.query(`SELECT outcome, notified_at FROM outcomes WHERE batch_id = $1 ORDER BY id`, [c.id]);
-    expect(stored.rows[0].notified_at.toISOString()).toBe('2014-06-10T00:30:00.000Z'); // JST without offset
+    expect(stored.rows[0].notified_at.toISOString()).toBe(`${later.toISOString().slice(0, 10)}T00:30:00.000Z`); // JST without offset
     // A later report replaces the current one; both stay.
     const again = await importOutcomesCsv(ctx.pool, { batchId: c.id, memberId: 'isp-c', reportedBy: 'op@isp-c', input: Readable.from([`entry_id,outcome\n${ids[0]},duplicate\n`]) });
     expect(again.stored).toBe(1);

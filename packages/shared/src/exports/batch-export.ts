@@ -9,7 +9,9 @@ import { batchEntries, type BatchEntry, type BatchHeader } from '../repositories
  * The campaign is named; the source never is (anonymous sources, and sources in general, are
  * the coordinator's business).
  */
-export const MEMBER_COLUMNS = ['entry_id', 'ip', 'port', 'observed_at_jst', 'observed_at_utc', 'malware', 'campaign', 'round', 'tlp', 'relapse'] as const;
+export const MEMBER_COLUMNS = ['entry_id', 'ip', 'port', 'observed_at_jst', 'observed_at_utc', 'malware', 'campaign', 'round', 'tlp', 'relapse',
+  // filled with what was reported so far: a member fills the empty ones and uploads the same file (outcome-csv.ts)
+  'outcome', 'notified_at', 'channel', 'note'] as const;
 
 export const BOM = '\uFEFF';
 const JST_MS = 9 * 3_600_000;
@@ -22,7 +24,8 @@ export const tlpLabel = (tlp: string) => `TLP:${tlp.toUpperCase()}`;
 type Header = Pick<BatchHeader, 'id' | 'listId' | 'campaignName' | 'round' | 'tlp'>;
 
 export function memberRow(e: BatchEntry, b: Header): unknown[] {
-  return [e.ref, e.ip, e.port, isoJst(e.observedAt), isoUtc(e.observedAt), e.malware, b.campaignName, b.round, tlpLabel(b.tlp), e.relapse ? 'relapse' : ''];
+  return [e.ref, e.ip, e.port, isoJst(e.observedAt), isoUtc(e.observedAt), e.malware, b.campaignName, b.round, tlpLabel(b.tlp), e.relapse ? 'relapse' : '',
+    e.outcome, e.notifiedAt ? isoJst(e.notifiedAt) : null, e.channel, e.note];
 }
 const NUMERIC = new Set([2, 7]);
 
@@ -46,12 +49,18 @@ export interface MemberEntryJson {
   round: number | null;
   tlp: string;
   relapse: boolean;
+  /** reported so far (null when not yet) */
+  outcome: string | null;
+  notifiedAt: string | null;
+  channel: string | null;
+  note: string | null;
 }
 
 export function memberJson(e: BatchEntry, b: Header): MemberEntryJson {
   return {
     entryId: e.ref, ip: e.ip, port: e.port, observedAtJst: isoJst(e.observedAt), observedAtUtc: isoUtc(e.observedAt),
     malware: e.malware, campaign: b.campaignName, round: b.round, tlp: tlpLabel(b.tlp), relapse: e.relapse,
+    outcome: e.outcome, notifiedAt: e.notifiedAt ? isoJst(e.notifiedAt) : null, channel: e.channel, note: e.note,
   };
 }
 

@@ -20,6 +20,8 @@ export class OutcomeFileError extends Error {
 export interface OutcomeImportResult {
   rows: number;
   stored: number;
+  skipped: number;
+  unchanged: number;
   rejected: OutcomeRejection[];
   batchClosed: boolean;
 }
@@ -34,20 +36,32 @@ export function normaliseNotifiedAt(v: string | undefined): string | null {
   return `${m[1]}-${p(m[2])}-${p(m[3])}T${p(m[4])}:${p(m[5])}:${p(m[6])}+09:00`;
 }
 
+/**
+ * A text cell as the member meant it: empty is none, and the quote our download puts before a
+ * leading = + - @ (so a spreadsheet does not run it, csv-safe.ts) is taken off again, so a
+ * downloaded note comes back as it was.
+ */
+function textCell(v: string | undefined): string | null {
+  if (!v) return null;
+  return /^'[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? v.slice(1) : v;
+}
+
 export async function importOutcomesCsv(
   pool: Pool,
-  a: { batchId: number; memberId: string; reportedBy: string; input: Readable; pageSize?: number },
+  a: { batchId: number; memberId: string; reportedBy: string; input: Readable; pageSize?: number; /** default ',' (Excel's "Unicode text" is tab-separated) */ delimiter?: string },
 ): Promise<OutcomeImportResult> {
   const pageSize = a.pageSize ?? 10_000;
-  const parser = a.input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }));
+  const parser = a.input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, delimiter: a.delimiter ?? ',' }));
   let index: Record<string, number> | undefined;
   let page: unknown[] = [];
   let rows = 0;
-  const result: OutcomeImportResult = { rows: 0, stored: 0, rejected: [], batchClosed: false };
+  const result: OutcomeImportResult = { rows: 0, stored: 0, skipped: 0, unchanged: 0, rejected: [], batchClosed: false };
   const flush = async () => {
     if (!page.length) return;
     const r = await recordOutcomes(pool, { batchId: a.batchId, memberId: a.memberId, reportedBy: a.reportedBy, rows: page, rowOffset: rows - page.length });
     result.stored += r.stored;
+    result.skipped += r.skipped;
+    result.unchanged += r.unchanged;
     result.rejected.push(...r.rejected);
     result.batchClosed ||= r.batchClosed;
     page = [];
@@ -65,10 +79,9 @@ export async function importOutcomesCsv(
       continue;
     }
     const cell = (c: (typeof OUTCOME_COLUMNS)[number]) => (index![c] >= 0 ? rec[index![c]] : undefined);
-    const opt = (v: string | undefined) => (v ? v : null);
     page.push({
       entryId: cell('entry_id'), outcome: cell('outcome')?.toLowerCase(), notifiedAt: normaliseNotifiedAt(cell('notified_at')),
-      channel: opt(cell('channel')), note: opt(cell('note')),
+      notifiedAtText: cell('notified_at'), channel: textCell(cell('channel')), note: textCell(cell('note')),
     });
     rows++;
     if (page.length >= pageSize) await flush();

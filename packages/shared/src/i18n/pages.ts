@@ -92,4 +92,18 @@ export const PAGES = {
   'mail.refused.subject': ['[deliveryline] リスト #{id} は送付されませんでした', '[deliveryline] List #{id} was not released'],
   'mail.refused.body': ['お送りいただいたリスト #{id}（{file}、キャンペーン {campaign}、第{round}回）は、コーディネーター（{by}）の判断で協力先には送付されませんでした。\n\n理由: {reason}\n\nご不明な点はコーディネーターにお問い合わせください。',
     'The list #{id} you sent ({file}, campaign {campaign}, round {round}) was not released to members; the coordinator ({by}) refused it.\n\nReason: {reason}\n\nAsk the coordinator if anything is unclear.'],
+  // sources settings page
+  'nav.sources': ['提供元', 'Sources'],
+  'sources.title': ['提供元', 'Sources'],
+  'sources.help': ['提供元ごとの既定値です。タイムゾーンは、オフセットのない観測日時をどう読むかを決めます（登録時の指定が優先）。匿名にすると協力先への通知・エクスポートに提供元名が出ません。',
+    'Each source’s defaults. The time zone decides how observation times without an offset are read (a zone chosen at upload wins). An anonymous source is never named to members.'],
+  'sources.id': ['ID', 'Id'], 'sources.kind': ['種別', 'Kind'], 'sources.profile': ['プロファイル', 'Profile'], 'sources.profile.auto': ['見出しから自動', 'from the header'],
+  'sources.kind.jpcert': ['JPCERT/CC', 'JPCERT/CC'], 'sources.kind.police': ['警察', 'Police'], 'sources.kind.feed': ['フィード', 'Feed'], 'sources.kind.other': ['その他', 'Other'],
+  'sources.anonymous': ['協力先への表示', 'Shown to members'], 'sources.named': ['名前を表示', 'named'], 'sources.anon': ['匿名', 'anonymous'],
+  'sources.add': ['提供元を追加', 'Add a source'], 'sources.lists': ['{n} リスト', '{n} lists'],
+  'sources.saved': ['提供元 {id} を保存しました（タイムゾーン: {zone}）。', 'Source {id} saved (time zone: {zone}).'],
+  'sources.noZone': ['未設定', 'none'],
+  'error.source.bad_timezone': ['タイムゾーンが正しくありません。Asia/Tokyo のようなIANA名か +09:00 のようなオフセットで指定してください。（{detail}）', 'That is not a time zone; use an IANA name such as Asia/Tokyo or an offset such as +09:00. ({detail})'],
+  'error.source.unknown_profile': ['そのプロファイルはありません：{detail}', 'No such profile: {detail}'],
+  'error.source.bad_id': ['提供元IDは英小文字・数字・_ . - で指定してください。', 'A source id is lower-case letters, digits, _ . - only.'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -58,7 +58,7 @@ export const TERMS = {
   'stats.you': ['自組織', 'you'],
   'stats.reportTitle': ['感染端末通知 実施報告', 'Infected-host notification: campaign report'],
   'stats.campaign': ['キャンペーン', 'campaign'],
-  'stats.period': ['期間', 'period'],
+  'stats.period': ['観測期間', 'observation period'],
   'stats.generated': ['作成日時', 'generated'],
   'stats.tlpNote': ['この文書の取り扱い: ', 'Handling of this document: '],
   'stats.perMember': ['協力先ごとの状況', 'Per member'],

@@ -54,6 +54,11 @@ export interface BatchEntry {
   malware: string | null;
   /** the member already reported an earlier entry of this address as notified */
   relapse: boolean;
+  /** what the member reported for it so far (its latest report), or nulls */
+  outcome: string | null;
+  notifiedAt: Date | null;
+  channel: string | null;
+  note: string | null;
 }
 
 export interface BatchHeader {
@@ -89,8 +94,12 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
   let after = 0;
   for (;;) {
     const r = await db.query(
-      `SELECT be.seq, be.ref, be.entry_id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, be.relapse_of IS NOT NULL AS relapse
+      `SELECT be.seq, be.ref, be.entry_id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, be.relapse_of IS NOT NULL AS relapse,
+              o.outcome, o.notified_at, o.channel, o.note
          FROM batch_entries be JOIN entries e ON e.id = be.entry_id
+         -- the latest report so far, so a download can be filled in and sent back in parts
+         LEFT JOIN LATERAL (SELECT o.outcome, o.notified_at, o.channel, o.note FROM outcomes o
+                             WHERE o.entry_id = be.entry_id AND o.batch_id = be.batch_id ORDER BY o.id DESC LIMIT 1) o ON true
         WHERE be.batch_id = $1 AND be.list_id = $4 AND be.seq > $2
         ORDER BY be.seq LIMIT $3`,
       [batch.id, after, pageSize, batch.listId]);
@@ -98,6 +107,7 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
     after = r.rows[r.rows.length - 1].seq;
     yield r.rows.map((e) => ({
       entryId: Number(e.entry_id), ref: e.ref, seq: e.seq, ip: e.ip, port: e.port, observedAt: e.observed_at, malware: e.malware, relapse: e.relapse,
+      outcome: e.outcome, notifiedAt: e.notified_at, channel: e.channel, note: e.note,
     }));
     if (r.rowCount! < pageSize) return;
   }

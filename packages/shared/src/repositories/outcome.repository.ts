@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Pool, type Queryable } from '../db/pool';
 
 export const OUTCOMES = ['notified', 'not_identified', 'not_our_address', 'duplicate', 'declined'] as const;
 export type OutcomeValue = (typeof OUTCOMES)[number];
@@ -50,9 +50,19 @@ export interface OutcomeRejection {
 
 export interface OutcomeResult {
   stored: number;
+  /** rows with an empty outcome: not reported yet, neither stored nor refused */
+  skipped: number;
+  /** rows that say exactly what the entry's latest report says (a file sent again in parts): not stored twice */
+  unchanged: number;
   rejected: OutcomeRejection[];
   batchClosed: boolean;
 }
+
+const isBlank = (v: unknown) => v == null || (typeof v === 'string' && v.trim() === '');
+const JST_MS = 9 * 3_600_000;
+/** An instant as a person in Japan reads it, with the zone said: 2015-04-20 10:15 JST. */
+export const jstText = (d: Date) => new Date(d.getTime() + JST_MS).toISOString().slice(0, 16).replace('T', ' ') + ' JST';
+
 
 /**
  * Stores a member's outcomes for one batch. Each row is checked on its own: an entry that is not
@@ -66,15 +76,22 @@ export async function recordOutcomes(
 ): Promise<OutcomeResult> {
   const off = a.rowOffset ?? 0;
   const rejected: OutcomeRejection[] = [];
-  const valid: { row: number; v: OutcomeRow }[] = [];
+  const valid: { row: number; v: OutcomeRow; at?: string }[] = [];
+  let skipped = 0;
   a.rows.forEach((raw, i) => {
+    if (raw && typeof raw === 'object' && isBlank((raw as Record<string, unknown>).outcome)) {
+      skipped++;
+      return;
+    }
+    // the time as the member wrote it, for messages (a CSV's notified_at is normalised before it comes here)
+    const at = (raw as { notifiedAtText?: string } | null)?.notifiedAtText ?? (raw as { notifiedAt?: string } | null)?.notifiedAt ?? undefined;
     const fast = quickRow(raw);
     if (fast) {
-      valid.push({ row: off + i + 1, v: fast });
+      valid.push({ row: off + i + 1, v: fast, at });
       return;
     }
     const p = OutcomeRowSchema.safeParse(raw);
-    if (p.success) valid.push({ row: off + i + 1, v: p.data });
+    if (p.success) valid.push({ row: off + i + 1, v: p.data, at });
     else {
       const issue = p.error.issues[0];
       const field = String(issue.path[0] ?? 'row');
@@ -84,12 +101,14 @@ export async function recordOutcomes(
         ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
         : field === 'entryId'
           ? `"${value ?? ''}" is not an entry id; copy the entry_id column of the batch as downloaded ("e" and 24 hex digits)`
-          : `${field}: ${issue.message}`;
+          : field === 'notifiedAt'
+            ? `notified_at "${at ?? ''}" is not a time; write it as 2015/04/20 10:15 (Japan time) or ISO 8601 with an offset (2015-04-20T10:15:00+09:00)`
+            : `${field}: ${issue.message}`;
       rejected.push({ row: off + i + 1, field, code, message });
     }
   });
   return withTransaction(pool, async (tx) => {
-    const batch = (await tx.query('SELECT id, list_id, member_id FROM batches WHERE id = $1 FOR UPDATE', [a.batchId])).rows[0];
+    const batch = (await tx.query('SELECT id, list_id, member_id, created_at FROM batches WHERE id = $1 FOR UPDATE', [a.batchId])).rows[0];
     if (!batch || batch.member_id !== a.memberId) throw new Error(`batch ${a.batchId} is not a batch of member ${a.memberId}`);
     // Both names of an entry resolve through the batch's own rows, so another member's entry is never found.
     const refs = valid.flatMap((x) => (typeof x.v.entryId === 'string' ? [x.v.entryId] : []));
@@ -105,12 +124,31 @@ export async function recordOutcomes(
       found.set(r.ref, Number(r.entry_id));
       found.set(Number(r.entry_id), Number(r.entry_id));
     }
-    const good: { row: number; v: OutcomeRow & { entryId: number } }[] = [];
+    const resolved: { row: number; v: OutcomeRow & { entryId: number } }[] = [];
+    const released: Date = batch.created_at;
     for (const x of valid) {
       const id = found.get(x.v.entryId);
-      if (id !== undefined) good.push({ row: x.row, v: { ...x.v, entryId: id } });
-      else rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}; use the entry_id column of this batch's download` });
+      if (id === undefined) {
+        rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}; use the entry_id column of this batch's download` });
+        continue;
+      }
+      // a subscriber cannot have been told of an entry before the member had it (a date typed wrong)
+      if (x.v.notifiedAt && Date.parse(x.v.notifiedAt) < released.getTime()) {
+        rejected.push({ row: x.row, field: 'notifiedAt', code: 'notified_at.before_release',
+          message: `notified_at "${x.at ?? x.v.notifiedAt}" is before the batch was released (${jstText(released)}); check the date` });
+        continue;
+      }
+      resolved.push({ row: x.row, v: { ...x.v, entryId: id } });
     }
+    const latest = await latestOutcomes(tx, a.batchId, resolved.map((x) => x.v.entryId));
+    let unchanged = 0;
+    const good = resolved.filter((x) => {
+      const l = latest.get(x.v.entryId);
+      const same = l && l.outcome === x.v.outcome && (l.notified_at?.getTime() ?? null) === (x.v.notifiedAt ? Date.parse(x.v.notifiedAt) : null)
+        && (l.channel ?? null) === (x.v.channel ?? null) && (l.note ?? null) === (x.v.note ?? null);
+      if (same) unchanged++;
+      return !same;
+    });
     if (good.length) {
       await tx.query(
         `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, notified_at, channel, note, reported_by)
@@ -128,6 +166,17 @@ export async function recordOutcomes(
       batchClosed = c.rowCount === 1;
     }
     rejected.sort((x, y) => x.row - y.row);
-    return { stored: good.length, rejected, batchClosed };
+    return { stored: good.length, skipped, unchanged, rejected, batchClosed };
   });
+}
+
+/** Each entry's latest report in a batch (what a download is pre-filled with). */
+export async function latestOutcomes(db: Queryable, batchId: number, entryIds: number[]) {
+  const m = new Map<number, { outcome: string; notified_at: Date | null; channel: string | null; note: string | null }>();
+  if (!entryIds.length) return m;
+  const r = await db.query(
+    `SELECT DISTINCT ON (entry_id) entry_id, outcome, notified_at, channel, note FROM outcomes
+      WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 ORDER BY entry_id, id DESC`, [batchId, entryIds]);
+  for (const x of r.rows) m.set(Number(x.entry_id), x);
+  return m;
 }

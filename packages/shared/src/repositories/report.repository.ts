@@ -15,7 +15,10 @@ export interface OutcomeCounts {
 }
 
 export interface ListFigures extends ListCounts, OutcomeCounts {
+  /** the round's first list (a round delivered as several files is one column: see `listIds`) */
   listId: number;
+  /** every list of the round, in upload order */
+  listIds: number[];
   round: number | null;
   state: string;
   handlingRate: number | null;
@@ -53,7 +56,7 @@ export function toFigures(row: Record<string, unknown>): ListFigures {
   };
   const o = outcomeCounts(row, c.delivered);
   return {
-    listId: Number(row.id), round: (row.round as number | null) ?? null, state: String(row.state),
+    listId: Number(row.id), listIds: [Number(row.id)], round: (row.round as number | null) ?? null, state: String(row.state),
     ...c, handlingRate: rate(c.delivered, c.received),
     ...o, notifyRate: rate(o.notified, c.delivered),
   };
@@ -88,6 +91,29 @@ export async function campaignReport(db: Queryable, campaignId: string, opts: { 
       ORDER BY l.round NULLS LAST, l.id`,
     values: [campaignId, opts.sourceId ?? null],
   });
-  const rounds = r.rows.map(toFigures);
+  const rounds = byRound(r.rows.map(toFigures));
   return { campaignId, rounds, total: totalOf(rounds) };
+}
+
+// the pipeline's order: a round of several lists is as far as its least advanced list
+const STATE_ORDER = ['uploaded', 'parsing', 'parsed', 'routing', 'routed', 'awaiting_approval', 'released', 'returned_sent'];
+
+/**
+ * One column per round, however many files it came in (Shadowserver's event4 and event6 reports
+ * of one day are one round): lists with the same round are summed; a list without a round
+ * stays a column of its own. Input is in round order.
+ */
+export function byRound(lists: ListFigures[]): ListFigures[] {
+  const out: ListFigures[] = [];
+  for (const l of lists) {
+    const prev = out[out.length - 1];
+    if (!prev || l.round == null || prev.round !== l.round) {
+      out.push(l);
+      continue;
+    }
+    const t = totalOf([prev, l]);
+    const state = STATE_ORDER.indexOf(l.state) < STATE_ORDER.indexOf(prev.state) ? l.state : prev.state;
+    out[out.length - 1] = { ...t, listId: prev.listId, listIds: [...prev.listIds, l.listId], round: prev.round, state };
+  }
+  return out;
 }

@@ -2,14 +2,14 @@ import type { CampaignReport } from '../repositories/report.repository';
 import { fmtHours, fmtInt, label, reasonLabel, type Lang } from './labels';
 import type { TimeFigures } from './scope';
 import type { DayCount, ReasonCount } from './series.repository';
-import { COLORS, emptyChart, frame, legend, niceTicks, text } from './svg';
+import { COLORS, SMALL, emptyChart, frame, legend, niceTicks, text } from './svg';
 
 const W = 680;
 
 /** Grouped bars per round (and total is left out: it would dwarf the rounds): received, delivered, returned. */
 export function roundsChart(r: CampaignReport, lang: Lang): string {
   const title = label(lang, 'chartRounds');
-  if (!r.rounds.length) return emptyChart(W, 120, title, label(lang, 'noData'));
+  if (!r.rounds.some((x) => x.received > 0)) return emptyChart(W, 120, title, label(lang, 'noData'));
   const H = 300, left = 70, top = 50, bottom = 40, plotH = H - top - bottom, plotW = W - left - 20;
   const series: [string, (x: CampaignReport['rounds'][number]) => number][] = [
     [label(lang, 'received'), (x) => x.received], [label(lang, 'delivered'), (x) => x.delivered], [label(lang, 'returned'), (x) => x.returned]];
@@ -23,7 +23,7 @@ export function roundsChart(r: CampaignReport, lang: Lang): string {
     series.forEach(([name, f], k) => {
       const v = f(rd), bx = gx + k * bar;
       body += `<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${COLORS[k]}"><title>${name}: ${fmtInt(v, lang)}</title></rect>`;
-      if (r.rounds.length <= 8) body += text(bx + bar / 2 - 1, y(v) - 3, fmtInt(v, lang), 'text-anchor="middle" font-size="9" fill="#333"');
+      if (r.rounds.length <= 8) body += text(bx + bar / 2 - 1, y(v) - 3, fmtInt(v, lang), `text-anchor="middle" font-size="${SMALL}" fill="#333"`);
     });
     body += text(left + i * group + group / 2, H - bottom + 16, rd.round != null ? label(lang, 'round', { n: rd.round }) : label(lang, 'list', { n: rd.listId }), 'text-anchor="middle" fill="#333"');
   });
@@ -67,10 +67,12 @@ export interface TimesRow {
 /** Per member: a bar to the median and a whisker to p90, for release → download and release → outcome. */
 export function timesChart(rows: TimesRow[], lang: Lang): string {
   const title = label(lang, 'chartTimes');
-  if (!rows.length) return emptyChart(W, 120, title, label(lang, 'noData'));
+  // members with no download or outcome yet have no time to draw: axes over nothing say nothing
+  if (!rows.some((r) => r.toFirstDownload.medianSeconds != null || r.toOutcome.medianSeconds != null)) return emptyChart(W, 120, title, label(lang, 'noData'));
   const left = 175, top = 50, rowH = 30, H = top + rows.length * rowH + 40, plotW = W - left - 70;
   const maxS = Math.max(1, ...rows.flatMap((r) => [r.toFirstDownload.p90Seconds ?? 0, r.toOutcome.p90Seconds ?? 0]));
-  const ticks = niceTicks(maxS / 3600);
+  // whole hours at least: times of seconds would otherwise be drawn in steps of 0.0001 h
+  const ticks = niceTicks(Math.max(1, maxS / 3600));
   const max = ticks[ticks.length - 1] * 3600;
   const x = (s: number) => left + (s / max) * plotW;
   let body = ticks.map((t) => `<line x1="${x(t * 3600)}" x2="${x(t * 3600)}" y1="${top - 4}" y2="${H - 36}" stroke="#ddd"/>` + text(x(t * 3600), H - 22, t, 'text-anchor="middle" fill="#555"')).join('');
@@ -83,7 +85,7 @@ export function timesChart(rows: TimesRow[], lang: Lang): string {
       if (t.medianSeconds == null) return;
       body += `<rect x="${left}" y="${by}" width="${Math.max(1, x(t.medianSeconds) - left).toFixed(1)}" height="10" fill="${COLORS[k]}"><title>${name}: ${label(lang, 'median')} ${fmtHours(t.medianSeconds, lang)}, ${label(lang, 'p90')} ${fmtHours(t.p90Seconds, lang)}</title></rect>`;
       if (t.p90Seconds != null) body += `<line x1="${x(t.medianSeconds).toFixed(1)}" x2="${x(t.p90Seconds).toFixed(1)}" y1="${by + 5}" y2="${by + 5}" stroke="#333"/><line x1="${x(t.p90Seconds).toFixed(1)}" x2="${x(t.p90Seconds).toFixed(1)}" y1="${by + 1}" y2="${by + 9}" stroke="#333"/>`;
-      body += text(x(t.p90Seconds ?? t.medianSeconds) + 4, by + 9, fmtHours(t.medianSeconds, lang), 'font-size="9" fill="#333"');
+      body += text(x(t.p90Seconds ?? t.medianSeconds) + 4, by + 9, fmtHours(t.medianSeconds, lang), `font-size="${SMALL}" fill="#333"`);
     });
   });
   body += legend(left, 40, [[COLORS[0], label(lang, 'toDownload')], [COLORS[1], label(lang, 'toOutcome')]]);
@@ -94,7 +96,7 @@ export function timesChart(rows: TimesRow[], lang: Lang): string {
 /** Returned entries by reason, largest first, with counts and shares. */
 export function reasonsChart(reasons: ReasonCount[], lang: Lang): string {
   const title = label(lang, 'chartReasons');
-  if (!reasons.length) return emptyChart(W, 120, title, label(lang, 'noData'));
+  if (!reasons.some((r) => r.entries > 0)) return emptyChart(W, 120, title, label(lang, 'noData'));
   const left = 200, top = 36, rowH = 26, H = top + reasons.length * rowH + 14, plotW = W - left - 130;
   const total = reasons.reduce((s, r) => s + r.entries, 0), max = Math.max(...reasons.map((r) => r.entries));
   let body = '';

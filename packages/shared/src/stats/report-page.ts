@@ -88,7 +88,9 @@ table { border-collapse: collapse; width: 100%; margin: 4px 0; }
 th, td { border: 1px solid #bbb; padding: 3px 6px; } td { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #eef3f9; text-align: left; font-weight: normal; } table.figures tr:first-child th, table.members tr:first-child th { text-align: center; font-weight: bold; }
 tr.rate td { font-weight: bold; } .note, footer { color: #555; font-size: 9pt; }
-.charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px; margin-top: 10px; }
+/* one chart across the page: at half width its labels printed at about 5 pt (svg.ts SMALL) */
+.charts { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; margin-top: 10px; }
+.charts svg { break-inside: avoid; }
 .charts svg { display: block; box-sizing: border-box; width: 100%; height: auto; border: 1px solid #ddd; }
 table.members th:first-child { white-space: nowrap; } tr.peers th, tr.peers td { color: #555; font-style: italic; } table.members td { white-space: nowrap; }
 section { break-inside: avoid; } footer { margin-top: 12px; border-top: 1px solid #ccc; padding-top: 4px; }`;
@@ -115,11 +117,11 @@ export function renderReportHtml(s: CampaignStats, lang: Lang): string {
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(label(lang, 'reportTitle'))}: ${esc(s.campaign.name)}</title><style>${CSS}</style></head><body>
 <header><div><h1>${esc(label(lang, 'reportTitle'))}</h1>
 <p class="meta">${esc(label(lang, 'campaign'))}: <b>${esc(s.campaign.name)}</b> (${esc(s.campaign.id)})</p>
-<p class="meta">${esc(label(lang, 'period'))}: ${fmtDate(s.campaign.from, lang)} – ${fmtDate(s.campaign.to, lang)}</p>
+<p class="meta" id="period">${esc(label(lang, 'period'))}: ${fmtDate(s.campaign.from, lang)} – ${fmtDate(s.campaign.to, lang)} (JST)</p>
 <p class="meta">${esc(label(lang, 'generated'))}: ${fmtDate(s.generatedAt, lang)}</p></div>
 <div style="text-align:right">${tlpLabel}<p class="note">${esc(label(lang, 'tlpNote'))}${esc(note)}</p></div></header>
 <section>${tableHtml(s, lang)}</section>
-<section class="charts">${c.rounds}${c.notified}${c.reasons}${c.times ?? ''}</section>
+<div class="charts">${c.rounds}${c.notified}${c.reasons}${c.times ?? ''}</div>
 ${members}
 <footer><b>${esc(label(lang, 'definitions'))}</b>: ${DEFINITIONS[lang].map(esc).join(' / ')}</footer>
 </body></html>`;

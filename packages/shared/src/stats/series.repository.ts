@@ -4,7 +4,7 @@ export interface CampaignInfo {
   id: string;
   name: string;
   tlp: string;
-  /** the first list's upload, and the last release or report seen */
+  /** the observation period: the earliest and latest observed_at of the campaign's entries */
   from: Date | null;
   to: Date | null;
 }
@@ -12,13 +12,12 @@ export interface CampaignInfo {
 export async function campaignInfo(db: Queryable, campaignId: string, sourceId?: string): Promise<CampaignInfo | undefined> {
   const r = await db.query({
     name: 'stats.campaign-info',
-    text: `WITH ls AS (SELECT id, created_at, routed_at, released_at FROM lists
-                  WHERE campaign_id = $1 AND state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR source_id = $2))
-     SELECT c.id, c.name, c.tlp, (SELECT min(created_at) FROM ls) AS from_at,
-            greatest((SELECT max(routed_at) FROM ls), (SELECT max(released_at) FROM ls),
-              (SELECT max(f.reported_at) FROM ls JOIN batches b ON b.list_id = ls.id
-                 JOIN stats_batch_first_reports f ON f.batch_id = b.id)) AS to_at
-       FROM campaigns c WHERE c.id = $1`,
+    // the period the report covers is when the entries were observed (the published tables' 期間),
+    // not when the files were uploaded; each list's entries are one partition or a slice of the shared one
+    text: `WITH ls AS (SELECT id FROM lists
+                  WHERE campaign_id = $1 AND state NOT IN ('failed', 'refused', 'uploaded', 'parsing') AND ($2::text IS NULL OR source_id = $2)),
+          o AS (SELECT min(e.observed_at) AS from_at, max(e.observed_at) AS to_at FROM entries e WHERE e.list_id IN (SELECT id FROM ls))
+     SELECT c.id, c.name, c.tlp, o.from_at, o.to_at FROM campaigns c, o WHERE c.id = $1`,
     values: [campaignId, sourceId ?? null] });
   const x = r.rows[0];
   return x && { id: x.id, name: x.name, tlp: x.tlp, from: x.from_at ?? null, to: x.to_at ?? null };

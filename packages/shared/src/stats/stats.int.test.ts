@@ -44,9 +44,13 @@ describe('campaign figures on a hand-checked campaign', () => {
     await put(e1, 'isp-echo', [[l1[8], 'duplicate', null]], '2026-01-07T00:00:00Z');
     // list 2 through the real outcome path (recordOutcomes, reported now)
     const l2 = await Promise.all([1, 2, 4].map((s) => entry(h.list2, s)));
+    // the notifications of 2026-01-08 happened after the release: recordOutcomes refuses a notified_at
+    // before it, so the release is moved back for the report and then exactly forward again (the times below count from it)
+    await db.query(`UPDATE batches SET created_at = created_at - interval '1000 days' WHERE list_id = $1`, [h.list2]);
     const r1 = await recordOutcomes(db, { batchId: a2, memberId: 'isp-alpha', reportedBy: 'test', rows: [
       { entryId: l2[0], outcome: 'notified', notifiedAt: '2026-01-08T03:00:00+09:00' }, { entryId: l2[1], outcome: 'not_our_address' }] });
     const r2 = await recordOutcomes(db, { batchId: b2, memberId: 'isp-bravo', reportedBy: 'test', rows: [{ entryId: l2[2], outcome: 'notified', notifiedAt: '2026-01-08T03:00:00+09:00' }] });
+    await db.query(`UPDATE batches SET created_at = created_at + interval '1000 days' WHERE list_id = $1`, [h.list2]);
     expect([r1.stored, r2.stored]).toEqual([2, 1]);
   });
   afterAll(() => ctx.close());
