@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { submitList, campaignReport, checkCounts, enqueue, getList } from '@deliveryline/shared';
-import { openTestContext, TEST_QUEUE_BACKENDS, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, TEST_QUEUE_BACKENDS, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
 import { GOZ, VAWTRAK, writeRegistry, writeRounds } from './demo/replay';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PoolClient } from 'pg';
-import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/src/testing';
+import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/testing';
 import { copyText } from './copy-text';
 import { copyIn } from './testing/copy-in';
 

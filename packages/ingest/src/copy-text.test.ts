@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
+import { fcRuns } from '@deliveryline/shared/testing';
 import { copyText } from './copy-text';
 
 /**

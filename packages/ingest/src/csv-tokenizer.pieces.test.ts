@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
-import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
+import { fcRuns } from '@deliveryline/shared/testing';
 import { CsvTokenizer, type TokenizedRecord } from './csv-tokenizer';
 
 /**

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
+import { fcRuns } from '@deliveryline/shared/testing';
 import { decodeText, lineChunks } from './decode-text';
 
 /**

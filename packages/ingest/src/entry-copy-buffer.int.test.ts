@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PoolClient } from 'pg';
-import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/src/testing';
+import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/testing';
 import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
 import { copyIn } from './testing/copy-in';
 import { entryRows, windowsOf } from './testing/entry-rows';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { submitList, getList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from './worker';
 import { gzipOf, zipOf } from './testing/fixtures';
 

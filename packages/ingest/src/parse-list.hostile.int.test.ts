@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Worker } from 'bullmq';
 import { submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from './worker';
 import { settled } from './testing/settled';
 

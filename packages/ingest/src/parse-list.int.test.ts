@@ -4,7 +4,7 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { submitList, getList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from './worker';
 import { saveSourceProfile } from './profile-store.repository';
 import { returnedRows } from './returned-file';

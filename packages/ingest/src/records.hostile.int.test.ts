@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { storeFile } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { openRecords, type ReadOptions, type SourceRecord } from './records';
 import { gzipOf, xlsxOf, zipOf } from './testing/fixtures';
 

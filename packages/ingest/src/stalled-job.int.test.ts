@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'bullmq';
 import { submitList, getList, reconcile, redisConnection, JOBS, UnrecoverableError } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from './worker';
 import { settled } from './testing/settled';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { CATALOG } from '@deliveryline/shared';
-import { ASCII_ALLOWED } from '@deliveryline/shared/src/i18n/catalog';
+import { ASCII_ALLOWED } from '@deliveryline/shared';
 import { buildServer } from './server';
 import { buildWorld, type World } from './testing/portal-world';
 import { listen, type Req, type Res } from './testing/http-client';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseIpv4 } from '@deliveryline/shared';
-import { fcRuns } from '@deliveryline/shared/src/testing/fc-runs';
+import { fcRuns } from '@deliveryline/shared/testing';
 import { integerAt, ipv4At } from './copy-bytes';
 
 const at = (s: string) => {

@@ -1,4 +1,4 @@
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { withTransaction } from '@deliveryline/shared';
 import { openRunTable, runTable, runTableFigures } from './run-table';
 

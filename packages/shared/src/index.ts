@@ -29,5 +29,5 @@ export * from './exports/returned-export';
 export * from './exports/outcome-csv';
 export * from './delivery/list-approval';
 export * from './stats';
-export { t, hasText, codeText, failureText, CATALOG, LANGS } from './i18n/catalog';
+export { t, hasText, codeText, failureText, CATALOG, LANGS, ASCII_ALLOWED } from './i18n/catalog';
 export * from './delivery/delivery-settings';

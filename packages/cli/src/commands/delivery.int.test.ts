@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from 'bullmq';
 import { submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
 import { waitForList } from '../wait-list';

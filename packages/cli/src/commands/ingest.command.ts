@@ -5,7 +5,7 @@ import { submitList, DuplicateListError, FileTooLargeError } from '@deliveryline
 import { withContext, print, say, intArg, idArg, CliError } from '../cli-context';
 import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
-import { prepareIngestOptions } from '@deliveryline/ingest/src/cli-options';
+import { prepareIngestOptions } from '@deliveryline/ingest';
 
 interface Opts {
   source: string;

@@ -3,7 +3,7 @@ import { getList, retryList, RetryRefused } from '@deliveryline/shared';
 import { withContext, intArg, CliError, print, say } from '../cli-context';
 import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
-import { prepareIngestOptions } from '@deliveryline/ingest/src/cli-options';
+import { prepareIngestOptions } from '@deliveryline/ingest';
 
 interface Opts {
   timezone?: string;

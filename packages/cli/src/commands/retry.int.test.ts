@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from 'bullmq';
 import { failList, getList, submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { parseList } from '@deliveryline/ingest';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 

@@ -172,7 +172,7 @@ import crypto from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createPool, openQueues, createLogger, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
-import { createTestDatabase } from '@deliveryline/shared/src/testing';
+import { createTestDatabase } from '@deliveryline/shared/testing';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { writeRegistry, writeRounds } from '../demo/replay';
 

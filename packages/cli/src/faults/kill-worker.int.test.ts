@@ -1,5 +1,5 @@
 import { submitList } from '@deliveryline/shared';
-import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/testing';
 import { openFaultContext, spawnWorker, startSmtpSink, makeList, waitFor, waitReleased, expectExact, type FaultContext, type SmtpSink, type WorkerProcess } from './harness';
 
 /** Workers die and race; the counts stay exact and no member is mailed twice. */

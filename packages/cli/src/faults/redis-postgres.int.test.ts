@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import { submitList } from '@deliveryline/shared';
-import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/testing';
 import {
   openFaultContext, spawnWorker, startSmtpSink, startPrivateRedis, startPrivatePostgres, makeList, waitFor, waitReleased, expectExact,
   type FaultContext, type SmtpSink, type WorkerProcess, type PrivateRedis, type PrivatePostgres,

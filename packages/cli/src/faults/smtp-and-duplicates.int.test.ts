@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import { submitList, enqueue } from '@deliveryline/shared';
-import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/src/testing';
+import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, smtpMailer } from '@deliveryline/router';
 import { openFaultContext, startSmtpSink, makeList, waitFor, waitReleased, expectExact, type FaultContext, type SmtpSink } from './harness';

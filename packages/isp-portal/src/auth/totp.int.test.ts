@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { buildServer } from '../server';
 import { listen, type Req, type Res } from '../testing/http-client';
 import { PASSWORD, seedRegistry, seedUsers, type World } from '../testing/portal-world';

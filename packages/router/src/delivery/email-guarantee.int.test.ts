@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { enqueue, createBatches, repoRoot } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { smtpMailer } from '../mailer';
 import { batchMessageId, notifyBatch } from '../notify-batch.job';
 import { dueDate } from '../due-date';

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import { enqueue, createBatches, deliveryAttempts } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from '../mailer';
 import { notifyBatch } from '../notify-batch.job';

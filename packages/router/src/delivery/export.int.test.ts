@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { createBatches, getBatch, batchCsv, batchJson, returnedJson, importOutcomesCsv, listBatches, type Queryable } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { dueDate } from '../due-date';
 import { makeRoutedList } from './routed-list.fixture';
 

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import { enqueue, reconcile, stopNotice, notAnnouncedBatches, notAnnouncedCount, JOBS } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { makeRoutedList } from './routed-list.fixture';
 import { startSmtpCatcher, waitFor, type SmtpCatcher } from './smtp-catcher';

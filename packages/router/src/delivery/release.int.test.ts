@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { approveList, markReturnsSent, createBatches, enqueue, ListDecisionError, verifyAudit, setCampaignSettings, setSourceAnonymous } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from '../mailer';
 import { dueDate } from '../due-date';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { loadPrefixes } from '@deliveryline/shared';
 import { importMembers } from './member-import';
 import { importPrefixes } from './prefix-import';

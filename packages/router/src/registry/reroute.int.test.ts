@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
-import { openTestContext, type TestContext } from '@deliveryline/shared/src/testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { createBatches, getList, withTransaction } from '@deliveryline/shared';
 import { startRouterWorker } from '../worker';
 import { importMembers } from './member-import';
