@@ -16,7 +16,7 @@ import {
   createPool, migrate, parseEnv, openQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
 } from '../packages/shared/src';
 import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
-import { parseList } from '../packages/ingest/src/parse-list.job';
+import { parseList } from '../packages/ingest/src/jobs/parse-list.job';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';
 

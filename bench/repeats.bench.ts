@@ -14,7 +14,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, enqueue, type AppContext } from '../packages/shared/src';
 import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
-import { parseList } from '../packages/ingest/src/parse-list.job';
+import { parseList } from '../packages/ingest/src/jobs/parse-list.job';
 import { startRouterWorker, importMembers, importPrefixes } from '../packages/router/src';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';

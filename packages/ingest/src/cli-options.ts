@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureSource, type Queryable } from '@deliveryline/shared';
-import { normaliseEncodingName } from './decode-text';
-import { parseProfile, saveSourceProfile } from './profile-store.repository';
-import { zoneOffset } from './time';
+import { normaliseEncodingName } from './read/decode-text';
+import { parseProfile, saveSourceProfile } from './repositories/profile-store.repository';
+import { zoneOffset } from './columns/time';
 
 /**
  * Checks an upload's options before anything is stored, so a typo fails at once with the fix

@@ -1,6 +1,6 @@
 import { type AppContext, startWorkers, failList } from '@deliveryline/shared';
 import type { Worker } from 'bullmq';
-import { parseList } from './parse-list.job';
+import { parseList } from './jobs/parse-list.job';
 
 /** Wires the ingest handlers to BullMQ. A job that used its last attempt marks its list failed. */
 export function startIngestWorker(ctx: AppContext, opts: { concurrency?: number } = {}): Worker[] {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { EntryRow } from '../entry-copy-buffer';
+import type { EntryRow } from '../store/entry-copy-buffer';
 
 /**
  * Random entry rows and a plain binary COPY writer for them, for the property tests of

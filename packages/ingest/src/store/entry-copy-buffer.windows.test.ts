@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { fcRuns } from '@deliveryline/shared/testing';
 import { EntryCopyBuffer, TAKES_KEPT } from './entry-copy-buffer';
-import { entryRows, plainCopy, tightWindows, windowsOf } from './testing/entry-rows';
+import { entryRows, plainCopy, tightWindows, windowsOf } from '../testing/entry-rows';
 
 /**
  * EntryCopyBuffer against a plain binary COPY writer: rows of every kind (IPv4 and IPv6, times

@@ -5,8 +5,8 @@ import zlib from 'node:zlib';
 import type { Worker } from 'bullmq';
 import { submitList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { startIngestWorker } from './worker';
-import { settled } from './testing/settled';
+import { startIngestWorker } from '../worker';
+import { settled } from '../testing/settled';
 
 /** Hostile files through the real queue and ingest worker, with a one-second job limit. */
 describe('parse-list on hostile files', () => {

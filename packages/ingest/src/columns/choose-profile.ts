@@ -1,7 +1,7 @@
 import type { Queryable } from '@deliveryline/shared';
 import { GENERIC, fitsHeader, mapColumns, normaliseHeader, type ColumnMap, type Profile } from './profile';
 import { SHADOWSERVER, checkShadowserverReport, looksLikeShadowserver } from './shadowserver';
-import { findProfile, sourceProfiles } from './profile-store.repository';
+import { findProfile, sourceProfiles } from '../repositories/profile-store.repository';
 
 /**
  * Which profile reads a list: the one the list names, else its source's default, else chosen

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsvTokenizer } from './csv-tokenizer';
+import { CsvTokenizer } from '../read/csv-tokenizer';
 import { chooseColumns } from './choose-profile';
 import { GENERIC } from './profile';
 import { SHADOWSERVER, reportType } from './shadowserver';

@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { storeFile } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { openRecords, type ReadOptions, type SourceRecord } from './records';
-import { gzipOf, xlsxOf, zipOf } from './testing/fixtures';
+import { gzipOf, xlsxOf, zipOf } from '../testing/fixtures';
 
 const CSV = 'ip,observed_at,port\n1.2.3.4,2015-04-20 10:15:30,80\n5.6.7.8,2015-04-20 10:16:00,\n';
 

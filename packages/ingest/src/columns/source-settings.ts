@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audit, updateSource, withTransaction, type Pool } from '@deliveryline/shared';
-import { findProfile } from './profile-store.repository';
+import { findProfile } from '../repositories/profile-store.repository';
 import { zoneOffset } from './time';
 
 export class SourceSettingsError extends Error {

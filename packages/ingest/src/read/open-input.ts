@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { fileStream, type Queryable } from '@deliveryline/shared';
 import { InputError } from './input-error';
-import { StoredFileReader, storedFileSize } from './stored-file.repository';
+import { StoredFileReader, storedFileSize } from '../repositories/stored-file.repository';
 
 /**
  * The stored file → its data bytes, whatever the container. Containers are told by their magic

@@ -201,7 +201,7 @@ export const encodedSize = (c: ColumnData): number => 19 + c.rows * ROW_FIXED + 
 /**
  * The rows with the header and trailer, ready for one COPY … (FORMAT binary), written into `o`
  * (at least encodedSize bytes); returns the part written. With `sorted`, rows go out in
- * (ip, observed_at) order (see CopyWriter for why) and their `seq` is renumbered in that order,
+ * (ip, observed_at) order (see ListWriter for why) and their `seq` is renumbered in that order,
  * keeping the window's range: ids (assigned in COPY order) and seq then both ascend, so the
  * `(list_id, seq)` index is appended to rather than filled at random. File order stays in `row_no`.
  */

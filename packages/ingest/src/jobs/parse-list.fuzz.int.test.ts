@@ -6,8 +6,8 @@ import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { submitList, getList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { startIngestWorker } from './worker';
-import { gzipOf, zipOf } from './testing/fixtures';
+import { startIngestWorker } from '../worker';
+import { gzipOf, zipOf } from '../testing/fixtures';
 
 /**
  * Property and fuzz tests through the real worker: whatever arrives, the worker keeps

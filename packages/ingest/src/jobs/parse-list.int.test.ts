@@ -5,10 +5,10 @@ import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
 import { submitList, getList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { startIngestWorker } from './worker';
-import { saveSourceProfile } from './profile-store.repository';
-import { returnedRows } from './returned-file';
-import { gzipOf, xlsxOf, zipOf } from './testing/fixtures';
+import { startIngestWorker } from '../worker';
+import { saveSourceProfile } from '../repositories/profile-store.repository';
+import { returnedRows } from '../exports/returned-file';
+import { gzipOf, xlsxOf, zipOf } from '../testing/fixtures';
 
 const SAMPLES = '/work/shared/samples/shadowserver';
 

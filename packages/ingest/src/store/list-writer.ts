@@ -62,7 +62,7 @@ export const CHUNKS_IN_FLIGHT = TAKES_KEPT;
  * default partition) in the transaction. A big list's later windows are sorted and encoded in a
  * thread of their own (ThreadedEntryBuffer) while this one parses the next.
  */
-export class CopyWriter {
+export class ListWriter {
   private entries = new EntryCopyBuffer();
   /** a big list's windows after the first, encoded in a thread of their own */
   private threaded: ThreadedEntryBuffer | null = null;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { submitList, getList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { parseList } from './parse-list.job';
-import { gzipOf, xlsxOf, zipOf } from './testing/fixtures';
+import { gzipOf, xlsxOf, zipOf } from '../testing/fixtures';
 
 /**
  * A list that fails while its file is still being read gives back every connection it took:

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { submitList, getList, reconcile, redisConnection, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { startIngestWorker } from './worker';
-import { settled } from './testing/settled';
+import { startIngestWorker } from '../worker';
+import { settled } from '../testing/settled';
 
 /**
  * A worker that dies while it holds a parse job (killed for memory, a lost machine) leaves the job

@@ -1,6 +1,6 @@
 import type { Queryable } from '@deliveryline/shared';
 import { csvLine, getList } from '@deliveryline/shared';
-import { openRecords } from './records';
+import { openRecords } from '../read/records';
 
 /**
  * The entries no member took, in the source file's own column layout plus `return_reason`:

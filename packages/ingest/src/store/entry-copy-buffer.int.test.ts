@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import type { PoolClient } from 'pg';
 import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/testing';
 import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
-import { copyIn } from './testing/copy-in';
-import { entryRows, windowsOf } from './testing/entry-rows';
+import { copyIn } from '../testing/copy-in';
+import { entryRows, windowsOf } from '../testing/entry-rows';
 
 /**
  * Entries in binary COPY through the real PostgreSQL: random rows (IPv4 and IPv6, times around

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Queryable } from '@deliveryline/shared';
-import { GENERIC, ProfileSchema, type Profile } from './profile';
-import { SHADOWSERVER } from './shadowserver';
-import { InputError } from './input-error';
+import { GENERIC, ProfileSchema, type Profile } from '../columns/profile';
+import { SHADOWSERVER } from '../columns/shadowserver';
+import { InputError } from '../read/input-error';
 
 /**
  * Where profiles come from: the source's own (table ingest_profiles), a JSON file

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { fcRuns } from '@deliveryline/shared/testing';
 import { EntryCopyBuffer, TAKES_KEPT } from './entry-copy-buffer';
 import { ThreadedEntryBuffer } from './entry-encoder';
-import { entryRows, plainCopy, tightWindows, windowsOf } from './testing/entry-rows';
+import { entryRows, plainCopy, tightWindows, windowsOf } from '../testing/entry-rows';
 
 /**
  * The encoding thread against the caller's thread and the plain writer: random rows cut into

@@ -1,18 +1,18 @@
 import {
   type AppContext, type Payload, UnrecoverableError, enqueue, getList, transition, failList,
 } from '@deliveryline/shared';
-import { openRecords, InputError, type RecordSource, type SourceRecord } from './records';
-import { HeaderError, type ColumnMap } from './profile';
-import { chooseColumns, headerTest, profileCandidates } from './choose-profile';
-import { normaliseRow, isReject, controlCharacter, CONTROL, type RowOptions } from './normalise-row';
+import { openRecords, InputError, type RecordSource, type SourceRecord } from '../read/records';
+import { HeaderError, type ColumnMap } from '../columns/profile';
+import { chooseColumns, headerTest, profileCandidates } from '../columns/choose-profile';
+import { normaliseRow, isReject, controlCharacter, CONTROL, type RowOptions } from '../columns/normalise-row';
 import { checkDeadline, type Deadline } from './paced';
-import { zoneOffset, type ZoneOffset } from './time';
-import { copyText } from './copy-text';
-import { CopyWriter } from './copy-writer';
-import { attachListPartition, dropListPartition, listPartition } from './list-partition';
-import { EntryKeySet } from './entry-key-set';
-import { brokenMessage } from './reject-messages';
-import { finishParsedList, listSource, markRepeats } from './parse-list.repository';
+import { zoneOffset, type ZoneOffset } from '../columns/time';
+import { copyText } from '../store/copy-text';
+import { ListWriter } from '../store/list-writer';
+import { attachListPartition, dropListPartition, listPartition } from '../store/list-partition';
+import { EntryKeySet } from '../store/entry-key-set';
+import { brokenMessage } from '../read/reject-messages';
+import { finishParsedList, listSource, markRepeats } from '../repositories/parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
 
@@ -52,7 +52,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   const source = await listSource(pool, list.source_id);
   const client = await pool.connect();
   let broken: Error | undefined;
-  let writer: CopyWriter | undefined;
+  let writer: ListWriter | undefined;
   let src: RecordSource | undefined;
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
@@ -74,7 +74,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    writer = new CopyWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool }, { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS });
+    writer = new ListWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool }, { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS });
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS, deadline);
     const tIndex = Date.now();
     const own = writer.ownClient;
@@ -121,7 +121,7 @@ export interface ListCounts {
 
 /** The per-row loop: every record becomes exactly one of entry, reject or duplicate. */
 async function storeRows(
-  listId: number, batches: AsyncIterable<SourceRecord[]>, cols: ColumnMap, opt: RowOptions, out: CopyWriter, maxRows: number,
+  listId: number, batches: AsyncIterable<SourceRecord[]>, cols: ColumnMap, opt: RowOptions, out: ListWriter, maxRows: number,
   deadline?: Deadline,
 ): Promise<ListCounts> {
   const seen = new EntryKeySet();

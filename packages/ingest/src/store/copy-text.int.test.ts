@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { PoolClient } from 'pg';
 import { createTestDatabase, fcRuns, type TestDatabase } from '@deliveryline/shared/testing';
 import { copyText } from './copy-text';
-import { copyIn } from './testing/copy-in';
+import { copyIn } from '../testing/copy-in';
 
 /**
  * copyText through the real PostgreSQL: random rows of two text columns, written with copyText,

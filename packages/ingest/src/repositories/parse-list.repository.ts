@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { withPlanner, type ListRow, type Queryable } from '@deliveryline/shared';
-import type { ListCounts } from './parse-list.job';
+import type { ListCounts } from '../jobs/parse-list.job';
 
 export async function listSource(db: Queryable, sourceId: string): Promise<{ default_timezone: string | null; default_profile: string | null }> {
   const r = await db.query('SELECT default_timezone, default_profile FROM sources WHERE id = $1', [sourceId]);
