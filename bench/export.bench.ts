@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createRequire } from 'node:module';
 import { createPool, migrate, createBatches, getBatch, batchCsv, importOutcomesCsv } from '../packages/shared/src';
 import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
-import { makeRoutedList } from '../packages/router/src/delivery/routed-list.fixture';
+import { makeRoutedList } from '@deliveryline/router/testing';
 import type { BenchResult } from './run';
 
 const fromShared = createRequire(path.join(__dirname, '../packages/shared/package.json'));

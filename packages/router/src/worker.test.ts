@@ -1,6 +1,6 @@
 import { JOB_NAMES, JOBS, type AppContext } from '@deliveryline/shared';
 import { routerHandlers, ROUTER_QUEUES } from './worker';
-import type { Mailer } from './mailer';
+import type { Mailer } from './delivery/mailer';
 
 describe('router worker wiring', () => {
   it('has exactly one handler for every job of the route, deliver and remind queues, and none for others', () => {

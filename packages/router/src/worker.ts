@@ -1,16 +1,16 @@
 import type { Worker } from 'bullmq';
 import { type AppContext, type HandlerMap, type QueueName, startWorkers, failList } from '@deliveryline/shared';
-import { routeList } from './route-list.job';
-import { routeChunk } from './route-chunk.job';
-import { finishRoute } from './finish-route.job';
-import { releaseList } from './release-list.job';
-import { notifyBatch } from './notify-batch.job';
-import { remind } from './remind.job';
-import { notifyWebhook } from './delivery/notify-webhook.job';
-import { remindBatch } from './delivery/remind-batch.job';
+import { routeList } from './jobs/route-list.job';
+import { routeChunk } from './jobs/route-chunk.job';
+import { finishRoute } from './jobs/finish-route.job';
+import { releaseList } from './jobs/release-list.job';
+import { notifyBatch } from './jobs/notify-batch.job';
+import { remind } from './jobs/remind.job';
+import { notifyWebhook } from './jobs/notify-webhook.job';
+import { remindBatch } from './jobs/remind-batch.job';
 import type { ReminderPolicy } from './delivery/reminder-policy';
 import { MatcherCache } from './registry/matcher';
-import { mailerFromEnv, type Mailer } from './mailer';
+import { mailerFromEnv, type Mailer } from './delivery/mailer';
 
 export const ROUTER_QUEUES: QueueName[] = ['route', 'deliver', 'remind'];
 

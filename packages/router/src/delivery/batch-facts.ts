@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import type { BatchMailFacts, MailLanguage } from '../batch-email';
+import type { BatchMailFacts, MailLanguage } from './batch-email';
 
 /** What every message about a batch says, read in one query (with the batch row locked when asked). */
 export interface BatchDeliveryRow {

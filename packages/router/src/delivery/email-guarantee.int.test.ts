@@ -2,11 +2,11 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { enqueue, createBatches, repoRoot } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { smtpMailer } from '../mailer';
-import { batchMessageId, notifyBatch } from '../notify-batch.job';
-import { dueDate } from '../due-date';
-import { makeRoutedList } from './routed-list.fixture';
-import { startSmtpCatcher, waitFor, type SmtpCatcher } from './smtp-catcher';
+import { smtpMailer } from './mailer';
+import { batchMessageId, notifyBatch } from '../jobs/notify-batch.job';
+import { dueDate } from './due-date';
+import { makeRoutedList } from '../testing/routed-list.fixture';
+import { startSmtpCatcher, waitFor, type SmtpCatcher } from '../testing/smtp-catcher';
 
 /**
  * The batch notice is sent at least once, with one Message-ID per batch: at the two points where a

@@ -2,11 +2,11 @@ import type { Worker } from 'bullmq';
 import { enqueue, createBatches, deliveryAttempts } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
-import { smtpMailer } from '../mailer';
-import { notifyBatch } from '../notify-batch.job';
-import { dueDate } from '../due-date';
-import { makeRoutedList } from './routed-list.fixture';
-import { startSmtpCatcher, waitFor, type SmtpCatcher } from './smtp-catcher';
+import { smtpMailer } from './mailer';
+import { notifyBatch } from '../jobs/notify-batch.job';
+import { dueDate } from './due-date';
+import { makeRoutedList } from '../testing/routed-list.fixture';
+import { startSmtpCatcher, waitFor, type SmtpCatcher } from '../testing/smtp-catcher';
 
 const ENTRIES = [
   { ip: '203.0.113.10', observedAt: '2014-06-02T10:00:00Z', port: 4431, malware: 'gameover', memberId: 'isp-a' },

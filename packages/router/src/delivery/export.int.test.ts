@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { createBatches, getBatch, batchCsv, batchJson, returnedJson, importOutcomesCsv, listBatches, type Queryable } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
-import { dueDate } from '../due-date';
-import { makeRoutedList } from './routed-list.fixture';
+import { dueDate } from './due-date';
+import { makeRoutedList } from '../testing/routed-list.fixture';
 
 const EVIL = '=HYPERLINK("http://x","y")';
 const collect = async (g: AsyncIterable<string>) => {

@@ -2,8 +2,8 @@ import type { Worker } from 'bullmq';
 import { enqueue, reconcile, stopNotice, notAnnouncedBatches, notAnnouncedCount, JOBS } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
-import { makeRoutedList } from './routed-list.fixture';
-import { startSmtpCatcher, waitFor, type SmtpCatcher } from './smtp-catcher';
+import { makeRoutedList } from '../testing/routed-list.fixture';
+import { startSmtpCatcher, waitFor, type SmtpCatcher } from '../testing/smtp-catcher';
 
 /** An SMTP outage longer than a notice's retry budget: the reconciler sends every notice once the server is back. */
 describe('notices that failed every attempt are retried on a schedule', () => {

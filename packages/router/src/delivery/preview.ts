@@ -1,7 +1,7 @@
 import { type AppContext, type Queryable, audit, getList, isoJst, isoUtc, tlpLabel } from '@deliveryline/shared';
-import type { Mailer, Mail } from '../mailer';
-import { batchReadyMail, type MailLanguage } from '../batch-email';
-import { dueDate } from '../due-date';
+import type { Mailer, Mail } from './mailer';
+import { batchReadyMail, type MailLanguage } from './batch-email';
+import { dueDate } from './due-date';
 
 /**
  * Preview and test mode: before a list is released (routed, or waiting for approval), what

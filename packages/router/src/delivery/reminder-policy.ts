@@ -1,4 +1,4 @@
-import { businessDaysBetween, isBusinessDay, jstDayNumber } from '../due-date';
+import { businessDaysBetween, isBusinessDay, jstDayNumber } from './due-date';
 
 /**
  * When a member is reminded about a batch. All counts are Japanese business days (JST):

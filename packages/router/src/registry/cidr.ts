@@ -1,5 +1,5 @@
 import { parseIp } from '@deliveryline/shared';
-import { wordsOf } from '../lpm';
+import { wordsOf } from '../lpm/lpm';
 
 export interface ParsedCidr {
   family: 4 | 6;

@@ -1,6 +1,6 @@
 import type { Queryable } from '@deliveryline/shared';
 import { NON_ROUTABLE, loadMembers, loadHoldings, registryVersion, parseIp, parseIpWords, type MemberRow } from '@deliveryline/shared';
-import { LpmEngine, type PrefixInput } from '../lpm';
+import { LpmEngine, type PrefixInput } from '../lpm/lpm';
 import { parseCidr } from './cidr';
 
 export type RouteDecision =

@@ -2,7 +2,7 @@ import {
   type AppContext, audit, createBatches, enqueue, listDueDays, misroutedEntries, moveRoute, returnMisrouted, unannouncedBatches,
   withTransaction, type MisroutedEntry,
 } from '@deliveryline/shared';
-import { dueDate } from '../due-date';
+import { dueDate } from '../delivery/due-date';
 import { buildMatcher, type RouteDecision } from './matcher';
 
 /**

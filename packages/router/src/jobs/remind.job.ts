@@ -1,7 +1,7 @@
 import { type Payload, enqueue } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderPolicy } from './delivery/reminder-policy';
-import { jstDayNumber } from './due-date';
+import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderPolicy } from '../delivery/reminder-policy';
+import { jstDayNumber } from '../delivery/due-date';
 
 export type RemindDeps = RouterDeps & { now?: () => Date; reminderPolicy?: ReminderPolicy };
 

@@ -1,8 +1,8 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
-import type { RouterDeps } from '../route-list.job';
-import { recordAttempt, describeFailure } from './batch-facts';
-import { withLockedBatch, AttemptFailure } from './locked-attempt';
-import { signWebhook, SIGNATURE_HEADER } from './webhook-signature';
+import type { RouterDeps } from './route-list.job';
+import { recordAttempt, describeFailure } from '../delivery/batch-facts';
+import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
+import { signWebhook, SIGNATURE_HEADER } from '../delivery/webhook-signature';
 
 export interface WebhookBody {
   event: 'batch.ready';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { LpmEngine } from './lpm';
-import { Matcher } from './registry/matcher';
+import { LpmEngine } from '../lpm/lpm';
+import { Matcher } from '../registry/matcher';
 import { DecisionRows } from './decision-rows';
 import type { MemberRow } from '@deliveryline/shared';
 

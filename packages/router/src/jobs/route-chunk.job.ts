@@ -3,9 +3,9 @@ import { PassThrough, Writable } from 'node:stream';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import { hasRunTable, runTable } from './run-table';
-import { DecisionRows } from './decision-rows';
-import type { MatcherCache } from './registry/matcher';
+import { hasRunTable, runTable } from '../routing/run-table';
+import { DecisionRows } from '../routing/decision-rows';
+import type { MatcherCache } from '../registry/matcher';
 
 /**
  * Routes one chunk: entries (seq range) stream out with COPY TO, go through the matcher, and

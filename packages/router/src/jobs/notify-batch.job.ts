@@ -1,9 +1,9 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import type { Mailer } from './mailer';
-import { batchReadyMail } from './batch-email';
-import { attemptOutcome, describeFailure, recordAttempt, startAttempt } from './delivery/batch-facts';
-import { withLockedBatch, AttemptFailure } from './delivery/locked-attempt';
+import type { Mailer } from '../delivery/mailer';
+import { batchReadyMail } from '../delivery/batch-email';
+import { attemptOutcome, describeFailure, recordAttempt, startAttempt } from '../delivery/batch-facts';
+import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 
 /**
  * The batch's notice has one Message-ID, the same on every attempt, so a member's mail system

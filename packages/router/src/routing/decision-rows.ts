@@ -1,5 +1,5 @@
 import { integerAt, ipv4At } from './copy-bytes';
-import type { Matcher, RouteDecision } from './registry/matcher';
+import type { Matcher, RouteDecision } from '../registry/matcher';
 
 const TAB = 9;
 const NL = 10;

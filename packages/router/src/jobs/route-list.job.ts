@@ -1,5 +1,5 @@
 import { type AppContext, type Payload, UnrecoverableError, enqueue, getList, withTransaction } from '@deliveryline/shared';
-import { openRunTable } from './run-table';
+import { openRunTable } from '../routing/run-table';
 
 export type RouterDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'>;
 

@@ -1,6 +1,6 @@
 import { type Payload, audit, createBatches, enqueue, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import { dueDate } from './due-date';
+import { dueDate } from '../delivery/due-date';
 
 /**
  * One batch per member with delivered entries, its entries fixed with opaque ids and relapse

@@ -1,10 +1,10 @@
 import { type Payload, JOBS } from '@deliveryline/shared';
-import type { Mailer } from '../mailer';
-import { reminderMail } from '../batch-email';
-import type { RemindDeps } from '../remind.job';
-import { reminderDue, DEFAULT_REMINDER_POLICY } from './reminder-policy';
-import { recordAttempt, describeFailure } from './batch-facts';
-import { withLockedBatch, AttemptFailure } from './locked-attempt';
+import type { Mailer } from '../delivery/mailer';
+import { reminderMail } from '../delivery/batch-email';
+import type { RemindDeps } from './remind.job';
+import { reminderDue, DEFAULT_REMINDER_POLICY } from '../delivery/reminder-policy';
+import { recordAttempt, describeFailure } from '../delivery/batch-facts';
+import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 
 /**
  * One reminder e-mail for one batch, to all the member's contacts. The decision is taken again

@@ -1,6 +1,6 @@
 import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from './route-list.job';
-import { attachRunTable, hasRunTable, indexRunTable, runTableFigures } from './run-table';
+import { attachRunTable, hasRunTable, indexRunTable, runTableFigures } from '../routing/run-table';
 
 /**
  * Closes a routing run: counts delivered and returned from the decisions and checks that every
