@@ -15,3 +15,4 @@ export * from './registry/prefix-plan';
 export * from './registry/check';
 export * from './registry/misrouted';
 export * from './registry/reroute';
+export type { RouterDeps } from './deps';

@@ -1,5 +1,5 @@
 import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import { attachRunTable, hasRunTable, indexRunTable, runTableFigures } from '../routing/run-table';
 
 /**

@@ -1,5 +1,5 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import type { Mailer } from '../delivery/mailer';
 import { batchReadyMail } from '../delivery/batch-email';
 import { attemptOutcome, describeFailure, recordAttempt, startAttempt } from '../delivery/batch-facts';

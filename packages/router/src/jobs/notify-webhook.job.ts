@@ -1,5 +1,5 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import { recordAttempt, describeFailure } from '../delivery/batch-facts';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 import { signWebhook, SIGNATURE_HEADER } from '../delivery/webhook-signature';

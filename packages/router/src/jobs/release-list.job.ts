@@ -1,5 +1,5 @@
 import { type Payload, audit, createBatches, enqueue, withTransaction } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import { dueDate } from '../delivery/due-date';
 
 /**

@@ -1,5 +1,5 @@
 import { type Payload, enqueue } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderPolicy } from '../delivery/reminder-policy';
 import { jstDayNumber } from '../delivery/due-date';
 

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, Writable } from 'node:stream';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
-import type { RouterDeps } from './route-list.job';
+import type { RouterDeps } from '../deps';
 import { hasRunTable, runTable } from '../routing/run-table';
 import { DecisionRows } from '../routing/decision-rows';
 import type { MatcherCache } from '../registry/matcher';

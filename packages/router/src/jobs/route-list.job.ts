@@ -1,7 +1,6 @@
-import { type AppContext, type Payload, UnrecoverableError, enqueue, getList, withTransaction } from '@deliveryline/shared';
+import { type Payload, UnrecoverableError, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import { openRunTable } from '../routing/run-table';
-
-export type RouterDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'>;
+import type { RouterDeps } from '../deps';
 
 /**
  * Plans a routing run: the list moves to `routing` and is cut into chunks of ROUTE_CHUNK_SIZE
