@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { AppContext } from './context';
 import { ConfigError } from './env';
 import { RedisUnavailableError } from './jobs/queues';
-import { startReconciler } from './reconcile';
+import { startReconciler } from './jobs/reconcile';
 
 /**
  * Node flags of the ingest and router workers. Both make millions of short-lived strings (fields,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool';
-import { csvLine } from '../csv-safe';
+import { csvLine } from '../domain/csv-safe';
 import { batchEntries, type BatchEntry, type BatchHeader } from '../repositories/batch.repository';
 
 /**

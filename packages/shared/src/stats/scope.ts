@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool';
-import { rate } from '../figures';
+import { rate } from '../domain/figures';
 import { campaignReport, type CampaignReport } from '../repositories/report.repository';
 import { downloadTimes, memberCounts, outcomeTimes, type MemberCountsRow, type MemberTimeRow } from './member.repository';
 import { spread, weightedPercentiles, type Spread } from './percentile';

@@ -1,5 +1,5 @@
-import { csvLine } from '../csv-safe';
-import { formatRate } from '../figures';
+import { csvLine } from '../domain/csv-safe';
+import { formatRate } from '../domain/figures';
 import type { CampaignReport, ListFigures, TotalFigures } from '../repositories/report.repository';
 import { fmtInt, label, type LabelKey, type Lang } from './labels';
 

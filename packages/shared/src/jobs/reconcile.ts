@@ -1,9 +1,9 @@
-import type { AppContext } from './context';
-import type { Env } from './env';
-import { JOBS, type JobName, type Payload } from './jobs/catalog';
-import { enqueue } from './jobs/queues';
-import { failList } from './repositories/list.repository';
-import { countRequeue, unfinishedWork, type UnfinishedList } from './repositories/reconcile.repository';
+import type { AppContext } from '../context';
+import type { Env } from '../env';
+import { JOBS, type JobName, type Payload } from './catalog';
+import { enqueue } from './queues';
+import { failList } from '../repositories/list.repository';
+import { countRequeue, unfinishedWork, type UnfinishedList } from '../repositories/reconcile.repository';
 
 type ReconcileContext = Pick<AppContext, 'pool' | 'queues'> & {
   env?: Pick<Env, 'RECONCILE_MAX_REQUEUES' | 'NOTIFY_RETRY_MINUTES'>;

@@ -1,6 +1,6 @@
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
-import { audit } from '../audit';
+import { audit } from '../audit/audit-log';
 
 /** The delivery settings a coordinator keeps per campaign and per source; each change is an audit event. */
 export interface CampaignSettings {

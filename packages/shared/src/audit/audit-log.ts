@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Queryable } from './db/pool';
+import type { Queryable } from '../db/pool';
 
 /**
  * The audit log: append-only, each event's hash covers its content and the previous event's

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openTestContext, type TestContext } from './testing';
+import { openTestContext, type TestContext } from '../testing';
 import { submitList, FileTooLargeError } from './submit-list';
 
 describe('submitList refuses a file over MAX_UPLOAD_BYTES before storing any of it', () => {

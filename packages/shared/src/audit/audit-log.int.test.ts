@@ -1,5 +1,5 @@
-import { audit, verifyAudit } from './audit';
-import { openTestContext, type TestContext } from './testing';
+import { audit, verifyAudit } from './audit-log';
+import { openTestContext, type TestContext } from '../testing';
 
 describe('audit chain', () => {
   let ctx: TestContext;

@@ -1,9 +1,9 @@
-import type { AppContext } from './context';
-import { withTransaction } from './db/pool';
-import { audit } from './audit';
-import { JOBS, type JobName, type Payload } from './jobs/catalog';
-import { enqueue, type QueueContext } from './jobs/queues';
-import { findListByFile, getList, reopenFailedList, type RetrySettings } from './repositories/list.repository';
+import type { AppContext } from '../context';
+import { withTransaction } from '../db/pool';
+import { audit } from '../audit/audit-log';
+import { JOBS, type JobName, type Payload } from '../jobs/catalog';
+import { enqueue, type QueueContext } from '../jobs/queues';
+import { findListByFile, getList, reopenFailedList, type RetrySettings } from '../repositories/list.repository';
 
 export class RetryRefused extends Error {
   constructor(public code: 'list.not_found' | 'list.not_failed' | 'list.file_again', message: string, public listId: number) {

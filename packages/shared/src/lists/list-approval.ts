@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { withTransaction } from '../db/pool';
-import { audit } from '../audit';
+import { audit } from '../audit/audit-log';
 import { enqueue } from '../jobs/queues';
 
 /**

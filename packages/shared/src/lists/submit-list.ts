@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppContext } from './context';
-import { env as processEnv, type Env } from './env';
-import { enqueue } from './jobs/queues';
-import { storeFile } from './repositories/file.repository';
-import { ensureCampaign, ensureSource, findListByFile, insertList } from './repositories/list.repository';
+import type { AppContext } from '../context';
+import { env as processEnv, type Env } from '../env';
+import { enqueue } from '../jobs/queues';
+import { storeFile } from '../repositories/file.repository';
+import { ensureCampaign, ensureSource, findListByFile, insertList } from '../repositories/list.repository';
 
 export class DuplicateListError extends Error {
   constructor(public firstListId: number, campaignId: string) {
