@@ -2,7 +2,7 @@
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const packages = ['shared', 'ingest', 'router', 'isp-portal', 'cli'];
+const packages = ['shared', 'ingest', 'router', 'reports', 'isp-portal', 'cli'];
 module.exports = {
   transform,
   globalSetup: '<rootDir>/packages/shared/src/testing/global-setup.ts',

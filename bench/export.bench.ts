@@ -11,8 +11,8 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createRequire } from 'node:module';
-import { createPool, migrate, createBatches, getBatch, batchCsv, importOutcomesCsv } from '../packages/shared/src';
-import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
+import { createPool, migrate, createBatches, getBatch, batchCsv, importOutcomesCsv } from '@deliveryline/shared';
+import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
 import { makeRoutedList } from '@deliveryline/router/testing';
 import type { BenchResult } from './run';
 

@@ -14,9 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
   createPool, migrate, parseEnv, openQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
-} from '../packages/shared/src';
-import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
-import { parseList } from '../packages/ingest/src/jobs/parse-list.job';
+} from '@deliveryline/shared';
+import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
+import { parseList } from '@deliveryline/ingest';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';
 

@@ -8,12 +8,11 @@
  * count. PAGES_BENCH_LISTS scales the volume (about 99 batches per list).
  */
 import crypto from 'node:crypto';
-import { openContext, parseEnv, type AppContext } from '../packages/shared/src';
-import { loadSynthetic } from '../packages/shared/src/stats/synthetic';
-import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
-import { buildServer } from '../packages/isp-portal/src/server';
-import { createToken, createUser } from '../packages/isp-portal/src/services/users';
-import type { Mailer } from '../packages/router/src';
+import { openContext, parseEnv, type AppContext } from '@deliveryline/shared';
+import { loadSynthetic } from '@deliveryline/reports/testing';
+import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
+import { buildServer, createToken, createUser } from '@deliveryline/isp-portal';
+import type { Mailer } from '@deliveryline/router';
 import type { BenchResult } from './run';
 import { timeIt } from './stats.bench';
 

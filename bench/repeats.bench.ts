@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, enqueue, type AppContext } from '../packages/shared/src';
-import { adminQuery, dbUrl, TEST_REDIS_URL } from '../packages/shared/src/testing/test-db';
-import { parseList } from '../packages/ingest/src/jobs/parse-list.job';
-import { startRouterWorker, importMembers, importPrefixes } from '../packages/router/src';
+import { createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, enqueue, type AppContext } from '@deliveryline/shared';
+import { adminQuery, dbUrl, TEST_REDIS_URL } from '@deliveryline/shared/testing';
+import { parseList } from '@deliveryline/ingest';
+import { startRouterWorker, importMembers, importPrefixes } from '@deliveryline/router';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';
 
@@ -39,7 +39,7 @@ export async function run(): Promise<BenchResult[]> {
   const env = parseEnv({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', DATA_DIR: dir });
   const pool = createPool(url, 12);
   await migrate(pool);
-  const queues = createQueues(env.REDIS_URL, prefix);
+  const queues = createQueues(TEST_REDIS_URL, prefix);
   const ctx: AppContext = { env, pool, queues, log: createLogger('bench', 'silent'), databaseUrl: url, close: async () => undefined };
   // eight members hold 60.0.0.0/8 in /11s; the rest of the addresses are nobody's
   fs.writeFileSync(path.join(dir, 'm.csv'), 'member_id,name,contact_email\n' + Array.from({ length: 8 }, (_, i) => `isp-${i},ISP ${i},abuse@isp-${i}.example\n`).join(''));

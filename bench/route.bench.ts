@@ -9,7 +9,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { LpmEngine, type PrefixInput } from '../packages/router/src/lpm/lpm';
+import { LpmEngine, type PrefixInput } from '@deliveryline/router';
 import type { BenchResult } from './run';
 import { rng } from '../packages/cli/src/demo/replay';
 

@@ -8,9 +8,10 @@
  * (= 200 ms), so ratio ≥ 1 means "under 200 ms at p95". STATS_BENCH_ENTRIES scales the volume.
  */
 import crypto from 'node:crypto';
-import { createPool, migrate, campaignReport, campaignStats, memberFigures, type Pool } from '../packages/shared/src';
-import { loadSynthetic } from '../packages/shared/src/stats/synthetic';
-import { adminQuery, dbUrl } from '../packages/shared/src/testing/test-db';
+import { createPool, migrate, type Pool } from '@deliveryline/shared';
+import { campaignReport, campaignStats, memberFigures } from '@deliveryline/reports';
+import { loadSynthetic } from '@deliveryline/reports/testing';
+import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
 import type { BenchResult } from './run';
 
 const TOTAL = Number(process.env.STATS_BENCH_ENTRIES ?? 10_000_000);

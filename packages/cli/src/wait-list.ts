@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { AppContext } from '@deliveryline/shared';
-import { getList, toFigures, workerCount, type ListFigures } from '@deliveryline/shared';
+import { toFigures, type ListFigures } from '@deliveryline/reports';
+import { getList, workerCount } from '@deliveryline/shared';
 
 const DONE = new Set(['released', 'awaiting_approval', 'returned_sent', 'failed']);
 

@@ -1,5 +1,6 @@
+import { campaignReport } from '@deliveryline/reports';
 import type { FastifyInstance } from 'fastify';
-import { campaignReport } from '@deliveryline/shared';
+
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';

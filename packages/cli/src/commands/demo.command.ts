@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { submitList, campaignReport, env, DuplicateListError } from '@deliveryline/shared';
+import { submitList, env, DuplicateListError } from '@deliveryline/shared';
+import { campaignReport } from '@deliveryline/reports';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { withContext, ensurePipelineWorkers, say } from '../cli-context';
 import { waitForList } from '../wait-list';

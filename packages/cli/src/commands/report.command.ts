@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import {
-  campaignReport, campaignStats, campaignTable, campaignTableCsv, formatRate, memberFigures, renderReportHtml, renderReportPdf,
-  type CampaignReport, type Lang, type MemberFigures,
-} from '@deliveryline/shared';
+import { formatRate, type Lang } from '@deliveryline/shared';
+import { campaignReport, campaignStats, campaignTable, campaignTableCsv, memberFigures, renderReportHtml, renderReportPdf, type CampaignReport, type MemberFigures } from '@deliveryline/reports';
 import { withContext, print, say, CliError } from '../cli-context';
 
 // East Asian wide characters take two columns in a terminal

@@ -1,7 +1,8 @@
 import { csvContentType, encodeCsv, returnedRows } from '@deliveryline/ingest';
 import { Readable } from 'node:stream';
 import { z } from 'zod/v4';
-import { campaignReport, csvLine } from '@deliveryline/shared';
+import { csvLine } from '@deliveryline/shared';
+import { campaignReport } from '@deliveryline/reports';
 import { withScope } from '../data/scope';
 import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, type ListView } from '../data/lists.repository';
 import { scopedBatches } from '../data/batches.repository';

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
-import { campaignTableCsv, renderReportPdf } from '@deliveryline/shared';
+
 import { audit } from '@deliveryline/shared';
+import { campaignTableCsv, renderReportPdf } from '@deliveryline/reports';
 import { statsFor } from '../services/campaign-stats';
 import { route, type PortalRoute } from '../web/route-table';
 

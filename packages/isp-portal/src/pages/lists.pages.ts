@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
-import { campaignReport, listReadEncoding, sourceById } from '@deliveryline/shared';
+import { listReadEncoding, sourceById } from '@deliveryline/shared';
+import { campaignReport } from '@deliveryline/reports';
 import { ZONE_CHOICES } from '../services/sources';
 import { withScope } from '../data/scope';
 import {

@@ -1,5 +1,6 @@
+import { campaignCharts, campaignTable, renderReportHtml, type MemberFigures, type Spread } from '@deliveryline/reports';
 import { z } from 'zod/v4';
-import { campaignCharts, campaignTable, renderReportHtml, type MemberFigures, type Spread } from '@deliveryline/shared';
+
 import { statsFor } from '../services/campaign-stats';
 import { data, html, raw, table, fmtNum, fmtRate } from '../web/html';
 import { t, type Lang } from '../web/i18n';

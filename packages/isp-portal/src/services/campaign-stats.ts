@@ -1,4 +1,5 @@
-import { campaignStats, StatsError, type AppContext, type CampaignStats, type StatsScope } from '@deliveryline/shared';
+import { type AppContext } from '@deliveryline/shared';
+import { campaignStats, StatsError, type CampaignStats, type StatsScope } from '@deliveryline/reports';
 import type { Caller } from '../auth/caller';
 import { HttpError, notFound } from '../web/errors';
 

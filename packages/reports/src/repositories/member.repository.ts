@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool';
+import type { Queryable } from '@deliveryline/shared';
 
 export interface MemberCountsRow {
   memberId: string;

@@ -1,6 +1,6 @@
-import { csvLine } from '../domain/csv-safe';
-import { formatRate } from '../domain/figures';
-import type { CampaignReport, ListFigures, TotalFigures } from '../repositories/report.repository';
+import { csvLine } from '@deliveryline/shared';
+import { formatRate } from '@deliveryline/shared';
+import type { CampaignReport, ListFigures, TotalFigures } from './repositories/report.repository';
 import { fmtInt, label, type LabelKey, type Lang } from './labels';
 
 export interface TableRow {

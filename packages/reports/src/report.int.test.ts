@@ -1,8 +1,8 @@
-import { openTestContext, type TestContext } from '../testing';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { campaignStats } from './scope';
 import { renderPdf } from './pdf';
 import { campaignCharts, renderReportHtml, renderReportPdf } from './report-page';
-import { loadSynthetic } from './synthetic';
+import { loadSynthetic } from './testing/synthetic';
 
 // GOZ's published rounds: received and delivered (sent to the parties) per round
 const GOZ_ROUNDS = [[1320, 839], [19482, 13028], [46718, 31725], [88001, 58647]].map(([received, delivered]) => ({ received, delivered }));

@@ -1,7 +1,7 @@
-import { openTestContext, type TestContext } from '../testing';
-import { recordOutcomes } from '../repositories/outcome.repository';
-import { campaignReport } from '../repositories/report.repository';
-import { HAND_MEMBERS, loadHandCampaign } from './hand-fixture';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { recordOutcomes } from '@deliveryline/shared';
+import { campaignReport } from './repositories/report.repository';
+import { HAND_MEMBERS, loadHandCampaign } from './testing/hand-fixture';
 import { campaignStats, StatsError } from './scope';
 import { campaignTable, campaignTableCsv } from './table';
 

@@ -1,5 +1,5 @@
-import { t, hasText, type Lang } from '../i18n/catalog';
-import { TERMS } from '../i18n/terms';
+import { t, hasText, type Lang } from '@deliveryline/shared';
+import { TERMS } from '@deliveryline/shared';
 
 /** The report's and charts' words come from the one catalog (`stats.*`, `reason.*`; see docs/glossary.md). */
 export type { Lang };

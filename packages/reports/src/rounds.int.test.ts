@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../env';
-import { openTestContext, type TestContext } from '../testing';
+import { repoRoot } from '@deliveryline/shared';
+import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { campaignStats } from './scope';
 import { campaignCharts, renderReportHtml, renderReportPdf } from './report-page';
 import { campaignTable, campaignTableCsv } from './table';
-import { loadHandCampaign } from './hand-fixture';
+import { loadHandCampaign } from './testing/hand-fixture';
 
 const OUT = path.join(repoRoot(), 'test-artifacts', 'reports');
 

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool';
-import { rate, sumCounts, type ListCounts } from '../domain/figures';
+import type { Queryable } from '@deliveryline/shared';
+import { rate, sumCounts, type ListCounts } from '@deliveryline/shared';
 
 /** What members reported (design.md "Figures"): an entry counts under its LATEST outcome. */
 export interface OutcomeCounts {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool';
+import type { Queryable } from '@deliveryline/shared';
 
 /**
  * A deterministic campaign written straight into PostgreSQL with generate_series: the GOZ-like

@@ -1,4 +1,4 @@
-import { formatRate } from '../domain/figures';
+import { formatRate } from '@deliveryline/shared';
 import { roundsChart, notifiedChart, reasonsChart, timesChart, type TimesRow } from './charts';
 import { DEFINITIONS, fmtInt, label, type Lang } from './labels';
 import type { CampaignStats, MemberFigures } from './scope';

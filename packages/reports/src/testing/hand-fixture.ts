@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool';
-import { createBatches } from '../repositories/batch.repository';
+import type { Queryable } from '@deliveryline/shared';
+import { createBatches } from '@deliveryline/shared';
 
 export const HAND_MEMBERS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map((w) => ({ id: `isp-${w}`, name: `${w[0].toUpperCase()}${w.slice(1)} Net` }));
 

@@ -1,7 +1,7 @@
-import type { CampaignReport } from '../repositories/report.repository';
+import type { CampaignReport } from './repositories/report.repository';
 import { fmtHours, fmtInt, label, reasonLabel, type Lang } from './labels';
 import type { TimeFigures } from './scope';
-import type { DayCount, ReasonCount } from './series.repository';
+import type { DayCount, ReasonCount } from './repositories/series.repository';
 import { COLORS, SMALL, emptyChart, frame, legend, niceTicks, text } from './svg';
 
 const W = 680;

@@ -1,9 +1,9 @@
-import type { Queryable } from '../db/pool';
-import { rate } from '../domain/figures';
-import { campaignReport, type CampaignReport } from '../repositories/report.repository';
-import { downloadTimes, memberCounts, outcomeTimes, type MemberCountsRow, type MemberTimeRow } from './member.repository';
+import type { Queryable } from '@deliveryline/shared';
+import { rate } from '@deliveryline/shared';
+import { campaignReport, type CampaignReport } from './repositories/report.repository';
+import { downloadTimes, memberCounts, outcomeTimes, type MemberCountsRow, type MemberTimeRow } from './repositories/member.repository';
 import { spread, weightedPercentiles, type Spread } from './percentile';
-import { campaignInfo, notifiedByDay, returnsByReason, type DayCount, type ReasonCount } from './series.repository';
+import { campaignInfo, notifiedByDay, returnsByReason, type DayCount, type ReasonCount } from './repositories/series.repository';
 
 export type StatsRole = 'coordinator' | 'member' | 'source' | 'viewer';
 export interface StatsScope {
