@@ -5,7 +5,7 @@ import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { ROUTES } from './routes';
 import type { PortalRoute } from './web/route-table';
-import { insertProposal } from './data/registry.repository';
+import { insertProposal } from './repositories/registry.repository';
 import { buildWorld, B_MARKERS, POLICE_MARKERS, type World } from './testing/portal-world';
 import { listen, type Req, type Res } from './testing/http-client';
 

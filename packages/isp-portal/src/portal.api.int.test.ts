@@ -3,7 +3,7 @@ import { verifyAudit } from '@deliveryline/shared';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
-import { withScope } from './data/scope';
+import { withScope } from './repositories/scope';
 import { createToken, createUser } from './services/users';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen, type Req, type Res } from './testing/http-client';

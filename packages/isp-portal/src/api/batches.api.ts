@@ -1,41 +1,19 @@
 import fs from 'node:fs';
 import { z } from 'zod/v4';
-import { sumCounts, rate } from '@deliveryline/shared';
-import type { Caller } from '../auth/caller';
-import { withScope } from '../data/scope';
-import { scopedBatch, scopedBatches, scopedBatchFigures, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
-import { scopedListTotals } from '../data/lists.repository';
+import { withScope } from '../repositories/scope';
+import { scopedBatches, scopedOutcomeCounts, type BatchView } from '../repositories/batches.repository';
 import { batchDownload, FORMATS } from '../services/batch-files';
+import { batchOr404, figuresFor } from '../services/batches';
 import { reportOutcomes } from '../services/outcomes';
 import { readUpload } from '../services/upload';
-import { HttpError, notFound } from '../web/errors';
+import { HttpError } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';
-import type { AppContext } from '@deliveryline/shared';
 
 export const batchJson = (b: BatchView) => ({
   id: b.id, listId: b.list_id, member: b.member_id, campaign: b.campaign_id, round: b.round, tlp: b.tlp, entries: b.entries,
   state: b.state, dueAt: b.due_at, overdue: b.overdue, reported: b.reported, notifiedAt: b.notified_at,
   firstDownloadedAt: b.first_downloaded_at, closedAt: b.closed_at,
 });
-
-export async function batchOr404(ctx: AppContext, caller: Caller, batchId: number): Promise<BatchView> {
-  const b = await withScope(ctx.pool, caller, (db) => scopedBatch(db, caller, batchId));
-  if (!b) throw notFound();
-  return b;
-}
-
-/** What each role's figures are: a member's own batches, a source's own lists, everyone's for coordinators and viewers. */
-export async function figuresFor(ctx: AppContext, caller: Caller) {
-  return withScope(ctx.pool, caller, async (db) => {
-    // summed in SQL: a coordinator's figures over every list, without reading the lists one by one
-    const { lists: count, ...counts } = caller.role === 'member' ? { lists: 0, ...sumCounts([]) } : await scopedListTotals(db, caller);
-    const batches = caller.role === 'coordinator' || caller.role === 'member' ? await scopedBatchFigures(db, caller) : null;
-    return {
-      lists: caller.role === 'member' ? null : { count, ...counts, handlingRate: rate(counts.delivered, counts.received) },
-      batches: batches && { ...batches, notifiedRate: rate(batches.notified, batches.entries) },
-    };
-  });
-}
 
 const batchParam = z.object({ batchId: id });
 

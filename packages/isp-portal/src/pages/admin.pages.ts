@@ -1,9 +1,9 @@
 import { z } from 'zod/v4';
 import { allUsers } from '../auth/identity.repository';
 import { ROLES } from '../auth/caller';
-import { countAudit, findAudit, type AuditRow } from '../data/audit.repository';
-import { organisations } from '../data/registry.repository';
-import { AuditQuery, auditCsv } from '../api/registry.api';
+import { countAudit, findAudit, type AuditRow } from '../repositories/audit.repository';
+import { organisations } from '../repositories/registry.repository';
+import { AuditQuery, auditCsv } from '../services/registry';
 import { changePassword, createUser, oneTimePassword, UserInputError } from '../services/users';
 import { codeTag, csrfField, data, fmtDate, html, pager, paging, raw, select, table, type Safe } from '../web/html';
 import { CATALOG, hasText, t, type Lang } from '../web/i18n';

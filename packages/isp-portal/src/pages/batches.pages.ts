@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { z } from 'zod/v4';
 import { OUTCOMES } from '@deliveryline/shared';
-import { withScope } from '../data/scope';
-import { countBatches, scopedBatchCampaigns, scopedBatches, scopedOutcomeCounts, type BatchView } from '../data/batches.repository';
-import { allCampaigns } from '../data/lists.repository';
-import { organisations } from '../data/registry.repository';
+import { withScope } from '../repositories/scope';
+import { countBatches, scopedBatchCampaigns, scopedBatches, scopedOutcomeCounts, type BatchView } from '../repositories/batches.repository';
+import { allCampaigns } from '../repositories/lists.repository';
+import { organisations } from '../repositories/registry.repository';
 import { Filters, BatchStates, dateRange, filterForm } from './filters';
-import { batchOr404, figuresFor } from '../api/batches.api';
+import { batchOr404, figuresFor } from '../services/batches';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { rejectionsCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';

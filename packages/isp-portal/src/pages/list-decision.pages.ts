@@ -1,6 +1,6 @@
 import { z } from 'zod/v4';
-import { withScope } from '../data/scope';
-import { scopedList, type ListView } from '../data/lists.repository';
+import { withScope } from '../repositories/scope';
+import { scopedList, type ListView } from '../repositories/lists.repository';
 import { approveListAs, mayDecide, refuseListAs } from '../services/list-approval';
 import { csrfField, data, fmtDate, html, type Safe } from '../web/html';
 import { t } from '../web/i18n';

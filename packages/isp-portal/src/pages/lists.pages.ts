@@ -2,13 +2,13 @@ import { z } from 'zod/v4';
 import { listReadEncoding, sourceById } from '@deliveryline/shared';
 import { campaignReport } from '@deliveryline/reports';
 import { ZONE_CHOICES } from '../services/sources';
-import { withScope } from '../data/scope';
+import { withScope } from '../repositories/scope';
 import {
   allCampaigns, countLists, knownSources, scopedCampaignTotals, scopedCampaigns, scopedList, scopedLists, scopedRejectReasons, scopedRejects, scopedReturnReasons,
   scopedReturned, listsByState, type ListView, type RejectView, type ReturnedView,
-} from '../data/lists.repository';
-import { scopedBatches } from '../data/batches.repository';
-import { figuresFor } from '../api/batches.api';
+} from '../repositories/lists.repository';
+import { scopedBatches } from '../repositories/batches.repository';
+import { figuresFor } from '../services/batches';
 import { badge, codeTag, csrfField, data, fmtDate, fmtNum, fmtRate, html, pager, paging, select, table, type Safe } from '../web/html';
 import { codeText, failureText, t, type Lang } from '../web/i18n';
 import { retryListAs } from '../services/list-retry';

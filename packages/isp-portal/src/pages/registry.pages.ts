@@ -1,12 +1,12 @@
 import { importForm } from './registry-import.pages';
 import { z } from 'zod/v4';
-import { withScope } from '../data/scope';
-import { scopedMemberRows, scopedMembers, scopedPrefixes, scopedProposals, type ProposalView } from '../data/registry.repository';
-import { decide, propose, ProposalSchema } from '../api/registry.api';
-import { countLists, scopedLists } from '../data/lists.repository';
+import { withScope } from '../repositories/scope';
+import { scopedMemberRows, scopedMembers, scopedPrefixes, scopedProposals, type ProposalView } from '../repositories/registry.repository';
+import { decide, propose, ProposalSchema } from '../services/registry';
+import { countLists, scopedLists } from '../repositories/lists.repository';
 import { mayDecide } from '../services/list-approval';
 import { badge, csrfField, data, fmtDate, fmtNum, html, pager, paging, table, type Safe } from '../web/html';
-import { scopedFiguresByMember } from '../data/batches.repository';
+import { scopedFiguresByMember } from '../repositories/batches.repository';
 import { t, type Lang } from '../web/i18n';
 import { notFound } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';

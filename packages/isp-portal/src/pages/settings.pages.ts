@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod/v4';
 import { audit, listCampaignSettings, setCampaignSettings, TLPS } from '@deliveryline/shared';
 import { signWebhook, SIGNATURE_HEADER } from '@deliveryline/router';
-import { memberWebhook, setMemberWebhook } from '../data/registry.repository';
+import { memberWebhook, setMemberWebhook } from '../repositories/registry.repository';
 import { csrfField, html, raw, table, type Safe } from '../web/html';
 import { t } from '../web/i18n';
 import { HttpError, notFound } from '../web/errors';

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { audit, batchCsv, batchJson, getBatch, type AppContext } from '@deliveryline/shared';
+import { audit, batchCsv, batchJson, getBatch, markBatchDownloaded, type AppContext } from '@deliveryline/shared';
 import type { Caller } from '../auth/caller';
-import { openScope } from '../data/scope';
-import { markDownloaded, type BatchView } from '../data/batches.repository';
+import { openScope } from '../repositories/scope';
+import type { BatchView } from '../repositories/batches.repository';
 
 export const FORMATS = ['csv', 'excel', 'json'] as const;
 export type BatchFormat = (typeof FORMATS)[number];
@@ -14,7 +14,7 @@ export type BatchFormat = (typeof FORMATS)[number];
  */
 export async function batchDownload(ctx: AppContext, caller: Caller, b: BatchView, format: BatchFormat) {
   await audit(ctx.pool, { actor: caller.actor, action: 'batch.download', object: `batch:${b.id}`, details: { format, member: b.member_id, list: b.list_id, entries: b.entries } });
-  if (caller.role === 'member') await markDownloaded(ctx.pool, b.id);
+  if (caller.role === 'member') await markBatchDownloaded(ctx.pool, b.id);
   const gen = async function* () {
     // The scoped transaction stays open while the response streams and ends with it, so the
     // row-level-security policies apply to the read too.

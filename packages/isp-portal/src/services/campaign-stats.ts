@@ -2,6 +2,7 @@ import { type AppContext } from '@deliveryline/shared';
 import { campaignStats, StatsError, type CampaignStats, type StatsScope } from '@deliveryline/reports';
 import type { Caller } from '../auth/caller';
 import { HttpError, notFound } from '../web/errors';
+import { memberHasBatchIn, sourceHasListIn } from '../repositories/lists.repository';
 
 /** The caller's role and organisation as the figures' scope (shared/src/stats decides who sees what). */
 export const statsScope = (c: Caller): StatsScope =>
@@ -15,13 +16,10 @@ export const statsScope = (c: Caller): StatsScope =>
  */
 export async function statsFor(ctx: AppContext, caller: Caller, campaignId: string): Promise<CampaignStats> {
   if (caller.role === 'member') {
-    const r = await ctx.pool.query(
-      `SELECT 1 FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = $1 AND b.member_id = $2 LIMIT 1`, [campaignId, caller.memberId]);
-    if (!r.rowCount) throw notFound();
+    if (!(await memberHasBatchIn(ctx.pool, campaignId, caller.memberId!))) throw notFound();
   }
   if (caller.role === 'source') {
-    const r = await ctx.pool.query(`SELECT 1 FROM lists WHERE campaign_id = $1 AND source_id = $2 LIMIT 1`, [campaignId, caller.sourceId]);
-    if (!r.rowCount) throw notFound();
+    if (!(await sourceHasListIn(ctx.pool, campaignId, caller.sourceId!))) throw notFound();
   }
   try {
     return await campaignStats(ctx.pool, campaignId, statsScope(caller));

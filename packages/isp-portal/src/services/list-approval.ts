@@ -1,7 +1,7 @@
 import { approveList, audit, withTransaction, ListDecisionError, type AppContext } from '@deliveryline/shared';
 import type { Mailer } from '@deliveryline/router';
 import type { Caller } from '../auth/caller';
-import { lockListForDecision, markRefused, sourceContacts } from '../data/lists.repository';
+import { lockListForDecision, markRefused, sourceContacts } from '../repositories/lists.repository';
 import { HttpError } from '../web/errors';
 import { t } from '../web/i18n';
 

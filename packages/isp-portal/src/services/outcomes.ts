@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { audit, csvLine, importOutcomesCsv, OutcomeFileError, recordOutcomes, type AppContext, type OutcomeImportResult, type OutcomeRejection } from '@deliveryline/shared';
 import { decodeTextFile, InputError } from '@deliveryline/ingest';
 import type { Caller } from '../auth/caller';
-import type { BatchView } from '../data/batches.repository';
+import type { BatchView } from '../repositories/batches.repository';
 import { HttpError } from '../web/errors';
 
 export type OutcomeReport = Omit<OutcomeImportResult, 'rows'> & { rows: number; encoding?: string };

@@ -1,4 +1,4 @@
-import { audit, type Pool } from '@deliveryline/shared';
+import { audit, ensureSource, type Pool } from '@deliveryline/shared';
 import { z } from 'zod/v4';
 import { ROLES } from '../auth/caller';
 import crypto from 'node:crypto';
@@ -40,7 +40,7 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
   if (u.role === 'member' && (!org || !(await memberExists(pool, org)))) throw new UserInputError('user.org', `a member user needs an existing member id (--member); "${org ?? ''}" is not one (see dline members import)`);
   if (u.role === 'source') {
     if (!org || !/^[a-z0-9][a-z0-9_.-]*$/.test(org)) throw new UserInputError('user.org', 'a source user needs a source id (--source), lower-case letters, digits, _ . -');
-    await pool.query('INSERT INTO sources (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING', [org]);
+    await ensureSource(pool, org);
   }
   const userId = await insertUser(pool, {
     email: u.email, name: u.name, role: u.role, memberId: u.role === 'member' ? org : null, sourceId: u.role === 'source' ? org : null,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QUEUES, notAnnouncedCount, workerCount, type AppContext } from '@deliveryline/shared';
-import { listsByState } from '../data/lists.repository';
+import { listsByState } from '../repositories/lists.repository';
 
 /**
  * /metrics for Prometheus: requests by route and status, queue depths and workers, lists by state. A

@@ -108,14 +108,6 @@ export async function scopedFiguresByMember(db: Queryable, scope: Scope): Promis
   return new Map(r.rows.map((x) => [x.member_id, num(x)]));
 }
 
-/** The first download moves a batch to `downloaded`; later ones change nothing (the audit log keeps each). */
-export async function markDownloaded(db: Queryable, batchId: number): Promise<void> {
-  await db.query(
-    `UPDATE batches SET first_downloaded_at = coalesce(first_downloaded_at, now()),
-            state = CASE WHEN state IN ('ready', 'notified') THEN 'downloaded' ELSE state END
-      WHERE id = $1`, [batchId]);
-}
-
 export async function batchDepths(db: Queryable): Promise<{ state: string; n: number }[]> {
   return (await db.query('SELECT state, count(*)::int AS n FROM batches GROUP BY state')).rows;
 }

@@ -163,3 +163,16 @@ export async function scopedCampaignTotals(db: Queryable, scope: Scope): Promise
       WHERE ${LIST_VISIBLE} AND l.state NOT IN ('failed', 'refused') GROUP BY c.id ORDER BY max(l.id) DESC`, scopeParams(scope));
   return r.rows.map((x) => ({ ...x, received: Number(x.received), delivered: Number(x.delivered), returned: Number(x.returned) }));
 }
+
+/** Whether a member has a batch in a campaign (a member sees a campaign's figures only then). */
+export async function memberHasBatchIn(db: Queryable, campaignId: string, memberId: string): Promise<boolean> {
+  const r = await db.query(
+    `SELECT 1 FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = $1 AND b.member_id = $2 LIMIT 1`, [campaignId, memberId]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Whether a source sent a list in a campaign (a source sees a campaign's figures only then). */
+export async function sourceHasListIn(db: Queryable, campaignId: string, sourceId: string): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM lists WHERE campaign_id = $1 AND source_id = $2 LIMIT 1`, [campaignId, sourceId]);
+  return (r.rowCount ?? 0) > 0;
+}
