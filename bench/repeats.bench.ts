@@ -12,7 +12,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { createPool, migrate, parseEnv, createQueues, createLogger, submitList, getList, enqueue, type AppContext } from '@deliveryline/shared';
+import {
+  createPool,
+  migrate,
+  parseEnv,
+  createQueues,
+  createLogger,
+  submitList,
+  getList,
+  enqueue,
+  type AppContext,
+} from '@deliveryline/shared';
 import { adminQuery, dbUrl, TEST_REDIS_URL } from '@deliveryline/shared/testing';
 import { parseList } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes } from '@deliveryline/router';
@@ -24,7 +34,11 @@ const ROWS = Number(process.env.REPEATS_BENCH_ROWS ?? 100_000);
 const TEMP_MB = Number(process.env.REPEATS_BENCH_TEMP_MB ?? 64);
 const T0 = Date.UTC(2014, 5, 1);
 
-interface Obs { ip: string; t: number; port: number }
+interface Obs {
+  ip: string;
+  t: number;
+  port: number;
+}
 
 function ipOf(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
@@ -42,11 +56,20 @@ export async function run(): Promise<BenchResult[]> {
   const queues = createQueues(TEST_REDIS_URL, prefix);
   const ctx: AppContext = { env, pool, queues, log: createLogger('bench', 'silent'), databaseUrl: url, close: async () => undefined };
   // eight members hold 60.0.0.0/8 in /11s; the rest of the addresses are nobody's
-  fs.writeFileSync(path.join(dir, 'm.csv'), 'member_id,name,contact_email\n' + Array.from({ length: 8 }, (_, i) => `isp-${i},ISP ${i},abuse@isp-${i}.example\n`).join(''));
-  fs.writeFileSync(path.join(dir, 'p.csv'), 'member_id,cidr\n' + Array.from({ length: 8 }, (_, i) => `isp-${i},60.${i * 32}.0.0/11\n`).join(''));
+  fs.writeFileSync(
+    path.join(dir, 'm.csv'),
+    'member_id,name,contact_email\n' + Array.from({ length: 8 }, (_, i) => `isp-${i},ISP ${i},abuse@isp-${i}.example\n`).join(''),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'p.csv'),
+    'member_id,cidr\n' + Array.from({ length: 8 }, (_, i) => `isp-${i},60.${i * 32}.0.0/11\n`).join(''),
+  );
   await importMembers(pool, path.join(dir, 'm.csv'));
   await importPrefixes(pool, path.join(dir, 'p.csv'));
-  const workers = startRouterWorker(ctx, { reminderEveryMs: 0, mailer: { send: async () => ({ messageId: '<x>', response: '250' }), close: () => undefined } });
+  const workers = startRouterWorker(ctx, {
+    reminderEveryMs: 0,
+    mailer: { send: async () => ({ messageId: '<x>', response: '250' }), close: () => undefined },
+  });
 
   const r = rng(7);
   const seen: Obs[] = [];
@@ -62,7 +85,8 @@ export async function run(): Promise<BenchResult[]> {
       for (let i = 0; i < ROWS; i++) {
         const u = r();
         let o: Obs;
-        if (seen.length && u < 0.3) o = seen[Math.floor(r() * seen.length)]; // a repeat of an earlier list's entry
+        if (seen.length && u < 0.3)
+          o = seen[Math.floor(r() * seen.length)]; // a repeat of an earlier list's entry
         else if (seen.length && u < 0.4) {
           const p = seen[Math.floor(r() * seen.length)];
           o = { ip: p.ip, t: p.t + (1 + Math.floor(r() * 30)) * 86_400_000, port: p.port }; // the address seen again, later
@@ -79,7 +103,8 @@ export async function run(): Promise<BenchResult[]> {
       const t = performance.now();
       await parseList({ listId }, ctx);
       parseMs.push(performance.now() - t);
-      repeatsMarked += (await pool.query('SELECT count(*)::int AS n FROM entries WHERE list_id = $1 AND repeat_of IS NOT NULL', [listId])).rows[0].n;
+      repeatsMarked += (await pool.query('SELECT count(*)::int AS n FROM entries WHERE list_id = $1 AND repeat_of IS NOT NULL', [listId]))
+        .rows[0].n;
       fs.rmSync(file);
       for (const o of fresh) if (seen.length < 2_000_000) seen.push(o);
 
@@ -100,15 +125,21 @@ export async function run(): Promise<BenchResult[]> {
       }
       stopSampling = true;
       await sampling;
-      const times = (await pool.query(`SELECT extract(epoch FROM released_at - routed_at) * 1000 AS ms FROM lists WHERE id = $1`, [listId])).rows[0];
+      const times = (await pool.query(`SELECT extract(epoch FROM released_at - routed_at) * 1000 AS ms FROM lists WHERE id = $1`, [listId]))
+        .rows[0];
       releaseMs.push(Number(times.ms));
-      relapses += (await pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE list_id = $1 AND relapse_of IS NOT NULL`, [listId])).rows[0].n;
+      relapses += (await pool.query(`SELECT count(*)::int AS n FROM batch_entries WHERE list_id = $1 AND relapse_of IS NOT NULL`, [listId]))
+        .rows[0].n;
       // members report half of what they got as notified (the source of the next lists' relapses)
       await pool.query(
         `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, reported_by)
          SELECT be.entry_id, be.batch_id, b.member_id, 'notified', 'bench' FROM batch_entries be JOIN batches b ON b.id = be.batch_id
-          WHERE be.list_id = $1 AND be.seq % 2 = 0`, [listId]);
-      process.stderr.write(`repeats: list ${l + 1}/${LISTS} parsed in ${(parseMs[l] / 1000).toFixed(2)} s, released in ${(releaseMs[l] / 1000).toFixed(2)} s\n`);
+          WHERE be.list_id = $1 AND be.seq % 2 = 0`,
+        [listId],
+      );
+      process.stderr.write(
+        `repeats: list ${l + 1}/${LISTS} parsed in ${(parseMs[l] / 1000).toFixed(2)} s, released in ${(releaseMs[l] / 1000).toFixed(2)} s\n`,
+      );
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()));
@@ -122,12 +153,32 @@ export async function run(): Promise<BenchResult[]> {
   const maxRelease = Math.max(...releaseMs) / 1000;
   const tempMb = tempPeak / (1 << 20);
   return [
-    { name: `repeats.${LISTS}x${ROWS}.parse-max`, value: Number(maxParse.toFixed(2)), unit: 's', baseline: 10, ratio: Number((10 / maxParse).toFixed(2)), target: 1,
-      notes: `slowest of ${LISTS} lists (30 % repeats): ${repeatsMarked} repeats marked in all; median ${(median(parseMs) / 1000).toFixed(2)} s` },
-    { name: `repeats.${LISTS}x${ROWS}.release-max`, value: Number(maxRelease.toFixed(2)), unit: 's', baseline: null, ratio: null,
-      notes: `${relapses} relapses marked in all; median ${(median(releaseMs) / 1000).toFixed(2)} s` },
-    { name: `repeats.${LISTS}x${ROWS}.temp-files-peak`, value: Number(tempMb.toFixed(1)), unit: 'MB', baseline: TEMP_MB, ratio: Number((TEMP_MB / Math.max(tempMb, 0.001)).toFixed(2)), target: 1,
-      notes: `peak of pg_ls_tmpdir() during routing and releases; bound ${TEMP_MB} MB` },
+    {
+      name: `repeats.${LISTS}x${ROWS}.parse-max`,
+      value: Number(maxParse.toFixed(2)),
+      unit: 's',
+      baseline: 10,
+      ratio: Number((10 / maxParse).toFixed(2)),
+      target: 1,
+      notes: `slowest of ${LISTS} lists (30 % repeats): ${repeatsMarked} repeats marked in all; median ${(median(parseMs) / 1000).toFixed(2)} s`,
+    },
+    {
+      name: `repeats.${LISTS}x${ROWS}.release-max`,
+      value: Number(maxRelease.toFixed(2)),
+      unit: 's',
+      baseline: null,
+      ratio: null,
+      notes: `${relapses} relapses marked in all; median ${(median(releaseMs) / 1000).toFixed(2)} s`,
+    },
+    {
+      name: `repeats.${LISTS}x${ROWS}.temp-files-peak`,
+      value: Number(tempMb.toFixed(1)),
+      unit: 'MB',
+      baseline: TEMP_MB,
+      ratio: Number((TEMP_MB / Math.max(tempMb, 0.001)).toFixed(2)),
+      target: 1,
+      notes: `peak of pg_ls_tmpdir() during routing and releases; bound ${TEMP_MB} MB`,
+    },
   ];
 }
 

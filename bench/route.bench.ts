@@ -16,7 +16,8 @@ import { rng } from '../packages/cli/src/demo/replay';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-const T0 = Date.UTC(2019, 0, 1), T1 = Date.UTC(2027, 0, 1);
+const T0 = Date.UTC(2019, 0, 1),
+  T1 = Date.UTC(2027, 0, 1);
 const W = 4294967296;
 
 /** A random aligned sub-block of a 64-bit (hi, lo) block: returns [hi, lo]. */
@@ -32,7 +33,12 @@ function carve(r: () => number, hi: number, lo: number, len: number, childLen: n
   return [hiPart, (len >= 32 ? lo : 0) + Math.floor(r() * loSpan) * step];
 }
 
-export interface Node { family: 4 | 6; hi: number; lo: number; len: number }
+export interface Node {
+  family: 4 | 6;
+  hi: number;
+  lo: number;
+  len: number;
+}
 
 export function registry(n: number, seed: number): PrefixInput[] {
   const r = rng(seed);
@@ -56,7 +62,8 @@ export function registry(n: number, seed: number): PrefixInput[] {
     } else out.push({ value, family, words, length, validFrom: -Infinity, validTo: Infinity });
     return true;
   };
-  const nodes4: Node[] = [], nodes6: Node[] = [];
+  const nodes4: Node[] = [],
+    nodes6: Node[] = [];
   while (out.length < n) {
     const v6 = r() < 0.3;
     const nodes = v6 ? nodes6 : nodes4;
@@ -102,11 +109,18 @@ export function registry(n: number, seed: number): PrefixInput[] {
   return out.slice(0, n);
 }
 
-interface Probes { n: number; family: Uint8Array; w: Uint32Array; t: Float64Array }
+interface Probes {
+  n: number;
+  family: Uint8Array;
+  w: Uint32Array;
+  t: Float64Array;
+}
 
 export function probes(reg: PrefixInput[], n: number, seed: number): Probes {
   const r = rng(seed);
-  const family = new Uint8Array(n), w = new Uint32Array(n * 4), t = new Float64Array(n);
+  const family = new Uint8Array(n),
+    w = new Uint32Array(n * 4),
+    t = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     t[i] = T0 + r() * (T1 - T0);
     if (r() < 0.5) {
@@ -144,14 +158,16 @@ export class SortedArrayMatcher {
     const cmp = (a: ArrayLike<number>, b: ArrayLike<number>) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3];
     const build = (family: 4 | 6) => {
       const byKey = new Map<string, PrefixInput[]>();
-      for (const p of prefixes) if (p.family === family) {
-        const k = `${p.words.join(':')}/${p.length}`;
-        const l = byKey.get(k);
-        if (l) l.push(p);
-        else byKey.set(k, [p]);
-      }
+      for (const p of prefixes)
+        if (p.family === family) {
+          const k = `${p.words.join(':')}/${p.length}`;
+          const l = byKey.get(k);
+          if (l) l.push(p);
+          else byKey.set(k, [p]);
+        }
       const blocks = [...byKey.values()].sort((a, b) => cmp(full(a[0]), full(b[0])) || a[0].length - b[0].length);
-      const start = new Uint32Array(blocks.length * 4), end = new Uint32Array(blocks.length * 4);
+      const start = new Uint32Array(blocks.length * 4),
+        end = new Uint32Array(blocks.length * 4);
       blocks.forEach((b, i) => {
         start.set(full(b[0]), i * 4);
         end.set(lastOf(b[0]), i * 4);
@@ -159,7 +175,11 @@ export class SortedArrayMatcher {
       const parent = new Int32Array(blocks.length);
       const stack: number[] = [];
       blocks.forEach((_, i) => {
-        while (stack.length && cmp(end.subarray(stack[stack.length - 1] * 4, stack[stack.length - 1] * 4 + 4), start.subarray(i * 4, i * 4 + 4)) < 0) stack.pop();
+        while (
+          stack.length &&
+          cmp(end.subarray(stack[stack.length - 1] * 4, stack[stack.length - 1] * 4 + 4), start.subarray(i * 4, i * 4 + 4)) < 0
+        )
+          stack.pop();
         parent[i] = stack.length ? stack[stack.length - 1] : -1;
         stack.push(i);
       });
@@ -169,17 +189,21 @@ export class SortedArrayMatcher {
   }
   lookup(family: 4 | 6, a0: number, a1: number, a2: number, a3: number, t: number): number {
     const f = this.fam[family];
-    const s = f.start, e = f.end;
-    let lo = -1, hi = f.parent.length - 1;
+    const s = f.start,
+      e = f.end;
+    let lo = -1,
+      hi = f.parent.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       const o = mid * 4;
-      if (s[o] < a0 || (s[o] === a0 && (s[o + 1] < a1 || (s[o + 1] === a1 && (s[o + 2] < a2 || (s[o + 2] === a2 && s[o + 3] <= a3)))))) lo = mid;
+      if (s[o] < a0 || (s[o] === a0 && (s[o + 1] < a1 || (s[o + 1] === a1 && (s[o + 2] < a2 || (s[o + 2] === a2 && s[o + 3] <= a3))))))
+        lo = mid;
       else hi = mid - 1;
     }
     for (let b = lo; b >= 0; b = f.parent[b]) {
       const o = b * 4;
-      const inside = e[o] > a0 || (e[o] === a0 && (e[o + 1] > a1 || (e[o + 1] === a1 && (e[o + 2] > a2 || (e[o + 2] === a2 && e[o + 3] >= a3)))));
+      const inside =
+        e[o] > a0 || (e[o] === a0 && (e[o + 1] > a1 || (e[o + 1] === a1 && (e[o + 2] > a2 || (e[o + 2] === a2 && e[o + 3] >= a3)))));
       if (!inside) continue;
       for (const r of f.recs[b]) if (r.validFrom <= t && t < r.validTo) return r.value;
     }
@@ -203,11 +227,15 @@ function lastOf(p: PrefixInput): number[] {
  */
 function timePair(a: (i: number) => number, b: (i: number) => number, n: number, rounds = 8) {
   const warm = Math.min(n, 100_000);
-  for (let i = 0; i < warm; i++) a(i) + b(i);
-  let ta = 0, tb = 0, sa = 0, sb = 0;
+  for (let i = 0; i < warm; i++) void (a(i) + b(i));
+  let ta = 0,
+    tb = 0,
+    sa = 0,
+    sb = 0;
   const per = Math.ceil(n / rounds);
   for (let r = 0; r < rounds; r++) {
-    const from = r * per, to = Math.min(n, from + per);
+    const from = r * per,
+      to = Math.min(n, from + per);
     let t = process.hrtime.bigint();
     for (let i = from; i < to; i++) sa = (sa + a(i) * 31 + i) % 1_000_000_007;
     ta += Number(process.hrtime.bigint() - t);
@@ -241,20 +269,38 @@ export async function run(): Promise<BenchResult[]> {
     const base = new SortedArrayMatcher(reg);
     const baseBuild = performance.now() - c0;
     const { a: e, b } = timePair(
-      (i) => family[i] === 4 ? engine.lookup4(w[i * 4], t[i]) : engine.lookup6(w[i * 4], w[i * 4 + 1], w[i * 4 + 2], w[i * 4 + 3], t[i]),
-      (i) => base.lookup(family[i] as 4 | 6, w[i * 4], w[i * 4 + 1], w[i * 4 + 2], w[i * 4 + 3], t[i]), pr.n);
+      (i) => (family[i] === 4 ? engine.lookup4(w[i * 4], t[i]) : engine.lookup6(w[i * 4], w[i * 4 + 1], w[i * 4 + 2], w[i * 4 + 3], t[i])),
+      (i) => base.lookup(family[i] as 4 | 6, w[i * 4], w[i * 4 + 1], w[i * 4 + 2], w[i * 4 + 3], t[i]),
+      pr.n,
+    );
     if (e.sum !== b.sum) throw new Error(`${size} prefixes: the engine and the baseline disagree (checksums ${e.sum} ≠ ${b.sum})`);
     const label = size.toLocaleString('en-US');
     results.push({
-      name: `route: lookups/s, ${label} prefixes`, value: e.perSec, unit: 'lookups/s', baseline: b.perSec, ratio: e.perSec / b.perSec,
-      target: size === 1_000_000 ? 3 : undefined, notes: `1M mixed lookups, engine and baseline timed in 8 alternating rounds; baseline = sorted-array binary search + parent chain; answers identical`,
+      name: `route: lookups/s, ${label} prefixes`,
+      value: e.perSec,
+      unit: 'lookups/s',
+      baseline: b.perSec,
+      ratio: e.perSec / b.perSec,
+      target: size === 1_000_000 ? 3 : undefined,
+      notes: `1M mixed lookups, engine and baseline timed in 8 alternating rounds; baseline = sorted-array binary search + parent chain; answers identical`,
     });
     results.push({
-      name: `route: build, ${label} prefixes`, value: build, unit: 'ms', baseline: size === 1_000_000 ? 3000 : null,
-      ratio: size === 1_000_000 ? 3000 / build : null, target: size === 1_000_000 ? 1 : undefined,
+      name: `route: build, ${label} prefixes`,
+      value: build,
+      unit: 'ms',
+      baseline: size === 1_000_000 ? 3000 : null,
+      ratio: size === 1_000_000 ? 3000 / build : null,
+      target: size === 1_000_000 ? 1 : undefined,
       notes: `baseline column = the 3 s limit; sorted-array build took ${Math.round(baseBuild)} ms`,
     });
-    results.push({ name: `route: index memory, ${label} prefixes`, value: mem / 1e6, unit: 'MB', baseline: null, ratio: null, notes: `engine's own estimate ${(engine.bytes() / 1e6).toFixed(1)} MB` });
+    results.push({
+      name: `route: index memory, ${label} prefixes`,
+      value: mem / 1e6,
+      unit: 'MB',
+      baseline: null,
+      ratio: null,
+      notes: `engine's own estimate ${(engine.bytes() / 1e6).toFixed(1)} MB`,
+    });
   }
   return results;
 }

@@ -6,7 +6,6 @@ import { buildServer } from './server';
 import { buildWorld, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const body = async (r: Response): Promise<any> => r.json();
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
 
@@ -52,7 +51,9 @@ describe('portal edges', () => {
     const boundary = 'xBOUNDARYx';
     const cut = `--${boundary}\r\nContent-Disposition: form-data; name="campaign"\r\n\r\nedge\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="l.csv"\r\n\r\nip,timestamp\r\n1.2.3.4,2014-06-01T00:00:00Z`;
     const r = await fetch(`${base}/api/v1/lists`, {
-      method: 'POST', headers: { ...bearer('coordinator'), 'content-type': `multipart/form-data; boundary=${boundary}` }, body: cut,
+      method: 'POST',
+      headers: { ...bearer('coordinator'), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: cut,
     });
     if (r.status >= 500) process.stderr.write(`cut multipart: ${r.status} ${await r.clone().text()}\n`);
     expect(r.status).toBeGreaterThanOrEqual(400);
@@ -66,7 +67,9 @@ describe('portal edges', () => {
   it('survives a client that promises a body and hangs up half way', async () => {
     await new Promise<void>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => {
-        s.write(`POST /api/v1/lists HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${w.users.coordinator.token}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\nip,timestamp\r\n`);
+        s.write(
+          `POST /api/v1/lists HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${w.users.coordinator.token}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\nip,timestamp\r\n`,
+        );
         setTimeout(() => s.destroy(), 50);
       });
       s.on('close', () => resolve());
@@ -103,8 +106,16 @@ describe('portal edges', () => {
     const batch = w.batches.a[0];
     const list = await body(await fetch(`${base}/api/v1/batches/${batch}/download?format=json`, { headers: bearer('memberA') }));
     const entryId = (Array.isArray(list) ? list : list.entries)[0].entryId;
-    const json = Buffer.concat([Buffer.from(`{"outcomes":[{"entryId":"${entryId}","outcome":"notified","note":"`), bad, Buffer.from('"}]}')]);
-    const r2 = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, { method: 'POST', headers: { ...bearer('memberA'), 'content-type': 'application/json' }, body: json });
+    const json = Buffer.concat([
+      Buffer.from(`{"outcomes":[{"entryId":"${entryId}","outcome":"notified","note":"`),
+      bad,
+      Buffer.from('"}]}'),
+    ]);
+    const r2 = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, {
+      method: 'POST',
+      headers: { ...bearer('memberA'), 'content-type': 'application/json' },
+      body: json,
+    });
     expect([200, 400, 422]).toContain(r2.status);
     const j2 = await body(r2);
     if (r2.status === 200) {
@@ -113,7 +124,11 @@ describe('portal edges', () => {
     } else expect(j2.error.code).toEqual(expect.any(String));
 
     const csv = Buffer.concat([Buffer.from(`entry_id,outcome,note\r\n${entryId},notified,`), bad, Buffer.from('\r\n')]);
-    const r3 = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, { method: 'POST', headers: { ...bearer('memberA'), 'content-type': 'text/csv' }, body: csv });
+    const r3 = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, {
+      method: 'POST',
+      headers: { ...bearer('memberA'), 'content-type': 'text/csv' },
+      body: csv,
+    });
     expect(r3.status).toBeLessThan(500);
     expect(await alive()).toBe(200);
   });
@@ -122,7 +137,11 @@ describe('portal edges', () => {
     const batch = w.batches.a[0];
     const row = '{"entryId":"e000000000000000000000000","outcome":"notified","note":"' + 'x'.repeat(900) + '"},';
     const huge = '{"outcomes":[' + row.repeat(Math.ceil((33 * 1024 * 1024) / row.length)) + '{}]}';
-    const r = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, { method: 'POST', headers: { ...bearer('memberA'), 'content-type': 'application/json' }, body: huge });
+    const r = await fetch(`${base}/api/v1/batches/${batch}/outcomes`, {
+      method: 'POST',
+      headers: { ...bearer('memberA'), 'content-type': 'application/json' },
+      body: huge,
+    });
     expect(r.status).toBe(413);
     expect((await body(r)).error.code).toEqual(expect.any(String));
     expect(await alive()).toBe(200);

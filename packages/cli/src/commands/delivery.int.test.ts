@@ -23,13 +23,21 @@ function cells(csv: string): string[][] {
   for (let i = 0; i < csv.length; i++) {
     const c = csv[i];
     if (q) {
-      if (c === '"' && csv[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
+      if (c === '"' && csv[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') q = false;
       else cell += c;
     } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n') row.push(cell.replace(/\r$/, '')), rows.push(row), (row = []), (cell = '');
-    else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
   }
   return rows;
 }
@@ -41,30 +49,52 @@ describe('dline delivery commands on a real pipeline', () => {
   let dir: string;
   let listId: number;
   const mails: string[][] = [];
-  const mailer: Mailer = { send: async (m) => (mails.push(m.to), { messageId: String(mails.length), response: '250 ok' }), close: () => undefined };
+  const mailer: Mailer = {
+    send: async (m) => (mails.push(m.to), { messageId: String(mails.length), response: '250 ok' }),
+    close: () => undefined,
+  };
   const dline = async (...args: string[]) => {
-    const env = { ...process.env, DATABASE_URL: ctx.databaseUrl, QUEUE_PREFIX: ctx.queues.prefix, REDIS_URL: ctx.env.REDIS_URL, LOG_LEVEL: 'silent', DATA_DIR: ctx.env.dataDir };
+    const env = {
+      ...process.env,
+      DATABASE_URL: ctx.databaseUrl,
+      QUEUE_PREFIX: ctx.queues.prefix,
+      REDIS_URL: ctx.env.REDIS_URL,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: ctx.env.dataDir,
+    };
     return run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dline.ts'), ...args], { env, maxBuffer: 1 << 26 });
   };
 
   beforeAll(async () => {
     ctx = await openTestContext();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-delivery-'));
-    fs.writeFileSync(path.join(dir, 'members.csv'), 'member_id,name,contact_email\nisp-a,ISP A,abuse@isp-a.example;noc@isp-a.example\nisp-b,ISP B,soc@isp-b.example\n');
+    fs.writeFileSync(
+      path.join(dir, 'members.csv'),
+      'member_id,name,contact_email\nisp-a,ISP A,abuse@isp-a.example;noc@isp-a.example\nisp-b,ISP B,soc@isp-b.example\n',
+    );
     fs.writeFileSync(path.join(dir, 'prefixes.csv'), 'member_id,cidr\nisp-a,133.1.0.0/16\nisp-b,133.2.0.0/16\n');
     await importMembers(ctx.pool, path.join(dir, 'members.csv'));
     await importPrefixes(ctx.pool, path.join(dir, 'prefixes.csv'));
     workers = [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })];
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    fs.writeFileSync(path.join(dir, 'list.csv'), [
-      'ip,observed_at,port,malware',
-      `133.1.0.5,2014-06-02T10:00:00Z,4431,${q(EVIL)}`,
-      '133.1.0.6,2014-06-02T10:01:00Z,4432,gameover',
-      `133.2.0.200,2014-06-02T10:02:00Z,,${q('+cmd|" /C calc"!A0')}`,
-      `8.8.8.8,2014-06-02T10:03:00Z,80,${q(EVIL)}`,
-      '',
-    ].join('\n'));
-    listId = await submitList(ctx, { path: path.join(dir, 'list.csv'), sourceId: 'jpcert', campaignId: 'goz-2014', round: 1, uploadedBy: 'alice' });
+    fs.writeFileSync(
+      path.join(dir, 'list.csv'),
+      [
+        'ip,observed_at,port,malware',
+        `133.1.0.5,2014-06-02T10:00:00Z,4431,${q(EVIL)}`,
+        '133.1.0.6,2014-06-02T10:01:00Z,4432,gameover',
+        `133.2.0.200,2014-06-02T10:02:00Z,,${q('+cmd|" /C calc"!A0')}`,
+        `8.8.8.8,2014-06-02T10:03:00Z,80,${q(EVIL)}`,
+        '',
+      ].join('\n'),
+    );
+    listId = await submitList(ctx, {
+      path: path.join(dir, 'list.csv'),
+      sourceId: 'jpcert',
+      campaignId: 'goz-2014',
+      round: 1,
+      uploadedBy: 'alice',
+    });
     expect((await waitForList(ctx, listId, { timeoutMs: 60_000, drainDeliver: true })).state).toBe('released');
   });
   afterAll(async () => {
@@ -75,7 +105,10 @@ describe('dline delivery commands on a real pipeline', () => {
 
   it('exports each batch with exactly its entries, every text cell inert, and one e-mail per batch', async () => {
     const batches = JSON.parse((await dline('batches', '--list', String(listId), '--json')).stdout);
-    expect(batches.map((b: { memberId: string; entries: number }) => [b.memberId, b.entries])).toEqual([['isp-a', 2], ['isp-b', 1]]);
+    expect(batches.map((b: { memberId: string; entries: number }) => [b.memberId, b.entries])).toEqual([
+      ['isp-a', 2],
+      ['isp-b', 1],
+    ]);
     expect(mails.map((m) => m.join(';')).sort()).toEqual(['abuse@isp-a.example;noc@isp-a.example', 'soc@isp-b.example']);
     const a = (await dline('export', String(batches[0].batchId), '--bom')).stdout;
     expect(a.startsWith('\uFEFFentry_id,ip,port,observed_at_jst')).toBe(true);
@@ -98,7 +131,9 @@ describe('dline delivery commands on a real pipeline', () => {
 
   it('imports outcomes from a CSV with a result per refused row', async () => {
     const [batch] = JSON.parse((await dline('batches', '--list', String(listId), '--member', 'isp-a', '--json')).stdout);
-    const ids = cells((await dline('export', String(batch.batchId))).stdout).slice(1).map((r) => r[0]);
+    const ids = cells((await dline('export', String(batch.batchId))).stdout)
+      .slice(1)
+      .map((r) => r[0]);
     const file = path.join(dir, 'outcomes.csv');
     fs.writeFileSync(file, `entry_id,outcome,notified_at\n${ids[0]},notified,${new Date().toISOString()}\n${ids[1]},lost,\n`);
     const r = JSON.parse((await dline('outcomes', 'import', String(batch.batchId), file, '--json')).stdout);

@@ -2,6 +2,6 @@
 export function copyText(v: string | null | undefined): string {
   if (v == null) return '\\N';
   if (v.includes('\u0000')) v = v.replace(/\u0000/g, '');
-  // eslint-disable-next-line no-control-regex
+
   return /[\\\t\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 }

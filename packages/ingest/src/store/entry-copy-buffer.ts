@@ -71,9 +71,11 @@ export interface ColumnData {
 export const COLUMN_ARRAYS = ['listIds', 'seqs', 'rowNos', 'k0', 'k1', 'k2', 'k3', 'kt', 'ports'] as const;
 
 // the class declares its fields through this interface (merged), so that they are listed once
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface EntryColumns extends ColumnData {}
 
 /** Rows kept as columns until they are encoded. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class EntryColumns {
   rows = 0;
   firstSeq = 1;
@@ -153,7 +155,8 @@ function sortOrder(c: ColumnData): Uint32Array {
   const order = new Uint32Array(n);
   const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
   const cmp = (a: number, b: number) => k0[a] - k0[b] || k1[a] - k1[b] || k2[a] - k2[b] || k3[a] - k3[b] || kt[a] - kt[b];
-  if (bits > 20) { // k0 needs 33 bits of the 53 a double holds exactly
+  if (bits > 20) {
+    // k0 needs 33 bits of the 53 a double holds exactly
     for (let i = 0; i < n; i++) order[i] = i;
     return order.sort(cmp);
   }
@@ -162,7 +165,7 @@ function sortOrder(c: ColumnData): Uint32Array {
   for (let i = 0; i < n; i++) keys[i] = k0[i] * scale + i;
   keys.sort();
   for (let j = 0; j < n; j++) order[j] = keys[j] - Math.floor(keys[j] / scale) * scale;
-  for (let s = 0; s < n; ) {
+  for (let s = 0; s < n;) {
     let e = s + 1;
     while (e < n && k0[order[e]] === k0[order[s]]) e++;
     if (e - s > 1) order.subarray(s, e).sort(cmp);

@@ -6,7 +6,7 @@ export interface Res {
   rawPayload: Buffer;
   headers: Headers;
   cookies: { name: string; value: string; httpOnly: boolean; sameSite?: string }[];
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 export interface Req {
@@ -30,7 +30,10 @@ export async function listen(app: FastifyInstance): Promise<{ base: string; send
     base,
     async send(r: Req): Promise<Res> {
       const headers: Record<string, string> = { ...(r.headers ?? {}) };
-      if (r.cookies) headers.cookie = Object.entries(r.cookies).map(([k, v]) => `${k}=${v}`).join('; ');
+      if (r.cookies)
+        headers.cookie = Object.entries(r.cookies)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; ');
       let body: string | undefined;
       if (typeof r.payload === 'string') body = r.payload;
       else if (r.payload !== undefined) {

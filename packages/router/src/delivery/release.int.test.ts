@@ -1,7 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
-import { approveList, markReturnsSent, createBatches, enqueue, ListDecisionError, verifyAudit, setCampaignSettings, setSourceAnonymous } from '@deliveryline/shared';
+import {
+  approveList,
+  markReturnsSent,
+  createBatches,
+  ListDecisionError,
+  verifyAudit,
+  setCampaignSettings,
+  setSourceAnonymous,
+} from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from './mailer';
@@ -14,7 +22,13 @@ import { remindBatch } from '../jobs/remind-batch.job';
 import { previewRelease, sendReleaseTest } from './preview';
 import { verifyWebhook, SIGNATURE_HEADER } from './webhook-signature';
 
-const entry = (ip: string, memberId: string | null) => ({ ip, observedAt: '2014-06-02T10:00:00Z', port: 443, malware: 'gameover', memberId });
+const entry = (ip: string, memberId: string | null) => ({
+  ip,
+  observedAt: '2014-06-02T10:00:00Z',
+  port: 443,
+  malware: 'gameover',
+  memberId,
+});
 
 describe('release: approval, preview and test mode, webhook, reminders, returns', () => {
   let ctx: TestContext;
@@ -49,7 +63,9 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
 
   it('keeps a list waiting until a coordinator other than the uploader approves it; both are audit events', async () => {
     const listId = await makeRoutedList(ctx.pool, {
-      state: 'awaiting_approval', uploadedBy: 'alice@t-isac.example', members: [{ id: 'isp-a', webhookUrl: hookUrl, webhookSecret: 's3cret' }],
+      state: 'awaiting_approval',
+      uploadedBy: 'alice@t-isac.example',
+      members: [{ id: 'isp-a', webhookUrl: hookUrl, webhookSecret: 's3cret' }],
       entries: [entry('203.0.113.1', 'isp-a'), entry('192.0.2.9', null)],
     });
     // Preview before release: what the member would get, nothing sent.
@@ -71,7 +87,17 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
     expect((await ctx.pool.query('SELECT count(*)::int AS n FROM batches WHERE list_id = $1', [listId])).rows[0].n).toBe(0);
     await approveList(ctx, listId, 'bob@t-isac.example');
     await expect(approveList(ctx, listId, 'carol@t-isac.example')).rejects.toBeInstanceOf(ListDecisionError);
-    await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL AND webhook_sent_at IS NOT NULL`, [listId])).rows[0].n === 1, 'e-mail and webhook', 60_000);
+    await waitFor(
+      async () =>
+        (
+          await ctx.pool.query(
+            `SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL AND webhook_sent_at IS NOT NULL`,
+            [listId],
+          )
+        ).rows[0].n === 1,
+      'e-mail and webhook',
+      60_000,
+    );
     expect(smtp.mails.filter((m) => m.to.includes('abuse@isp-a.example'))).toHaveLength(1);
     const l = (await ctx.pool.query('SELECT state, approved_by FROM lists WHERE id = $1', [listId])).rows[0];
     expect(l).toEqual({ state: 'released', approved_by: 'bob@t-isac.example' });
@@ -86,8 +112,14 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
     expect(hookCalls[1].body).not.toContain('203.0.113.1');
     expect(verifyWebhook('s3cret', hookCalls[1].body, hookCalls[1].signature)).toBe(true);
     expect(verifyWebhook('wrong', hookCalls[1].body, hookCalls[1].signature)).toBe(false);
-    const d = await ctx.pool.query(`SELECT status, final FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1 AND channel = 'webhook' ORDER BY d.id`, [listId]);
-    expect(d.rows.map((r) => [r.status, r.final])).toEqual([['failed', false], ['sent', true]]);
+    const d = await ctx.pool.query(
+      `SELECT status, final FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1 AND channel = 'webhook' ORDER BY d.id`,
+      [listId],
+    );
+    expect(d.rows.map((r) => [r.status, r.final])).toEqual([
+      ['failed', false],
+      ['sent', true],
+    ]);
 
     // Returns: marked as sent once, as an audit event.
     await markReturnsSent(ctx, listId, 'bob@t-isac.example');
@@ -96,7 +128,11 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
   });
 
   it('reminds a member about a batch not downloaded, at most once per interval, and lists it for the coordinator', async () => {
-    const listId = await makeRoutedList(ctx.pool, { state: 'routed', members: [{ id: 'isp-r', emails: ['a@isp-r.example', 'b@isp-r.example'] }], entries: [entry('203.0.113.7', 'isp-r')] });
+    const listId = await makeRoutedList(ctx.pool, {
+      state: 'routed',
+      members: [{ id: 'isp-r', emails: ['a@isp-r.example', 'b@isp-r.example'] }],
+      entries: [entry('203.0.113.7', 'isp-r')],
+    });
     const released = new Date('2025-04-24T10:00:00+09:00'); // a Thursday before Golden Week
     await createBatches(ctx.pool, listId, dueDate(released, 10), 10);
     const batchId = Number((await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1', [listId])).rows[0].id);
@@ -107,7 +143,10 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
 
     await remindBatch({ batchId, day: '2025-04-29' }, at('2025-04-29T12:00:00')); // 2 business days: too early
     expect(reminders()).toHaveLength(0);
-    await Promise.all([remindBatch({ batchId, day: '2025-04-30' }, at('2025-04-30T12:00:00')), remindBatch({ batchId, day: '2025-04-30' }, at('2025-04-30T12:00:00'))]);
+    await Promise.all([
+      remindBatch({ batchId, day: '2025-04-30' }, at('2025-04-30T12:00:00')),
+      remindBatch({ batchId, day: '2025-04-30' }, at('2025-04-30T12:00:00')),
+    ]);
     await remindBatch({ batchId, day: '2025-05-01' }, at('2025-05-01T12:00:00')); // within the interval
     expect(reminders()).toHaveLength(1);
     expect(reminders()[0].to.sort()).toEqual(['a@isp-r.example', 'b@isp-r.example']);
@@ -126,13 +165,24 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
 
   it('follows the campaign: approval off releases at once, due days and the source name as set', async () => {
     await setCampaignSettings(ctx.pool, 'vawtrak-2015', { name: 'VAWTRAK 2015', dueDays: 5, approvalRequired: false }, 'coord');
-    const listId = await makeRoutedList(ctx.pool, { campaignId: 'vawtrak-2015', sourceId: 'mpd', sourceName: 'Metropolitan Police Department', members: [{ id: 'isp-v' }], entries: [entry('203.0.113.77', 'isp-v')] });
+    const listId = await makeRoutedList(ctx.pool, {
+      campaignId: 'vawtrak-2015',
+      sourceId: 'mpd',
+      sourceName: 'Metropolitan Police Department',
+      members: [{ id: 'isp-v' }],
+      entries: [entry('203.0.113.77', 'isp-v')],
+    });
     await setSourceAnonymous(ctx.pool, 'mpd', true, 'coord');
     const named = await previewRelease(ctx, listId, { actor: 'coord' });
     expect(named.members[0].mail.text).not.toContain('Metropolitan');
     await ctx.pool.query(`UPDATE lists SET state = 'routing', route_run = 1 WHERE id = $1`, [listId]);
     await finishRoute({ listId, run: 1 }, ctx); // APPROVAL_REQUIRED=true globally, but this campaign says off
-    await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0].n === 1, 'release without approval');
+    await waitFor(
+      async () =>
+        (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0]
+          .n === 1,
+      'release without approval',
+    );
     expect((await ctx.pool.query('SELECT due_business_days FROM batches WHERE list_id = $1', [listId])).rows[0].due_business_days).toBe(5);
     const mail = smtp.mails.find((m) => m.to.includes('abuse@isp-v.example'))!;
     expect(mail.text).toContain('VAWTRAK 2015');
@@ -140,10 +190,21 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
 
     // With the campaign back on the global default (required), the next list waits, and says so in the audit log.
     await setCampaignSettings(ctx.pool, 'vawtrak-2015', { approvalRequired: null }, 'coord');
-    const next = await makeRoutedList(ctx.pool, { campaignId: 'vawtrak-2015', sourceId: 'mpd', members: [{ id: 'isp-v' }], entries: [entry('203.0.113.78', 'isp-v')] });
+    const next = await makeRoutedList(ctx.pool, {
+      campaignId: 'vawtrak-2015',
+      sourceId: 'mpd',
+      members: [{ id: 'isp-v' }],
+      entries: [entry('203.0.113.78', 'isp-v')],
+    });
     await ctx.pool.query(`UPDATE lists SET state = 'routing', route_run = 1 WHERE id = $1`, [next]);
     await finishRoute({ listId: next, run: 1 }, ctx);
     expect((await ctx.pool.query('SELECT state FROM lists WHERE id = $1', [next])).rows[0].state).toBe('awaiting_approval');
-    expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'list.awaiting_approval' AND object = $1`, [`list:${next}`])).rows[0].n).toBe(1);
+    expect(
+      (
+        await ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'list.awaiting_approval' AND object = $1`, [
+          `list:${next}`,
+        ])
+      ).rows[0].n,
+    ).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import { type Queryable, withPlanner, withTransaction } from '../db/pool';
+import { type Queryable, withPlanner } from '../db/pool';
 import { buildIndexesInLanes, createOwnTable, inLanes } from '../db/own-table';
 
 /**
@@ -33,12 +33,21 @@ export async function listBatches(db: Queryable, f: { listId?: number; memberId?
             b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
        FROM batches b
       WHERE ($1::bigint IS NULL OR b.list_id = $1) AND ($2::text IS NULL OR b.member_id = $2) ORDER BY b.list_id, b.member_id`,
-    [f.listId ?? null, f.memberId ?? null]);
+    [f.listId ?? null, f.memberId ?? null],
+  );
   return r.rows.map((b) => ({
-    batchId: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, entries: b.entries, state: b.state,
-    dueAt: b.due_at?.toISOString() ?? null, notifiedAt: b.notified_at?.toISOString() ?? null,
-    createdAt: b.created_at.toISOString(), firstDownloadedAt: b.first_downloaded_at?.toISOString() ?? null,
-    closedAt: b.closed_at?.toISOString() ?? null, relapses: b.relapses, open: b.open,
+    batchId: Number(b.id),
+    listId: Number(b.list_id),
+    memberId: b.member_id,
+    entries: b.entries,
+    state: b.state,
+    dueAt: b.due_at?.toISOString() ?? null,
+    notifiedAt: b.notified_at?.toISOString() ?? null,
+    createdAt: b.created_at.toISOString(),
+    firstDownloadedAt: b.first_downloaded_at?.toISOString() ?? null,
+    closedAt: b.closed_at?.toISOString() ?? null,
+    relapses: b.relapses,
+    open: b.open,
   }));
 }
 
@@ -81,16 +90,33 @@ export async function getBatch(db: Queryable, id: number): Promise<BatchHeader |
     `SELECT b.id, b.list_id, b.member_id, b.entries, b.state, b.due_at, l.campaign_id, c.name AS campaign_name, l.round, l.tlp,
             CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
        FROM batches b JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id
-      WHERE b.id = $1`, [id]);
+      WHERE b.id = $1`,
+    [id],
+  );
   const b = r.rows[0];
-  return b && {
-    id: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, entries: b.entries, campaignId: b.campaign_id,
-    campaignName: b.campaign_name, round: b.round, tlp: b.tlp, state: b.state, dueAt: b.due_at, sourceName: b.source_name,
-  };
+  return (
+    b && {
+      id: Number(b.id),
+      listId: Number(b.list_id),
+      memberId: b.member_id,
+      entries: b.entries,
+      campaignId: b.campaign_id,
+      campaignName: b.campaign_name,
+      round: b.round,
+      tlp: b.tlp,
+      state: b.state,
+      dueAt: b.due_at,
+      sourceName: b.source_name,
+    }
+  );
 }
 
 /** A batch's entries in file order, a page at a time (keyset on seq): a big batch never sits in memory. */
-export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id' | 'listId'>, pageSize = 5000): AsyncGenerator<BatchEntry[]> {
+export async function* batchEntries(
+  db: Queryable,
+  batch: Pick<BatchHeader, 'id' | 'listId'>,
+  pageSize = 5000,
+): AsyncGenerator<BatchEntry[]> {
   let after = 0;
   for (;;) {
     const r = await db.query(
@@ -102,12 +128,23 @@ export async function* batchEntries(db: Queryable, batch: Pick<BatchHeader, 'id'
                              WHERE o.entry_id = be.entry_id AND o.batch_id = be.batch_id ORDER BY o.id DESC LIMIT 1) o ON true
         WHERE be.batch_id = $1 AND be.list_id = $4 AND be.seq > $2
         ORDER BY be.seq LIMIT $3`,
-      [batch.id, after, pageSize, batch.listId]);
+      [batch.id, after, pageSize, batch.listId],
+    );
     if (r.rowCount === 0) return;
     after = r.rows[r.rows.length - 1].seq;
     yield r.rows.map((e) => ({
-      entryId: Number(e.entry_id), ref: e.ref, seq: e.seq, ip: e.ip, port: e.port, observedAt: e.observed_at, malware: e.malware, relapse: e.relapse,
-      outcome: e.outcome, notifiedAt: e.notified_at, channel: e.channel, note: e.note,
+      entryId: Number(e.entry_id),
+      ref: e.ref,
+      seq: e.seq,
+      ip: e.ip,
+      port: e.port,
+      observedAt: e.observed_at,
+      malware: e.malware,
+      relapse: e.relapse,
+      outcome: e.outcome,
+      notifiedAt: e.notified_at,
+      channel: e.channel,
+      note: e.note,
     }));
     if (r.rowCount! < pageSize) return;
   }
@@ -150,13 +187,18 @@ const delivered = (batches: string, where = '') => `SELECT b.id, r.seq, r.list_i
  * transaction makes the batches and attaches the table; `guard`, run first in that transaction,
  * can call the release off (the list moved on meanwhile), and then nothing is kept.
  */
-export async function createBatches(db: Queryable, listId: number, dueAt: Date, dueBusinessDays: number,
-  opts: { ownPartitionAbove?: number; guard?: (tx: PoolClient) => Promise<boolean> } = {}): Promise<void> {
+export async function createBatches(
+  db: Queryable,
+  listId: number,
+  dueAt: Date,
+  dueBusinessDays: number,
+  opts: { ownPartitionAbove?: number; guard?: (tx: PoolClient) => Promise<boolean> } = {},
+): Promise<void> {
   if (db instanceof Pool) {
     await releaseWithOwnPartition(db, listId, (tx, prepared) => writeBatches(tx, listId, dueAt, dueBusinessDays, prepared), opts);
     return;
   }
-  if (opts.guard && !await opts.guard(db)) return;
+  if (opts.guard && !(await opts.guard(db))) return;
   await writeBatches(db, listId, dueAt, dueBusinessDays, null);
 }
 
@@ -164,24 +206,40 @@ export async function createBatches(db: Queryable, listId: number, dueAt: Date, 
  * triggers on routes in the same transactions), not by a pass over the list's decisions. */
 const DELIVERED_PER_MEMBER = `SELECT member_id, entries FROM stats_list_routes WHERE list_id = $1 AND state = 'delivered' AND entries > 0`;
 
-async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusinessDays: number, prepared: OwnPartition | null): Promise<void> {
+async function writeBatches(
+  tx: PoolClient,
+  listId: number,
+  dueAt: Date,
+  dueBusinessDays: number,
+  prepared: OwnPartition | null,
+): Promise<void> {
   if (prepared) {
     // the ids drawn for the prepared rows; no batch of the list exists yet (the caller checked, under its lock)
     await tx.query(
       `INSERT INTO batches (id, list_id, member_id, entries, due_at, due_business_days) OVERRIDING SYSTEM VALUE
        SELECT m.id, $1, m.member_id, m.entries, $2, $3 FROM unnest($4::bigint[], $5::text[], $6::int[]) AS m(id, member_id, entries)`,
-      [listId, dueAt, dueBusinessDays, prepared.batches.map((b) => b.id), prepared.batches.map((b) => b.memberId), prepared.batches.map((b) => b.entries)]);
+      [
+        listId,
+        dueAt,
+        dueBusinessDays,
+        prepared.batches.map((b) => b.id),
+        prepared.batches.map((b) => b.memberId),
+        prepared.batches.map((b) => b.entries),
+      ],
+    );
     await tx.query(`ALTER TABLE batch_entries ATTACH PARTITION ${prepared.table} FOR VALUES IN (${Math.trunc(listId)})`);
   } else {
     await tx.query(
       `INSERT INTO batches (list_id, member_id, entries, due_at, due_business_days)
        SELECT $1, member_id, entries, $2, $3 FROM (${DELIVERED_PER_MEMBER}) d
        ON CONFLICT (list_id, member_id) DO NOTHING`,
-      [listId, dueAt, dueBusinessDays]);
+      [listId, dueAt, dueBusinessDays],
+    );
     await tx.query(
       `INSERT INTO batch_entries (batch_id, seq, list_id, entry_id, ref) ${delivered('(SELECT id, member_id FROM batches WHERE list_id = $1) b')}
        ON CONFLICT (batch_id, seq, list_id) DO NOTHING`,
-      [listId, refKey()]);
+      [listId, refKey()],
+    );
   }
   // Relapses: an entry whose address this member reported `notified` on an earlier observation.
   // Nothing to look for when none of this list's members ever reported `notified` (a campaign's
@@ -192,7 +250,9 @@ async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusi
   // scans are off for it: on rows just written and not yet analysed the planner ANDed each probe
   // with the `(list_id, seq)` index and read a whole list per probe.
   const any = await tx.query(
-    `SELECT 1 FROM outcomes WHERE outcome = 'notified' AND member_id IN (SELECT member_id FROM batches WHERE list_id = $1) LIMIT 1`, [listId]);
+    `SELECT 1 FROM outcomes WHERE outcome = 'notified' AND member_id IN (SELECT member_id FROM batches WHERE list_id = $1) LIMIT 1`,
+    [listId],
+  );
   if (!any.rowCount) return;
   await withPlanner(tx, { enable_bitmapscan: 'off' }, async () => {
     await tx.query('DROP TABLE IF EXISTS pg_temp.relapse_ips');
@@ -200,7 +260,9 @@ async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusi
       `CREATE TEMP TABLE relapse_ips ON COMMIT DROP AS
        SELECT DISTINCT (SELECT e3.ip FROM entries e3 WHERE e3.list_id = b3.list_id AND e3.id = o3.entry_id) AS ip
          FROM outcomes o3 JOIN batches b3 ON b3.id = o3.batch_id
-        WHERE o3.outcome = 'notified' AND o3.member_id IN (SELECT member_id FROM batches WHERE list_id = $1)`, [listId]);
+        WHERE o3.outcome = 'notified' AND o3.member_id IN (SELECT member_id FROM batches WHERE list_id = $1)`,
+      [listId],
+    );
     await tx.query('ANALYZE relapse_ips');
     await tx.query(
       `UPDATE batch_entries be SET relapse_of = x.prev
@@ -215,7 +277,8 @@ async function writeBatches(tx: PoolClient, listId: number, dueAt: Date, dueBusi
                  JOIN entries e ON e.list_id = $1 AND e.id = be2.entry_id
                 WHERE be2.list_id = $1 AND e.ip IN (SELECT ip FROM relapse_ips)) x
         WHERE be.batch_id = x.batch_id AND be.seq = x.seq AND x.prev IS NOT NULL AND be.relapse_of IS DISTINCT FROM x.prev`,
-      [listId]);
+      [listId],
+    );
   });
 }
 
@@ -234,8 +297,12 @@ const RELEASE_LOCK = 0x646c7265; // 'dlre'
  * same connection. A prepared table that is not attached at the end (a failure, a guard that
  * called the release off) is dropped; one left by a crash is dropped by the next attempt.
  */
-async function releaseWithOwnPartition(pool: Pool, listId: number, write: (tx: PoolClient, prepared: OwnPartition | null) => Promise<void>,
-  opts: { ownPartitionAbove?: number; guard?: (tx: PoolClient) => Promise<boolean> }): Promise<void> {
+async function releaseWithOwnPartition(
+  pool: Pool,
+  listId: number,
+  write: (tx: PoolClient, prepared: OwnPartition | null) => Promise<void>,
+  opts: { ownPartitionAbove?: number; guard?: (tx: PoolClient) => Promise<boolean> },
+): Promise<void> {
   const c = await pool.connect();
   let unlocked = false;
   try {
@@ -245,7 +312,7 @@ async function releaseWithOwnPartition(pool: Pool, listId: number, write: (tx: P
       prepared = await prepareOwnPartition(pool, c, listId, opts.ownPartitionAbove ?? OWN_PARTITION_ENTRIES);
       await c.query('BEGIN');
       try {
-        if (!opts.guard || await opts.guard(c)) {
+        if (!opts.guard || (await opts.guard(c))) {
           await write(c, prepared);
           prepared = null; // attached, part of batch_entries now
         }
@@ -256,7 +323,10 @@ async function releaseWithOwnPartition(pool: Pool, listId: number, write: (tx: P
       }
     } finally {
       if (prepared) await c.query(`DROP TABLE IF EXISTS ${prepared.table}`).catch(() => undefined);
-      unlocked = await c.query('SELECT pg_advisory_unlock($1, $2)', [RELEASE_LOCK, listId]).then(() => true, () => false);
+      unlocked = await c.query('SELECT pg_advisory_unlock($1, $2)', [RELEASE_LOCK, listId]).then(
+        () => true,
+        () => false,
+      );
     }
   } finally {
     c.release(unlocked ? undefined : true); // a connection that may still hold the lock is closed, which frees it
@@ -275,11 +345,15 @@ async function prepareOwnPartition(pool: Pool, own: PoolClient, listId: number, 
   const t = batchEntriesPartition(listId);
   const state = await own.query(
     `SELECT EXISTS (SELECT 1 FROM batches WHERE list_id = $1) AS batches,
-            EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($2)) AS attached`, [listId, t]);
+            EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($2)) AS attached`,
+    [listId, t],
+  );
   if (state.rows[0].batches || state.rows[0].attached) return null;
   const members = (await own.query(`${DELIVERED_PER_MEMBER} ORDER BY member_id`, [listId])).rows;
   if (members.reduce((n, m) => n + Number(m.entries), 0) <= above) return null;
-  const ids = await own.query(`SELECT nextval(pg_get_serial_sequence('batches', 'id')) AS id FROM generate_series(1, $1)`, [members.length]);
+  const ids = await own.query(`SELECT nextval(pg_get_serial_sequence('batches', 'id')) AS id FROM generate_series(1, $1)`, [
+    members.length,
+  ]);
   const batches = members.map((m, i) => ({ id: Number(ids.rows[i].id), memberId: m.member_id as string, entries: Number(m.entries) }));
   await own.query(`DROP TABLE IF EXISTS ${t}`); // left by an attempt that crashed
   await createOwnTable(own, 'batch_entries', t, listId);
@@ -296,15 +370,22 @@ async function prepareOwnPartition(pool: Pool, own: PoolClient, listId: number, 
       await c.query(
         `INSERT INTO ${t} (batch_id, seq, list_id, entry_id, ref)
          ${delivered('unnest($3::bigint[], $4::text[]) AS b(id, member_id)', ' AND r.seq BETWEEN $5 AND $6')}`,
-        [...params, lo, hi]);
+        [...params, lo, hi],
+      );
       await c.query('RESET enable_nestloop; RESET work_mem');
     };
-    const lo = Number(seqs.lo), hi = Number(seqs.hi), mid = Math.floor((lo + hi) / 2);
+    const lo = Number(seqs.lo),
+      hi = Number(seqs.hi),
+      mid = Math.floor((lo + hi) / 2);
     await inLanes(pool, [(c) => half(c, lo, mid), (c) => half(c, mid + 1, hi)], own);
-    await buildIndexesInLanes(pool, [
-      [`ALTER TABLE ${t} ADD CONSTRAINT ${t}_pkey PRIMARY KEY (batch_id, seq, list_id)`],
-      [`CREATE UNIQUE INDEX ${t}_ref_idx ON ${t} (ref, list_id)`, `CREATE INDEX ${t}_entry_idx ON ${t} (entry_id)`],
-    ], own);
+    await buildIndexesInLanes(
+      pool,
+      [
+        [`ALTER TABLE ${t} ADD CONSTRAINT ${t}_pkey PRIMARY KEY (batch_id, seq, list_id)`],
+        [`CREATE UNIQUE INDEX ${t}_ref_idx ON ${t} (ref, list_id)`, `CREATE INDEX ${t}_entry_idx ON ${t} (entry_id)`],
+      ],
+      own,
+    );
     return prepared;
   } catch (err) {
     await own.query(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
@@ -320,7 +401,9 @@ export async function markBatchDownloaded(db: Queryable, batchId: number, at: Da
   const r = await db.query(
     `UPDATE batches SET first_downloaded_at = $2,
             state = CASE WHEN state IN ('ready', 'notified') THEN 'downloaded' ELSE state END
-      WHERE id = $1 AND first_downloaded_at IS NULL`, [batchId, at]);
+      WHERE id = $1 AND first_downloaded_at IS NULL`,
+    [batchId, at],
+  );
   return r.rowCount === 1;
 }
 
@@ -350,12 +433,24 @@ export async function openBatches(db: Queryable, f: { now?: Date; overdueOnly?: 
        FROM batches b JOIN members m ON m.id = b.member_id JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id
       WHERE b.state <> 'closed' AND (NOT $2::boolean OR b.due_at < $1 OR b.first_downloaded_at IS NULL)
       ORDER BY b.due_at NULLS LAST, b.id`,
-    [f.now ?? new Date(), f.overdueOnly ?? false]);
+    [f.now ?? new Date(), f.overdueOnly ?? false],
+  );
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return r.rows.map((b) => ({
-    batchId: Number(b.id), listId: Number(b.list_id), memberId: b.member_id, memberName: b.member_name, campaignName: b.campaign_name,
-    round: b.round, state: b.state, entries: b.entries, open: b.open, notifiedAt: iso(b.notified_at),
-    firstDownloadedAt: iso(b.first_downloaded_at), dueAt: iso(b.due_at), lastRemindedAt: iso(b.last_reminded_at), reminders: b.reminders,
+    batchId: Number(b.id),
+    listId: Number(b.list_id),
+    memberId: b.member_id,
+    memberName: b.member_name,
+    campaignName: b.campaign_name,
+    round: b.round,
+    state: b.state,
+    entries: b.entries,
+    open: b.open,
+    notifiedAt: iso(b.notified_at),
+    firstDownloadedAt: iso(b.first_downloaded_at),
+    dueAt: iso(b.due_at),
+    lastRemindedAt: iso(b.last_reminded_at),
+    reminders: b.reminders,
   }));
 }
 
@@ -375,15 +470,29 @@ export interface DeliveryAttempt {
 }
 
 /** Every e-mail and webhook attempt, with what the server answered: the record behind "was it sent?". */
-export async function deliveryAttempts(db: Queryable, f: { batchId?: number; listId?: number; failedOnly?: boolean } = {}): Promise<DeliveryAttempt[]> {
+export async function deliveryAttempts(
+  db: Queryable,
+  f: { batchId?: number; listId?: number; failedOnly?: boolean } = {},
+): Promise<DeliveryAttempt[]> {
   const r = await db.query(
     `SELECT d.batch_id, b.list_id, b.member_id, d.channel, d.kind, d.attempt, d.recipients, d.status, d.final, d.response, d.message_id, d.at
        FROM deliveries d JOIN batches b ON b.id = d.batch_id
       WHERE ($1::bigint IS NULL OR d.batch_id = $1) AND ($2::bigint IS NULL OR b.list_id = $2) AND (NOT $3::boolean OR d.status = 'failed')
       ORDER BY d.id`,
-    [f.batchId ?? null, f.listId ?? null, f.failedOnly ?? false]);
+    [f.batchId ?? null, f.listId ?? null, f.failedOnly ?? false],
+  );
   return r.rows.map((d) => ({
-    batchId: Number(d.batch_id), listId: Number(d.list_id), memberId: d.member_id, channel: d.channel, kind: d.kind, attempt: d.attempt,
-    recipients: d.recipients, status: d.status, final: d.final, response: d.response, messageId: d.message_id, at: d.at.toISOString(),
+    batchId: Number(d.batch_id),
+    listId: Number(d.list_id),
+    memberId: d.member_id,
+    channel: d.channel,
+    kind: d.kind,
+    attempt: d.attempt,
+    recipients: d.recipients,
+    status: d.status,
+    final: d.final,
+    response: d.response,
+    messageId: d.message_id,
+    at: d.at.toISOString(),
   }));
 }
