@@ -50,16 +50,20 @@ function writeRegistry(dir: string) {
   const taken = new Set<string>();
   for (let k = 0; k < 200; k++) {
     let id: string;
-    do id = memberId(r, k % 10 === 0 ? 1 + Math.floor(r() * 63) : 3 + Math.floor(r() * 10)); while (taken.has(id.toLowerCase()));
+    do id = memberId(r, k % 10 === 0 ? 1 + Math.floor(r() * 63) : 3 + Math.floor(r() * 10));
+    while (taken.has(id.toLowerCase()));
     taken.add(id.toLowerCase());
     ids.push(id);
   }
   for (let k = 0; k < 200; k++) {
     const id = ids[k];
     const other = (n: number) => ids[(k + n) % 200];
-    m.push(`${id},${pick(r, ['東日本', '西日本', 'さくら', 'ひかり', '九州'])}ネット ${k},noc@m${k}.example,,2014-04-01,${k % 50 === 49 ? '2020-03-31' : ''}`);
+    m.push(
+      `${id},${pick(r, ['東日本', '西日本', 'さくら', 'ひかり', '九州'])}ネット ${k},noc@m${k}.example,,2014-04-01,${k % 50 === 49 ? '2020-03-31' : ''}`,
+    );
     for (let j = 0; j < 8; j++) {
-      const a = 11 + Math.floor((k * 8 + j) / 256), b = (k * 8 + j) % 256;
+      const a = 11 + Math.floor((k * 8 + j) / 256),
+        b = (k * 8 + j) % 256;
       if (j === 7) p.push(`${id},${a}.${b}.0.0/16,2000-01-01T00:00:00Z,2030-01-01T00:00:00Z`);
       else if (j === 6) {
         p.push(`${id},${a}.${b}.0.0/16,,2024-05-04`);
@@ -100,8 +104,14 @@ function writeList(file: string, n: number, space: { v4: string[]; v6: string[] 
     const ipv6 = rand() < 0.15;
     const inMember = rand() < 2 / 3;
     let ip: string;
-    if (ipv6) ip = inMember ? `${space.v6[Math.floor(rand() * space.v6.length)]}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}:1` : `2a0${i % 10}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}`;
-    else ip = inMember ? `${space.v4[Math.floor(rand() * space.v4.length)]}.${(i >>> 8) & 255}.${i & 255}` : `${150 + (i % 50)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+    if (ipv6)
+      ip = inMember
+        ? `${space.v6[Math.floor(rand() * space.v6.length)]}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}:1`
+        : `2a0${i % 10}:${(i & 0xffff).toString(16)}::${(i >>> 16).toString(16)}`;
+    else
+      ip = inMember
+        ? `${space.v4[Math.floor(rand() * space.v4.length)]}.${(i >>> 8) & 255}.${i & 255}`
+        : `${150 + (i % 50)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
     buf += `${ip},${timeText(base + i * 1000, i)},${1024 + (i % 60000)},Emotet\n`;
     if (buf.length > 1 << 20) {
       fs.writeSync(fd, buf);
@@ -122,7 +132,11 @@ function peakRss(pid: number | undefined): number {
   }
 }
 
-interface CpuSample { t: number; busy: number; total: number }
+interface CpuSample {
+  t: number;
+  busy: number;
+  total: number;
+}
 
 /** The machine's CPU time so far, busy and total, in jiffies of all cores (/proc/stat). */
 function cpuSample(): CpuSample {
@@ -136,7 +150,8 @@ function cpuSample(): CpuSample {
 function cpuBetween(samples: CpuSample[], from: number, to: number): string {
   const near = (t: number) => samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best), samples[0]);
   if (!samples.length) return '?';
-  const a = near(from), b = near(to);
+  const a = near(from),
+    b = near(to);
   return b.total > a.total ? Math.round((100 * (b.busy - a.busy)) / (b.total - a.total)).toString() : '?';
 }
 
@@ -161,7 +176,9 @@ function start(args: string[], env: Record<string, string>, nodeFlags: readonly 
   // the run says where its queues are: without REDIS_URL, in PostgreSQL
   if (!env.REDIS_URL) delete merged.REDIS_URL;
   return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
-    cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', log ? 'inherit' : 'pipe'],
+    cwd: ROOT,
+    env: merged,
+    stdio: ['ignore', 'pipe', log ? 'inherit' : 'pipe'],
   });
 }
 
@@ -191,7 +208,13 @@ async function e2e(file: string, rows: number, routeWorkers: number, backend: Ba
   const dir = path.dirname(file);
   await importMembers(pool, path.join(dir, 'members.csv'));
   await importPrefixes(pool, path.join(dir, 'prefixes.csv'));
-  const env: Record<string, string> = { DATABASE_URL: url, QUEUE_PREFIX: name, DATA_DIR: path.join(dir, name), RECONCILE_INTERVAL_MS: '0', ...(backend === 'redis' ? { REDIS_URL: REDIS } : {}) };
+  const env: Record<string, string> = {
+    DATABASE_URL: url,
+    QUEUE_PREFIX: name,
+    DATA_DIR: path.join(dir, name),
+    RECONCILE_INTERVAL_MS: '0',
+    ...(backend === 'redis' ? { REDIS_URL: REDIS } : {}),
+  };
   const { openQueues } = await import('@deliveryline/shared');
   const q = await openQueues(pool, { redisUrl: env.REDIS_URL, databaseUrl: url, prefix: name });
   const workers = [start([path.join(ROOT, 'packages/ingest/src/main.ts')], env, WORKER_NODE_FLAGS)];
@@ -211,7 +234,22 @@ async function e2e(file: string, rows: number, routeWorkers: number, backend: Ba
   const routeCpu0 = workers.slice(1).map((w) => cpuSeconds(w.pid));
   const t0 = process.hrtime.bigint();
   const startedAt = new Date();
-  const cli = start([path.join(ROOT, 'packages/cli/src/dline.ts'), 'ingest', file, '--source', 'bench', '--campaign', 'bench', '--timezone', 'Asia/Tokyo', '--wait', '--json'], env);
+  const cli = start(
+    [
+      path.join(ROOT, 'packages/cli/src/dline.ts'),
+      'ingest',
+      file,
+      '--source',
+      'bench',
+      '--campaign',
+      'bench',
+      '--timezone',
+      'Asia/Tokyo',
+      '--wait',
+      '--json',
+    ],
+    env,
+  );
   let out = '';
   let err = '';
   cli.stdout!.on('data', (d) => (out += d));
@@ -227,17 +265,26 @@ async function e2e(file: string, rows: number, routeWorkers: number, backend: Ba
   await Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))));
   // where the time went: each stage's transaction start (now()) is recorded on the list row; the
   // machine's CPU use in each stage (of all cores: 100% = every core busy) comes from /proc/stat
-  const at = (await pool.query(
-    `SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM parsed_at) * 1000 AS parsed,
+  const at = (
+    await pool.query(
+      `SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM parsed_at) * 1000 AS parsed,
             extract(epoch FROM (SELECT min(done_at) FROM route_chunks WHERE list_id = l.id)) * 1000 AS first_chunk,
             extract(epoch FROM routed_at) * 1000 AS routed, extract(epoch FROM released_at) * 1000 AS released
-       FROM lists l WHERE campaign_id = 'bench'`)).rows[0];
-  const bounds: [string, number, number][] = at ? [
-    ['start_and_upload', startedAt.getTime(), Number(at.created)], ['queued', Number(at.created), Number(at.parsed)],
-    ['parse_and_first_chunk', Number(at.parsed), Number(at.first_chunk)], ['other_chunks', Number(at.first_chunk), Number(at.routed)],
-    ['release', Number(at.routed), Number(at.released)],
-  ] : [];
-  const stages = bounds.map(([k, a, b]) => `${k} ${((b - a) / 1000).toFixed(1)}s${b - a >= 500 ? ` (CPU ${cpuBetween(cpu, a, b)}%)` : ''}`).join(', ');
+       FROM lists l WHERE campaign_id = 'bench'`,
+    )
+  ).rows[0];
+  const bounds: [string, number, number][] = at
+    ? [
+        ['start_and_upload', startedAt.getTime(), Number(at.created)],
+        ['queued', Number(at.created), Number(at.parsed)],
+        ['parse_and_first_chunk', Number(at.parsed), Number(at.first_chunk)],
+        ['other_chunks', Number(at.first_chunk), Number(at.routed)],
+        ['release', Number(at.routed), Number(at.released)],
+      ]
+    : [];
+  const stages = bounds
+    .map(([k, a, b]) => `${k} ${((b - a) / 1000).toFixed(1)}s${b - a >= 500 ? ` (CPU ${cpuBetween(cpu, a, b)}%)` : ''}`)
+    .join(', ');
   await q.close();
   await pool.end();
   await admin(`DROP DATABASE ${name} WITH (FORCE)`);
@@ -247,9 +294,21 @@ async function e2e(file: string, rows: number, routeWorkers: number, backend: Ba
     throw new Error(`e2e counts are off: ${out}`);
   }
   const mib = (pid: number | undefined) => Math.round((peaks.get(pid ?? -1) ?? 0) / 2 ** 20);
-  const each = `ingest ${mib(workers[0].pid)}, router ${workers.slice(1).map((w) => mib(w.pid)).join(' + ')}, cli ${mib(cli.pid)} MiB`;
+  const each = `ingest ${mib(workers[0].pid)}, router ${workers
+    .slice(1)
+    .map((w) => mib(w.pid))
+    .join(' + ')}, cli ${mib(cli.pid)} MiB`;
   const routingSeconds = at ? (Number(at.routed) - Number(at.first_chunk)) / 1000 : NaN;
-  return { rowsPerSec: rows / seconds, seconds, peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0), each, counts: r, stages, routingSeconds, routeCpu };
+  return {
+    rowsPerSec: rows / seconds,
+    seconds,
+    peakRssBytes: [...peaks.values()].reduce((a, b) => a + b, 0),
+    each,
+    counts: r,
+    stages,
+    routingSeconds,
+    routeCpu,
+  };
 }
 
 /** The practical limit: one process, no queues, no validation beyond net.isIP, the same engine, COPY. */
@@ -318,39 +377,85 @@ export async function run(): Promise<BenchResult[]> {
       const r = await e2e(files.get(n)!, n, 1, backends[0]);
       if (n === big) e2eBig = r;
       // the pipeline and the limit route the same file with the same engine: same decisions
-      if (n === big && r.counts.delivered !== limDelivered) throw new Error(`e2e delivered ${r.counts.delivered}, the limit ${limDelivered}`);
+      if (n === big && r.counts.delivered !== limDelivered)
+        throw new Error(`e2e delivered ${r.counts.delivered}, the limit ${limDelivered}`);
       results.push({
-        name: `e2e.${label(n)}`, value: r.rowsPerSec, unit: 'rows/s', baseline: n === big ? lim : null, ratio: n === big ? r.rowsPerSec / lim : null,
+        name: `e2e.${label(n)}`,
+        value: r.rowsPerSec,
+        unit: 'rows/s',
+        baseline: n === big ? lim : null,
+        ratio: n === big ? r.rowsPerSec / lim : null,
         target: n === big ? 0.4 : undefined,
         notes: `queues on ${backends[0]}; ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB (all processes: ${r.each}), delivered ${r.counts.delivered}/${r.counts.received}; stages: ${r.stages}`,
       });
     }
     for (const b of backends.slice(1)) {
       const r = await e2e(files.get(big)!, big, 1, b);
-      if (r.counts.delivered !== limDelivered) throw new Error(`e2e (queues on ${b}) delivered ${r.counts.delivered}, the limit ${limDelivered}`);
+      if (r.counts.delivered !== limDelivered)
+        throw new Error(`e2e (queues on ${b}) delivered ${r.counts.delivered}, the limit ${limDelivered}`);
       results.push({
-        name: `e2e.${label(big)}.${b}`, value: r.rowsPerSec, unit: 'rows/s', baseline: lim, ratio: r.rowsPerSec / lim, target: 0.4,
+        name: `e2e.${label(big)}.${b}`,
+        value: r.rowsPerSec,
+        unit: 'rows/s',
+        baseline: lim,
+        ratio: r.rowsPerSec / lim,
+        target: 0.4,
         notes: `queues on ${b}; ${r.seconds.toFixed(1)} s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB; stages: ${r.stages}`,
       });
     }
-    results.push({ name: `limit.${label(big)}`, value: lim, unit: 'rows/s', baseline: null, ratio: null, notes: 'one process: split, net.isIP, same LPM engine, COPY' });
+    results.push({
+      name: `limit.${label(big)}`,
+      value: lim,
+      unit: 'rows/s',
+      baseline: null,
+      ratio: null,
+      notes: 'one process: split, net.isIP, same LPM engine, COPY',
+    });
     if (!process.env.BENCH_E2E_SKIP_SCALING) {
       const two = await e2e(files.get(big)!, big, 2, backends[0]);
-      if (two.counts.delivered !== limDelivered) throw new Error(`e2e (2 route workers) delivered ${two.counts.delivered}, the limit ${limDelivered}`);
-      results.push({ name: `e2e.${label(big)}.2-route-workers`, value: two.rowsPerSec, unit: 'rows/s', baseline: e2eBig!.rowsPerSec, ratio: two.rowsPerSec / e2eBig!.rowsPerSec, notes: `${two.seconds.toFixed(1)} s with 2 route-worker processes vs 1; stages: ${two.stages}` });
+      if (two.counts.delivered !== limDelivered)
+        throw new Error(`e2e (2 route workers) delivered ${two.counts.delivered}, the limit ${limDelivered}`);
+      results.push({
+        name: `e2e.${label(big)}.2-route-workers`,
+        value: two.rowsPerSec,
+        unit: 'rows/s',
+        baseline: e2eBig!.rowsPerSec,
+        ratio: two.rowsPerSec / e2eBig!.rowsPerSec,
+        notes: `${two.seconds.toFixed(1)} s with 2 route-worker processes vs 1; stages: ${two.stages}`,
+      });
       // the routing stage alone (every chunk but the first, and the run's end): what a second worker can change
       const routed = (r: E2E) => (big - Math.min(big, 100_000)) / r.routingSeconds; // ROUTE_CHUNK_SIZE: the first chunk is in the parse stage
-      results.push({ name: `e2e.${label(big)}.routing.2-route-workers`, value: routed(two), unit: 'rows/s', baseline: routed(e2eBig!), ratio: routed(two) / routed(e2eBig!), notes: `routing stage ${two.routingSeconds.toFixed(2)} s with 2 route-worker processes vs ${e2eBig!.routingSeconds.toFixed(2)} s with 1` });
+      results.push({
+        name: `e2e.${label(big)}.routing.2-route-workers`,
+        value: routed(two),
+        unit: 'rows/s',
+        baseline: routed(e2eBig!),
+        ratio: routed(two) / routed(e2eBig!),
+        notes: `routing stage ${two.routingSeconds.toFixed(2)} s with 2 route-worker processes vs ${e2eBig!.routingSeconds.toFixed(2)} s with 1`,
+      });
       // whether the work divides: the route workers' CPU for the same list, split over two processes
       // against one (ratio 1 = no cost for the split; each process's share shows both did work)
       const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-      const cpu1 = sum(e2eBig!.routeCpu), cpu2 = sum(two.routeCpu);
+      const cpu1 = sum(e2eBig!.routeCpu),
+        cpu2 = sum(two.routeCpu);
       results.push({
-        name: `e2e.${label(big)}.route-cpu.2-route-workers`, value: (big / cpu2), unit: 'rows/cpu-s', baseline: big / cpu1, ratio: cpu1 / cpu2,
+        name: `e2e.${label(big)}.route-cpu.2-route-workers`,
+        value: big / cpu2,
+        unit: 'rows/cpu-s',
+        baseline: big / cpu1,
+        ratio: cpu1 / cpu2,
         notes: `route workers' CPU for the list: ${cpu2.toFixed(2)} s over 2 processes (${two.routeCpu.map((c) => `${Math.round((100 * c) / cpu2)}%`).join(' + ')}) vs ${cpu1.toFixed(2)} s in 1`,
       });
     }
-    results.push({ name: `e2e.${label(big)}.peak-rss`, value: e2eBig!.peakRssBytes / 2 ** 20, unit: 'MiB', baseline: 1024, ratio: 1024 / (e2eBig!.peakRssBytes / 2 ** 20), target: 1, notes: 'sum of every process; ratio = 1 GiB / peak (higher is better)' });
+    results.push({
+      name: `e2e.${label(big)}.peak-rss`,
+      value: e2eBig!.peakRssBytes / 2 ** 20,
+      unit: 'MiB',
+      baseline: 1024,
+      ratio: 1024 / (e2eBig!.peakRssBytes / 2 ** 20),
+      target: 1,
+      notes: 'sum of every process; ratio = 1 GiB / peak (higher is better)',
+    });
     return results;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

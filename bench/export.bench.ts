@@ -30,7 +30,10 @@ export async function run(): Promise<BenchResult[]> {
   const pool = createPool(dbUrl(name), 4);
   try {
     await migrate(pool);
-    const listId = await makeRoutedList(pool, { members: [{ id: 'isp-bench' }], generated: { memberId: 'isp-bench', count: N, malware: '=HYPERLINK("http://x","y")' } });
+    const listId = await makeRoutedList(pool, {
+      members: [{ id: 'isp-bench' }],
+      generated: { memberId: 'isp-bench', count: N, malware: '=HYPERLINK("http://x","y")' },
+    });
     await createBatches(pool, listId, new Date(Date.now() + 14 * 86_400_000), 10);
     await pool.query('ANALYZE');
     const batch = (await getBatch(pool, Number((await pool.query('SELECT id FROM batches WHERE list_id = $1', [listId])).rows[0].id)))!;
@@ -53,11 +56,18 @@ export async function run(): Promise<BenchResult[]> {
     let baseBytes = 0;
     t0 = process.hrtime.bigint();
     await pipeline(
-      client.query(copyTo(`COPY (SELECT be.ref, host(e.ip), e.port, e.observed_at AT TIME ZONE 'Asia/Tokyo', e.observed_at AT TIME ZONE 'UTC', e.malware,
+      client.query(
+        copyTo(`COPY (SELECT be.ref, host(e.ip), e.port, e.observed_at AT TIME ZONE 'Asia/Tokyo', e.observed_at AT TIME ZONE 'UTC', e.malware,
                                         'campaign', 1, 'TLP:AMBER', be.relapse_of IS NOT NULL
                                    FROM batch_entries be JOIN entries e ON e.id = be.entry_id WHERE be.batch_id = ${batch.id} ORDER BY be.seq)
-                           TO STDOUT (FORMAT csv, HEADER)`)),
-      new Writable({ write(c: Buffer, _e, cb) { baseBytes += c.length; cb(); } }),
+                           TO STDOUT (FORMAT csv, HEADER)`),
+      ),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          baseBytes += c.length;
+          cb();
+        },
+      }),
     );
     const baseSec = seconds(t0);
 
@@ -65,7 +75,12 @@ export async function run(): Promise<BenchResult[]> {
     let csv = 'entry_id,outcome,notified_at,channel,note\n';
     refs.forEach((r, i) => (csv += `${r},${OUTCOMES[i % OUTCOMES.length]},${i % 2 ? '2014-06-10 09:30' : ''},letter,\n`));
     t0 = process.hrtime.bigint();
-    const res = await importOutcomesCsv(pool, { batchId: batch.id, memberId: 'isp-bench', reportedBy: 'bench', input: Readable.from([csv]) });
+    const res = await importOutcomesCsv(pool, {
+      batchId: batch.id,
+      memberId: 'isp-bench',
+      reportedBy: 'bench',
+      input: Readable.from([csv]),
+    });
     const importSec = seconds(t0);
     if (res.stored !== N || !res.batchClosed) throw new Error(`import stored ${res.stored} of ${N}, rejected ${res.rejected.length}`);
 
@@ -79,13 +94,19 @@ export async function run(): Promise<BenchResult[]> {
     const baseMbps = baseBytes / 1e6 / baseSec;
     return [
       {
-        name: `batch export, ${N.toLocaleString('en-US')} entries as member CSV`, value: +mbps.toFixed(2), unit: 'MB/s',
-        baseline: +baseMbps.toFixed(2), ratio: +(mbps / baseMbps).toFixed(3),
+        name: `batch export, ${N.toLocaleString('en-US')} entries as member CSV`,
+        value: +mbps.toFixed(2),
+        unit: 'MB/s',
+        baseline: +baseMbps.toFixed(2),
+        ratio: +(mbps / baseMbps).toFixed(3),
         notes: `${(bytes / 1e6).toFixed(1)} MB in ${exportSec.toFixed(2)} s (COPY TO: ${(baseBytes / 1e6).toFixed(1)} MB in ${baseSec.toFixed(2)} s); peak RSS ${(peak / 1e6).toFixed(0)} MB`,
       },
       {
-        name: `outcome import, ${N.toLocaleString('en-US')} CSV rows`, value: Math.round(N / importSec), unit: 'rows/s',
-        baseline: Math.round(N / copyInSec), ratio: +((N / importSec) / (N / copyInSec)).toFixed(3),
+        name: `outcome import, ${N.toLocaleString('en-US')} CSV rows`,
+        value: Math.round(N / importSec),
+        unit: 'rows/s',
+        baseline: Math.round(N / copyInSec),
+        ratio: +(N / importSec / (N / copyInSec)).toFixed(3),
         notes: `${importSec.toFixed(2)} s validated and checked against the batch (COPY FROM into a bare table: ${copyInSec.toFixed(2)} s)`,
       },
     ];

@@ -12,9 +12,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import {
-  createPool, migrate, parseEnv, openQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS,
-} from '@deliveryline/shared';
+import { createPool, migrate, parseEnv, openQueues, createLogger, submitList, getList, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
 import { parseList } from '@deliveryline/ingest';
 import type { BenchResult } from './run';
@@ -27,7 +25,15 @@ const { parse } = fromIngest('csv-parse') as typeof import('../packages/ingest/n
 const ROWS = Number(process.env.INGEST_BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.INGEST_BENCH_RUNS ?? 3);
 
-interface ChildResult { ms: number; maxRssKb: number; rowsRead: number; received: number; rejected: number; duplicates: number; state: string }
+interface ChildResult {
+  ms: number;
+  maxRssKb: number;
+  rowsRead: number;
+  received: number;
+  rejected: number;
+  duplicates: number;
+  state: string;
+}
 
 const MALWARE = ['goz', 'vawtrak', 'mirai', 'dridex', 'emotet', 'qakbot'];
 const T0 = Date.UTC(2015, 3, 1);
@@ -41,12 +47,20 @@ export async function writeList(file: string, rows: number): Promise<void> {
     const u = r();
     let ip: string;
     if (u < 0.85) ip = `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
-    else ip = `2001:db8:${Math.floor(r() * 65536).toString(16)}:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`;
+    else
+      ip = `2001:db8:${Math.floor(r() * 65536).toString(16)}:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`;
     if (i % 100 === 7) ip = `192.168.001.${i % 250}`; // refused: leading zero
     const t = new Date(T0 + Math.floor(r() * 30 * 86_400) * 1000).toISOString();
     // Z, naive (read as UTC: the list is given --timezone UTC), an offset, and milliseconds, as sources write them
     const form = i % 4;
-    const time = form === 0 ? t.replace('.000Z', 'Z') : form === 1 ? `${t.slice(0, 10)} ${t.slice(11, 19)}` : form === 2 ? `${t.slice(0, 19)}+00:00` : t;
+    const time =
+      form === 0
+        ? t.replace('.000Z', 'Z')
+        : form === 1
+          ? `${t.slice(0, 10)} ${t.slice(11, 19)}`
+          : form === 2
+            ? `${t.slice(0, 19)}+00:00`
+            : t;
     return `${ip},${time},${Math.floor(r() * 65536)},${MALWARE[i % MALWARE.length]}\n`;
   };
   let last = '';
@@ -79,7 +93,9 @@ async function child(url: string, prefix: string, listId: number) {
   // INGEST_BENCH_MEM: where the memory goes (heap, buffers), sampled every 20 ms
   const peak: Record<string, number> = {};
   const probe = process.env.INGEST_BENCH_MEM
-    ? setInterval(() => { for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, Math.round(v / 1048576)); }, 20)
+    ? setInterval(() => {
+        for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, Math.round(v / 1048576));
+      }, 20)
     : undefined;
   const t = performance.now();
   await parseList({ listId }, { pool, queues, env, log: createLogger('bench', process.env.INGEST_BENCH_LOG ?? 'silent') });
@@ -89,7 +105,19 @@ async function child(url: string, prefix: string, listId: number) {
   const l = (await getList(pool, listId))!;
   await queues.close();
   await pool.end();
-  process.stdout.write('@@INGEST@@' + JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, rowsRead: l.rows_read, received: l.received, rejected: l.rejected, duplicates: l.duplicates, state: l.state }) + '\n');
+  process.stdout.write(
+    '@@INGEST@@' +
+      JSON.stringify({
+        ms,
+        maxRssKb: process.resourceUsage().maxRSS,
+        rowsRead: l.rows_read,
+        received: l.received,
+        rejected: l.rejected,
+        duplicates: l.duplicates,
+        state: l.state,
+      }) +
+      '\n',
+  );
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -115,10 +143,17 @@ export async function run(): Promise<BenchResult[]> {
       storeMs = Math.min(storeMs, performance.now() - tStore);
       const b = await baseline(file);
       if (b.ms < base.ms) base = b;
-      const prof = process.env.INGEST_BENCH_CPU_PROF && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
-      const c = spawnSync(process.execPath, [...WORKER_NODE_FLAGS, ...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)], {
-        stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
-      });
+      const prof =
+        process.env.INGEST_BENCH_CPU_PROF && i === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_BENCH_CPU_PROF}`] : [];
+      const c = spawnSync(
+        process.execPath,
+        [...WORKER_NODE_FLAGS, ...prof, '--import', 'tsx', __filename, '--ingest-child', url, prefix, String(listId)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+        },
+      );
       const line = c.stdout.split('\n').find((l) => l.startsWith('@@INGEST@@'));
       if (c.status !== 0 || !line) throw new Error(`ingest child failed (exit ${c.status}): ${c.stdout}`);
       const r = JSON.parse(line.slice(10)) as ChildResult;
@@ -139,13 +174,22 @@ export async function run(): Promise<BenchResult[]> {
     const size = fs.statSync(file).size;
     return [
       {
-        name: `ingest ${ROWS.toLocaleString('en-US')} rows file→entries`, value: fullRate, unit: 'rows/s', baseline: baseRate,
-        ratio: fullRate / baseRate, target: 0.4,
-        notes: `best of ${RUNS}: full ${(full.ms / 1000).toFixed(1)} s vs csv-parse alone ${(base.ms / 1000).toFixed(1)} s; ` +
+        name: `ingest ${ROWS.toLocaleString('en-US')} rows file→entries`,
+        value: fullRate,
+        unit: 'rows/s',
+        baseline: baseRate,
+        ratio: fullRate / baseRate,
+        target: 0.4,
+        notes:
+          `best of ${RUNS}: full ${(full.ms / 1000).toFixed(1)} s vs csv-parse alone ${(base.ms / 1000).toFixed(1)} s; ` +
           `${full.received} received, ${full.rejected} rejected, ${full.duplicates} duplicates; file ${(size / 1e6).toFixed(0)} MB stored in ${(storeMs / 1000).toFixed(1)} s`,
       },
       {
-        name: 'ingest peak RSS (full path, own process)', value: rssMb, unit: 'MB', baseline: 400, ratio: rssMb / 400,
+        name: 'ingest peak RSS (full path, own process)',
+        value: rssMb,
+        unit: 'MB',
+        baseline: 400,
+        ratio: rssMb / 400,
         notes: `target < 400 MB: ${rssMb < 400 ? 'ok' : 'MISSED'}`,
       },
     ];
@@ -157,8 +201,11 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 if (process.argv[2] === '--ingest-child') {
-  child(process.argv[3], process.argv[4], Number(process.argv[5])).then(() => process.exit(0), (err) => {
-    process.stderr.write(String(err?.stack ?? err) + '\n');
-    process.exit(1);
-  });
+  child(process.argv[3], process.argv[4], Number(process.argv[5])).then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(String(err?.stack ?? err) + '\n');
+      process.exit(1);
+    },
+  );
 }

@@ -25,16 +25,24 @@ async function load(ctx: AppContext): Promise<number> {
   const pool = ctx.pool;
   const per = Math.ceil(LISTS / 10);
   // ten campaigns loaded side by side, each its own lists (loadSynthetic makes 200 batches per list)
-  await Promise.all(Array.from({ length: 10 }, (_, k) => k).map(async (k) => {
-    const c = await pool.connect();
-    try {
-      await c.query('SET synchronous_commit = off');
-      await loadSynthetic(c, { campaignId: `camp-${k}`, sourceId: 'jpcert', members: MEMBERS, lists: Array.from({ length: per }, () => ({ received: 1500, delivered: 1000 })),
-        unreportedEvery: 3, changeEvery: 5 });
-    } finally {
-      c.release();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, k) => k).map(async (k) => {
+      const c = await pool.connect();
+      try {
+        await c.query('SET synchronous_commit = off');
+        await loadSynthetic(c, {
+          campaignId: `camp-${k}`,
+          sourceId: 'jpcert',
+          members: MEMBERS,
+          lists: Array.from({ length: per }, () => ({ received: 1500, delivered: 1000 })),
+          unreportedEvery: 3,
+          changeEvery: 5,
+        });
+      } finally {
+        c.release();
+      }
+    }),
+  );
   await pool.query(`UPDATE members SET contact_emails = ARRAY['noc@' || id || '.example']`);
   await pool.query(`INSERT INTO prefixes (member_id, cidr, valid_from, valid_to)
     SELECT m.id, ('10.' || (n / 256)::text || '.' || (n % 256)::text || '.0/24')::cidr, '-infinity', CASE WHEN n % 10 = 0 THEN timestamptz '2026-03-01' ELSE 'infinity' END
@@ -61,26 +69,51 @@ export async function run(): Promise<BenchResult[]> {
   const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
   try {
     const loadSeconds = await load(ctx);
-    const coord = await createUser(ctx.pool, { email: 'bench@example.jp', name: 'bench', role: 'coordinator', password: 'bench password 12' }, 'bench');
-    const member = await createUser(ctx.pool, { email: 'noc@syn-07.example', name: 'syn-07', role: 'member', org: 'syn-07', password: 'bench password 12' }, 'bench');
-    const tokens = { coordinator: (await createToken(ctx.pool, { userId: coord, name: 'b', scope: 'read', actor: 'bench' })).token,
-      member: (await createToken(ctx.pool, { userId: member, name: 'b', scope: 'read', actor: 'bench' })).token };
-    const server = await buildServer(ctx, { mailer, settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 } });
+    const coord = await createUser(
+      ctx.pool,
+      { email: 'bench@example.jp', name: 'bench', role: 'coordinator', password: 'bench password 12' },
+      'bench',
+    );
+    const member = await createUser(
+      ctx.pool,
+      { email: 'noc@syn-07.example', name: 'syn-07', role: 'member', org: 'syn-07', password: 'bench password 12' },
+      'bench',
+    );
+    const tokens = {
+      coordinator: (await createToken(ctx.pool, { userId: coord, name: 'b', scope: 'read', actor: 'bench' })).token,
+      member: (await createToken(ctx.pool, { userId: member, name: 'b', scope: 'read', actor: 'bench' })).token,
+    };
+    const server = await buildServer(ctx, {
+      mailer,
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
+    });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
-    const counts = (await ctx.pool.query(`SELECT (SELECT count(*)::int FROM batches) AS batches, (SELECT count(*)::int FROM lists) AS lists,
+    const counts = (
+      await ctx.pool.query(`SELECT (SELECT count(*)::int FROM batches) AS batches, (SELECT count(*)::int FROM lists) AS lists,
       (SELECT count(*)::int FROM audit_events) AS audit, (SELECT count(*)::int FROM members) AS members, (SELECT max(id)::int FROM lists) AS last_list,
       (SELECT count(*)::int FROM batches WHERE member_id = 'syn-07') AS member_batches,
-      (SELECT count(*)::int FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = 'camp-3' AND b.member_id = 'syn-50') AS filtered`)).rows[0];
+      (SELECT count(*)::int FROM batches b JOIN lists l ON l.id = b.list_id WHERE l.campaign_id = 'camp-3' AND b.member_id = 'syn-50') AS filtered`)
+    ).rows[0];
     const list = counts.last_list;
     const pages: [string, 'coordinator' | 'member', number | null][] = [
-      ['/dashboard', 'coordinator', null], ['/lists', 'coordinator', counts.lists], ['/lists?page=9', 'coordinator', counts.lists],
-      [`/lists/${list}`, 'coordinator', null], [`/lists/${list}/returned?page=5`, 'coordinator', 500],
-      ['/batches', 'coordinator', counts.batches], ['/batches?page=1500', 'coordinator', counts.batches],
-      ['/batches?campaign=camp-3&member=syn-50', 'coordinator', counts.filtered], ['/batches?overdue=1', 'coordinator', null],
-      ['/batches', 'member', counts.member_batches], ['/members', 'coordinator', counts.members], ['/members/syn-50', 'coordinator', null],
-      ['/members/check', 'coordinator', null], ['/audit', 'coordinator', counts.audit], ['/audit?page=3000', 'coordinator', counts.audit],
-      ['/approvals', 'coordinator', null], ['/campaigns/camp-3', 'coordinator', null],
+      ['/dashboard', 'coordinator', null],
+      ['/lists', 'coordinator', counts.lists],
+      ['/lists?page=9', 'coordinator', counts.lists],
+      [`/lists/${list}`, 'coordinator', null],
+      [`/lists/${list}/returned?page=5`, 'coordinator', 500],
+      ['/batches', 'coordinator', counts.batches],
+      ['/batches?page=1500', 'coordinator', counts.batches],
+      ['/batches?campaign=camp-3&member=syn-50', 'coordinator', counts.filtered],
+      ['/batches?overdue=1', 'coordinator', null],
+      ['/batches', 'member', counts.member_batches],
+      ['/members', 'coordinator', counts.members],
+      ['/members/syn-50', 'coordinator', null],
+      ['/members/check', 'coordinator', null],
+      ['/audit', 'coordinator', counts.audit],
+      ['/audit?page=3000', 'coordinator', counts.audit],
+      ['/approvals', 'coordinator', null],
+      ['/campaigns/camp-3', 'coordinator', null],
     ];
     const out: BenchResult[] = [];
     for (const [url, who, expected] of pages) {
@@ -91,11 +124,19 @@ export async function run(): Promise<BenchResult[]> {
         return body;
       };
       const body = await get();
-      if (expected != null && pagerTotal(body) !== expected) throw new Error(`${url}: the pager says ${pagerTotal(body)}, the table holds ${expected}`);
+      if (expected != null && pagerTotal(body) !== expected)
+        throw new Error(`${url}: the pager says ${pagerTotal(body)}, the table holds ${expected}`);
       const { p95 } = await timeIt(get);
       process.stderr.write(`pages: ${who.padEnd(11)} ${url.padEnd(42)} p95 ${p95.toFixed(0)} ms\n`);
-      out.push({ name: `pages ${who === 'member' ? 'member ' : ''}${url}`, value: Math.round(LIMIT_MS / p95 * 100) / 100, unit: '×500ms', baseline: 1, ratio: LIMIT_MS / p95, target: 1,
-        notes: `p95 ${p95.toFixed(0)} ms` });
+      out.push({
+        name: `pages ${who === 'member' ? 'member ' : ''}${url}`,
+        value: Math.round((LIMIT_MS / p95) * 100) / 100,
+        unit: '×500ms',
+        baseline: 1,
+        ratio: LIMIT_MS / p95,
+        target: 1,
+        notes: `p95 ${p95.toFixed(0)} ms`,
+      });
     }
     out[0].notes += `; ${counts.batches.toLocaleString('en-US')} batches, ${counts.lists} lists, ${counts.audit.toLocaleString('en-US')} audit events, loaded in ${loadSeconds.toFixed(0)} s`;
     await server.close();

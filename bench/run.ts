@@ -31,13 +31,22 @@ async function main() {
   if (args[0] === '--child') return child(args[1]);
   const json = args.includes('--json');
   const filter = args.find((a) => !a.startsWith('--'));
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter)))
+    .sort();
   const all: BenchResult[] = [];
   for (const f of files) {
     process.stderr.write(`bench: ${f}\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=4096', __filename, '--child', path.join(__dirname, f)], {
-      stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--max-old-space-size=4096', __filename, '--child', path.join(__dirname, f)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     const line = r.stdout.split('\n').find((l) => l.startsWith('@@BENCH@@'));
     if (r.status !== 0 || !line) {
       process.stderr.write(`bench: ${f} failed (exit ${r.status})\n${r.stdout}\n`);
@@ -50,8 +59,14 @@ async function main() {
     process.stdout.write(JSON.stringify({ benchmarks: all }, null, 2) + '\n');
     return;
   }
-  const rows = all.map((b) => [b.name, fmt(b.value) + ' ' + b.unit, b.baseline == null ? '' : fmt(b.baseline) + ' ' + b.unit,
-    b.ratio == null ? '' : b.ratio.toFixed(2), b.target == null ? '' : (b.ratio! >= b.target ? `≥ ${b.target} ok` : `≥ ${b.target} MISSED`), b.notes ?? '']);
+  const rows = all.map((b) => [
+    b.name,
+    fmt(b.value) + ' ' + b.unit,
+    b.baseline == null ? '' : fmt(b.baseline) + ' ' + b.unit,
+    b.ratio == null ? '' : b.ratio.toFixed(2),
+    b.target == null ? '' : b.ratio! >= b.target ? `≥ ${b.target} ok` : `≥ ${b.target} MISSED`,
+    b.notes ?? '',
+  ]);
   const head = ['benchmark', 'value', 'baseline', 'ratio', 'target', 'notes'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ');

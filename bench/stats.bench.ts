@@ -45,15 +45,25 @@ async function load(pool: Pool): Promise<number> {
   const lists = Array.from({ length: LISTS }, (_, i) => ({ received: per, delivered: Math.floor(per * (0.6 + (i % 5) * 0.04)) }));
   // loaders side by side, each its own share of the rounds
   const half = Math.ceil(LISTS / LOADERS);
-  await Promise.all(Array.from({ length: LOADERS }, (_, k) => k).map(async (k) => {
-    const c = await pool.connect();
-    try {
-      await c.query('SET synchronous_commit = off');
-      await loadSynthetic(c, { campaignId: 'bench', sourceId: 'jpcert', members: MEMBERS, lists: lists.slice(k * half, (k + 1) * half), firstRound: 1 + k * half, unreportedEvery: 9, changeEvery: 5 });
-    } finally {
-      c.release();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: LOADERS }, (_, k) => k).map(async (k) => {
+      const c = await pool.connect();
+      try {
+        await c.query('SET synchronous_commit = off');
+        await loadSynthetic(c, {
+          campaignId: 'bench',
+          sourceId: 'jpcert',
+          members: MEMBERS,
+          lists: lists.slice(k * half, (k + 1) * half),
+          firstRound: 1 + k * half,
+          unreportedEvery: 9,
+          changeEvery: 5,
+        });
+      } finally {
+        c.release();
+      }
+    }),
+  );
   await pool.query('ANALYZE');
   return (Date.now() - t0) / 1000;
 }
@@ -65,18 +75,25 @@ export async function run(): Promise<BenchResult[]> {
   try {
     await migrate(pool);
     const loadSec = await load(pool);
-    const counts = (await pool.query(`SELECT (SELECT count(*) FROM entries) AS e, (SELECT count(*) FROM outcomes) AS o, (SELECT count(*) FROM lists) AS l,
-      (SELECT count(DISTINCT member_id) FROM batches) AS m`)).rows[0];
+    const counts = (
+      await pool.query(`SELECT (SELECT count(*) FROM entries) AS e, (SELECT count(*) FROM outcomes) AS o, (SELECT count(*) FROM lists) AS l,
+      (SELECT count(DISTINCT member_id) FROM batches) AS m`)
+    ).rows[0];
     const report = await campaignReport(pool, 'bench');
-    if (report.rounds.length !== LISTS || report.total.received !== counts.e) throw new Error(`loaded ${counts.e} entries, table shows ${report.total.received}`);
+    if (report.rounds.length !== LISTS || report.total.received !== counts.e)
+      throw new Error(`loaded ${counts.e} entries, table shows ${report.total.received}`);
     const table = await timeIt(() => campaignReport(pool, 'bench'));
     const members = await timeIt(() => memberFigures(pool, 'bench'));
     const dashboard = await timeIt(() => campaignStats(pool, 'bench', { role: 'coordinator' }));
     const memberView = await timeIt(() => campaignStats(pool, 'bench', { role: 'member', memberId: 'syn-07' }));
     const vol = `${(counts.e / 1e6).toFixed(1)} M entries, ${counts.l} lists, ${counts.m} members, ${(counts.o / 1e6).toFixed(1)} M outcome rows (loaded in ${loadSec.toFixed(0)} s)`;
     const result = (what: string, t: { p50: number; p95: number }): BenchResult => ({
-      name: `stats: ${what} p95`, value: Math.round((1000 / t.p95) * 10) / 10, unit: 'queries/s', baseline: 5,
-      ratio: Math.round((1000 / t.p95 / 5) * 100) / 100, target: 1,
+      name: `stats: ${what} p95`,
+      value: Math.round((1000 / t.p95) * 10) / 10,
+      unit: 'queries/s',
+      baseline: 5,
+      ratio: Math.round((1000 / t.p95 / 5) * 100) / 100,
+      target: 1,
       notes: `p50 ${t.p50.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms (target < 200 ms; baseline 5/s = 200 ms); ${vol}`,
     });
     return [

@@ -29,8 +29,10 @@ export function idArg(name: string, example: string) {
   return (v: string) => {
     if (!/^[a-z0-9][a-z0-9_.-]*$/.test(v)) {
       const lower = v.toLowerCase();
-      throw new CliError(`${name} "${v}" is not an id: use lower-case letters, digits, '_', '.' and '-', starting with a letter or digit` +
-        (/^[a-z0-9][a-z0-9_.-]*$/.test(lower) ? ` (did you mean ${lower}?)` : ` (e.g. ${example})`));
+      throw new CliError(
+        `${name} "${v}" is not an id: use lower-case letters, digits, '_', '.' and '-', starting with a letter or digit` +
+          (/^[a-z0-9][a-z0-9_.-]*$/.test(lower) ? ` (did you mean ${lower}?)` : ` (e.g. ${example})`),
+      );
     }
     return v;
   };

@@ -40,7 +40,9 @@ function sizes(seed: number, rows: number): Record<string, string> {
   const entries = Math.max(1, Math.floor(rows * 0.85));
   return {
     INGEST_COPY_CHUNK: String(copyChunk),
-    INGEST_SORT_WINDOW: String(pick(r, [1, int(r, Math.ceil(entries / 40), Math.max(1, entries >> 2)), int(r, entries >> 2, entries), entries * 2])),
+    INGEST_SORT_WINDOW: String(
+      pick(r, [1, int(r, Math.ceil(entries / 40), Math.max(1, entries >> 2)), int(r, entries >> 2, entries), entries * 2]),
+    ),
     INGEST_THREAD_ROWS: String(pick(r, [1, 2, int(r, 3, 64), 4096])),
     ROUTE_CHUNK_SIZE: String(Math.max(Math.ceil(entries / chunks), pick(r, [1, int(r, 1, entries), entries * 2]))),
     ROUTE_OWN_TABLE_ABOVE: String(pick(r, [0, int(r, 0, entries), 100_000])),
@@ -76,24 +78,43 @@ describe('the pipeline against the reference pipeline', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it.each(groupSeeds)('seed %i: every row has the reference\'s fate, route and batch', async (seed) => {
-      const r = rng(seed);
-      const rows = int(r, Math.floor(MAX_ROWS / 20), MAX_ROWS);
-      const list = generateList(seed, reg, { rows });
-      const size = sizes(seed, rows);
-      // the workers read ctx.env at each job, and lists run one at a time: each gets its own sizes
-      Object.assign(ctx.env, Object.fromEntries(Object.entries(size).map(([k, v]) => [k, Number(v)])));
-      const file = path.join(dir, list.fileName);
-      fs.writeFileSync(file, list.bytes);
-      const listId = await submitList(ctx, { path: file, sourceId: 'diff', campaignId: `diff-${group}-${seed}`, round: 1, timezone: list.timezone });
-      const done = await waitForList(ctx, listId, { timeoutMs: DEEP ? 600_000 : 90_000 });
-      const ref = referenceList({ bytes: list.bytes, fileName: list.fileName, timezone: list.timezone, now: Date.now(), maxFutureMinutes: ctx.env.MAX_FUTURE_SKEW_MINUTES }, reg);
-      const product = await readProductList(ctx.pool, listId);
-      const what = `seed ${seed}: ${rows} rows, ${list.layout}, ${list.encoding}, zone ${list.timezone ?? '(none)'}, sizes ${JSON.stringify(size)}`;
-      expect({ what, state: done.state, failure: done.failure }).toEqual({ what, state: 'released', failure: null });
-      expect({ what, differences: compareList(product, ref) }).toEqual({ what, differences: [] });
-      // the reference's counts hold the rules: nothing lost
-      expect(ref.counts.rowsRead).toBe(ref.counts.received + ref.counts.rejected + ref.counts.duplicates);
-    }, DEEP ? 900_000 : 120_000);
+    it.each(groupSeeds)(
+      "seed %i: every row has the reference's fate, route and batch",
+      async (seed) => {
+        const r = rng(seed);
+        const rows = int(r, Math.floor(MAX_ROWS / 20), MAX_ROWS);
+        const list = generateList(seed, reg, { rows });
+        const size = sizes(seed, rows);
+        // the workers read ctx.env at each job, and lists run one at a time: each gets its own sizes
+        Object.assign(ctx.env, Object.fromEntries(Object.entries(size).map(([k, v]) => [k, Number(v)])));
+        const file = path.join(dir, list.fileName);
+        fs.writeFileSync(file, list.bytes);
+        const listId = await submitList(ctx, {
+          path: file,
+          sourceId: 'diff',
+          campaignId: `diff-${group}-${seed}`,
+          round: 1,
+          timezone: list.timezone,
+        });
+        const done = await waitForList(ctx, listId, { timeoutMs: DEEP ? 600_000 : 90_000 });
+        const ref = referenceList(
+          {
+            bytes: list.bytes,
+            fileName: list.fileName,
+            timezone: list.timezone,
+            now: Date.now(),
+            maxFutureMinutes: ctx.env.MAX_FUTURE_SKEW_MINUTES,
+          },
+          reg,
+        );
+        const product = await readProductList(ctx.pool, listId);
+        const what = `seed ${seed}: ${rows} rows, ${list.layout}, ${list.encoding}, zone ${list.timezone ?? '(none)'}, sizes ${JSON.stringify(size)}`;
+        expect({ what, state: done.state, failure: done.failure }).toEqual({ what, state: 'released', failure: null });
+        expect({ what, differences: compareList(product, ref) }).toEqual({ what, differences: [] });
+        // the reference's counts hold the rules: nothing lost
+        expect(ref.counts.rowsRead).toBe(ref.counts.received + ref.counts.rejected + ref.counts.duplicates);
+      },
+      DEEP ? 900_000 : 120_000,
+    );
   });
 });

@@ -25,9 +25,14 @@ async function main(argv: string[]) {
   // Load only the command being run when its file is named after it (a fast start: `dline report`
   // need not load the portal); anything else (`--help`, `export`, …) loads them all.
   const own = argv[2] && /^[a-z-]+$/.test(argv[2]) ? path.join(dir, `${argv[2]}.command.ts`) : '';
-  const files = own && fs.existsSync(own)
-    ? [own]
-    : fs.readdirSync(dir).filter((f) => f.endsWith('.command.ts')).sort().map((f) => path.join(dir, f));
+  const files =
+    own && fs.existsSync(own)
+      ? [own]
+      : fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.command.ts'))
+          .sort()
+          .map((f) => path.join(dir, f));
   for (const f of files) {
     const mod = await import(f);
     mod.register(program);
@@ -36,12 +41,21 @@ async function main(argv: string[]) {
 }
 
 /** A user's mistake the database refused (a value of the wrong form, an unknown id): one line, no stack. */
-function databaseRefusal(err: { code?: string; table?: string; column?: string; constraint?: string; detail?: string; message?: string }): string | null {
+function databaseRefusal(err: {
+  code?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+  detail?: string;
+  message?: string;
+}): string | null {
   const code = err.code ?? '';
   if (code === '23514' && /_id_check$|_name_check$/.test(err.constraint ?? '')) {
     const what = (err.table ?? 'the').replace(/s$/, '');
-    return `a ${what} id must start with a lower-case letter or digit and hold only a-z, 0-9, '_', '.' and '-' (e.g. goz-2014, jpcert); ` +
-      `check the ${what} you named${err.detail ? ` (${err.detail})` : ''}`;
+    return (
+      `a ${what} id must start with a lower-case letter or digit and hold only a-z, 0-9, '_', '.' and '-' (e.g. goz-2014, jpcert); ` +
+      `check the ${what} you named${err.detail ? ` (${err.detail})` : ''}`
+    );
   }
   if (code === '23503') return `it names something that does not exist: ${err.detail ?? err.message}`;
   if (code === '23505') return `it already exists: ${err.detail ?? err.message}`;
@@ -58,15 +72,24 @@ main(process.argv).then(
     }
     const refused = databaseRefusal(err ?? {});
     const file = err?.code === 'ENOENT' || err?.code === 'EACCES' || err?.code === 'EISDIR' ? err.path : undefined;
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof RedisUnavailableError || err?.constructor?.name === 'ImportError') {
+    if (
+      err instanceof CliError ||
+      err instanceof ConfigError ||
+      err instanceof RedisUnavailableError ||
+      err?.constructor?.name === 'ImportError'
+    ) {
       process.stderr.write(`dline: ${err.message}\n`);
     } else if (refused) {
       process.stderr.write(`dline: ${refused}\n`);
     } else if (file) {
-      process.stderr.write(`dline: ${file}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.code === 'EISDIR' ? 'is a folder, not a file' : 'permission denied'}\n`);
+      process.stderr.write(
+        `dline: ${file}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.code === 'EISDIR' ? 'is a folder, not a file' : 'permission denied'}\n`,
+      );
     } else {
       // not the user's doing: a bug, said as one, with what a report needs
-      process.stderr.write(`dline: internal error (a bug in deliveryline, not something you did; please report it with what follows):\n${err?.stack ?? err}\n`);
+      process.stderr.write(
+        `dline: internal error (a bug in deliveryline, not something you did; please report it with what follows):\n${err?.stack ?? err}\n`,
+      );
       process.exit(1);
     }
     process.exit(2);

@@ -8,10 +8,19 @@ import YAML from 'yaml';
  */
 const root = path.resolve(__dirname, '../../..');
 const dir = path.join(root, 'docker');
-type Service = { image?: string; build?: unknown; profiles?: string[]; environment?: Record<string, string>; command?: string[]; deploy?: { replicas?: number } };
+type Service = {
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+  environment?: Record<string, string>;
+  command?: string[];
+  deploy?: { replicas?: number };
+};
 
 describe('docker/', () => {
-  const compose = YAML.parse(fs.readFileSync(path.join(dir, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  const compose = YAML.parse(fs.readFileSync(path.join(dir, 'compose.yaml'), 'utf8'), { merge: true }) as {
+    services: Record<string, Service>;
+  };
   const s = compose.services;
 
   it('compose runs the app with PostgreSQL (queues in it), Redis and worker replicas under profiles', () => {
@@ -28,16 +37,25 @@ describe('docker/', () => {
   });
 
   it('pins every image tag', () => {
-    const images = [...Object.values(s).map((x) => x.image).filter((i): i is string => !!i), ...[...fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1])];
+    const images = [
+      ...Object.values(s)
+        .map((x) => x.image)
+        .filter((i): i is string => !!i),
+      ...[...fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]),
+    ];
     for (const image of images.filter((i) => i !== 'deliveryline:local')) expect(image).toMatch(/^[\w./-]+:(v?\d+\.\d+[\w.-]*)$/);
   });
 
   it('Dockerfile: dependencies in their own layer, non-root, Chromium and a Japanese font, a HEALTHCHECK', () => {
-    const lines = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    const lines = fs
+      .readFileSync(path.join(dir, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.trim().startsWith('#'));
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     const install = at(/pnpm install --frozen-lockfile/);
     expect(at(/^COPY .*pnpm-lock\.yaml/)).toBeLessThan(install);
-    for (const p of ['shared', 'ingest', 'router', 'isp-portal', 'cli']) expect(at(new RegExp(`^COPY .*packages/${p}/package\\.json`))).toBeLessThan(install);
+    for (const p of ['shared', 'ingest', 'router', 'isp-portal', 'cli'])
+      expect(at(new RegExp(`^COPY .*packages/${p}/package\\.json`))).toBeLessThan(install);
     expect(at(/^COPY .*packages packages/)).toBeGreaterThan(install);
     expect(at(/^USER (?!root)\w+/)).toBeGreaterThan(-1);
     expect(at(/^USER (?!root)\w+/)).toBeLessThan(install);

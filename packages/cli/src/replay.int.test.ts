@@ -16,7 +16,10 @@ describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues o
   let workers: Worker[];
   let dir: string;
   const sent: string[][] = [];
-  const mailer: Mailer = { send: async (m) => (sent.push(m.to), { messageId: String(sent.length), response: '250 ok' }), close: () => undefined };
+  const mailer: Mailer = {
+    send: async (m) => (sent.push(m.to), { messageId: String(sent.length), response: '250 ok' }),
+    close: () => undefined,
+  };
 
   beforeAll(async () => {
     ctx = await openTestContext({ QUEUE_BACKEND: backend });
@@ -64,7 +67,8 @@ describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues o
       `SELECT (SELECT coalesce(sum(entries), 0)::int FROM batches) AS in_batches,
               (SELECT count(*)::int FROM routes WHERE state = 'delivered') AS delivered,
               (SELECT count(*)::int FROM batches) AS batches,
-              (SELECT count(*)::int FROM deliveries WHERE status = 'sent') AS mails`);
+              (SELECT count(*)::int FROM deliveries WHERE status = 'sent') AS mails`,
+    );
     expect(r.rows[0].in_batches).toBe(r.rows[0].delivered);
     expect(r.rows[0].delivered).toBe(104239 + 33196);
     expect(r.rows[0].mails).toBe(r.rows[0].batches);
@@ -74,7 +78,8 @@ describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues o
   it('routes by who held the block when the entry was observed', async () => {
     const r = await ctx.pool.query(
       `SELECT r.member_id, e.observed_at < '2014-07-01T00:00:00+09:00' AS before, count(*)::int AS n
-         FROM entries e JOIN routes r USING (list_id, seq) WHERE e.ip << '118.0.0.0/16' GROUP BY 1, 2 ORDER BY 1, 2`);
+         FROM entries e JOIN routes r USING (list_id, seq) WHERE e.ip << '118.0.0.0/16' GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
     expect(r.rows.length).toBeGreaterThan(0);
     for (const row of r.rows) expect(row.member_id).toBe(row.before ? 'isp-03' : 'isp-04');
   });
@@ -94,7 +99,13 @@ describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues o
     for (const b of batches) await enqueue(ctx.queues, 'router.notify-batch', { batchId: Number(b.id) });
     await waitForJobsToDrain(ctx);
     const after = await getList(ctx.pool, list);
-    expect(after).toMatchObject({ state: 'released', rows_read: before!.rows_read, received: before!.received, delivered: before!.delivered, returned: before!.returned });
+    expect(after).toMatchObject({
+      state: 'released',
+      rows_read: before!.rows_read,
+      received: before!.received,
+      delivered: before!.delivered,
+      returned: before!.returned,
+    });
     const e = await ctx.pool.query('SELECT count(*)::int AS n FROM entries WHERE list_id = $1', [list]);
     expect(e.rows[0].n).toBe(before!.received);
     expect(sent.length).toBe(mailsBefore);

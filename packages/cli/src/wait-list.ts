@@ -11,8 +11,14 @@ const WORKER_CHECK_MS = 3000;
 /** Errors of a database that is restarting or out of reach: the wait goes on through them. */
 function unreachable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(e?.code ?? '')
-    || /Connection terminated|terminating connection|the database system is (starting|shutting) up|Client has encountered a connection error/i.test(e?.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(
+      e?.code ?? '',
+    ) ||
+    /Connection terminated|terminating connection|the database system is (starting|shutting) up|Client has encountered a connection error/i.test(
+      e?.message ?? '',
+    )
+  );
 }
 
 /**
@@ -20,8 +26,15 @@ function unreachable(err: unknown): boolean {
  * running, or stopped), the command runs the missing workers itself for as long as it waits,
  * and says so. Returns the workers it started.
  */
-export async function ensurePipelineWorkers(ctx: AppContext, say: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<Worker[]> {
-  const [i, r, d] = await Promise.all([workerCount(ctx.queues, 'ingest'), workerCount(ctx.queues, 'route'), workerCount(ctx.queues, 'deliver')]);
+export async function ensurePipelineWorkers(
+  ctx: AppContext,
+  say: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<Worker[]> {
+  const [i, r, d] = await Promise.all([
+    workerCount(ctx.queues, 'ingest'),
+    workerCount(ctx.queues, 'route'),
+    workerCount(ctx.queues, 'deliver'),
+  ]);
   const started: Worker[] = [];
   // the worker packages load only when they run here: a command's start stays short otherwise
   if (i === 0) started.push(...(await import('@deliveryline/ingest')).startIngestWorker(ctx));
@@ -44,7 +57,11 @@ export interface WaitOptions {
  * A database that restarts meanwhile is waited for (and said once); with `superviseWorkers`, a
  * pipeline nobody serves is run here within seconds. Workers it started are closed before it returns.
  */
-export async function waitForList(ctx: AppContext, listId: number, opts: WaitOptions = {}): Promise<ListFigures & { failure: string | null }> {
+export async function waitForList(
+  ctx: AppContext,
+  listId: number,
+  opts: WaitOptions = {},
+): Promise<ListFigures & { failure: string | null }> {
   const say = opts.say ?? ((s: string) => process.stderr.write(s + '\n'));
   const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
   const started: Worker[] = [];
@@ -97,14 +114,20 @@ async function drain(ctx: AppContext, deadline: number) {
  * `--wait` of the commands that start a list's pipeline: waits (running the workers here when
  * nobody serves this database), then prints the list's counters, or its failure with exit code 2.
  */
-export async function waitAndReport(ctx: AppContext, listId: number, o: { json?: boolean; extra?: Record<string, unknown> }): Promise<void> {
+export async function waitAndReport(
+  ctx: AppContext,
+  listId: number,
+  o: { json?: boolean; extra?: Record<string, unknown> },
+): Promise<void> {
   const { formatRate } = await import('@deliveryline/shared');
   const say = (s: string) => process.stderr.write(s + '\n');
   const f = await waitForList(ctx, listId, { superviseWorkers: true, say });
   if (o.json) process.stdout.write(JSON.stringify(Object.assign({}, o.extra, f), null, 2) + '\n');
   else if (f.state !== 'failed') {
-    say(`list ${listId}: ${f.state}; rows read ${f.rowsRead}, rejected ${f.rejected}, duplicates ${f.duplicates}, ` +
-      `received ${f.received}, delivered ${f.delivered}, returned ${f.returned}, handling rate ${formatRate(f.delivered, f.received)}`);
+    say(
+      `list ${listId}: ${f.state}; rows read ${f.rowsRead}, rejected ${f.rejected}, duplicates ${f.duplicates}, ` +
+        `received ${f.received}, delivered ${f.delivered}, returned ${f.returned}, handling rate ${formatRate(f.delivered, f.received)}`,
+    );
   }
   if (f.state === 'failed') {
     if (!o.json) say(`list ${listId} failed: ${f.failure}\n  once the cause is fixed: dline retry ${listId} --wait`);

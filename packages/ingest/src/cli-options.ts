@@ -11,7 +11,8 @@ import { zoneOffset } from './columns/time';
  * own profile (table ingest_profiles) and the list names it.
  */
 export async function prepareIngestOptions(
-  db: Queryable, o: { sourceId: string; profile?: string; encoding?: string; timezone?: string },
+  db: Queryable,
+  o: { sourceId: string; profile?: string; encoding?: string; timezone?: string },
 ): Promise<{ profile?: string; encoding?: string; timezone?: string }> {
   if (o.encoding) normaliseEncodingName(o.encoding);
   if (o.timezone) zoneOffset(o.timezone);

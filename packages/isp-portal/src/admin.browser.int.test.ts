@@ -21,7 +21,13 @@ const SHOTS = path.join(repoRoot(), 'test-artifacts', 'screenshots', 'admin');
 
 describe('administration in the portal', () => {
   const sent: Mail[] = [];
-  const mailer: Mailer = { send: async (m) => { sent.push(m); return { messageId: 'x', response: '250 ok' }; }, close: () => undefined };
+  const mailer: Mailer = {
+    send: async (m) => {
+      sent.push(m);
+      return { messageId: 'x', response: '250 ok' };
+    },
+    close: () => undefined,
+  };
   let w: World;
   let server: FastifyInstance;
   let base: string;
@@ -34,24 +40,39 @@ describe('administration in the portal', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { mailer, settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 } });
+    server = await buildServer(w.ctx, {
+      mailer,
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
+    });
     base = (await listen(server)).base;
     browser = await chromium.launch(CHROMIUM);
     hook = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (d) => (body += d)).on('end', () => {
-        hooks.push({ body, sig: String(req.headers['x-deliveryline-signature']) });
-        res.writeHead(204).end();
-      });
+      req
+        .on('data', (d) => (body += d))
+        .on('end', () => {
+          hooks.push({ body, sig: String(req.headers['x-deliveryline-signature']) });
+          res.writeHead(204).end();
+        });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks`;
     // a list that waits for approval, uploaded by the first coordinator; a second coordinator decides
-    await createUser(w.ctx.pool, { email: 'second@portal.test', name: 'second coordinator', role: 'coordinator', password: PASSWORD }, 'test');
+    await createUser(
+      w.ctx.pool,
+      { email: 'second@portal.test', name: 'second coordinator', role: 'coordinator', password: PASSWORD },
+      'test',
+    );
     await setCampaignSettings(w.ctx.pool, 'goz-approve', { approvalRequired: true }, 'test');
     const file = path.join(w.dir, 'approve.csv');
     fs.writeFileSync(file, 'ip,timestamp\n101.0.9.1,2026-11-01T00:00:00Z\n150.0.9.2,2026-11-01T00:00:00Z\n');
-    awaiting = await submitList(w.ctx, { path: file, sourceId: 'jpcert', campaignId: 'goz-approve', round: 1, uploadedBy: w.users.coordinator.email });
+    awaiting = await submitList(w.ctx, {
+      path: file,
+      sourceId: 'jpcert',
+      campaignId: 'goz-approve',
+      round: 1,
+      uploadedBy: w.users.coordinator.email,
+    });
     expect(await waitReleased(w.ctx, awaiting)).toBe('awaiting_approval');
   });
   afterAll(async () => {
@@ -61,7 +82,8 @@ describe('administration in the portal', () => {
     await new Promise((r) => hook?.close(r));
   });
 
-  const signIn = (email: string, locale: 'ja-JP' | 'en-US', width = 1280, password = PASSWORD) => signInAs(browser, base, email, password, { locale, width });
+  const signIn = (email: string, locale: 'ja-JP' | 'en-US', width = 1280, password = PASSWORD) =>
+    signInAs(browser, base, email, password, { locale, width });
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
   it('the uploader sees no approve button; a second coordinator refuses the list with a reason and the source is told', async () => {
@@ -71,7 +93,10 @@ describe('administration in the portal', () => {
     expect(await mine.textContent('#decision-not-yours')).toContain('別のコーディネーター');
     await shot(mine, 'list-awaiting-uploader-ja');
     // the server refuses the uploader too, in words, not a bare 409
-    const res = await mine.request.post(`${base}/approvals/lists/${awaiting}`, { form: { _csrf: await csrfOf(mine) }, headers: { accept: 'text/html' } });
+    const res = await mine.request.post(`${base}/approvals/lists/${awaiting}`, {
+      form: { _csrf: await csrfOf(mine) },
+      headers: { accept: 'text/html' },
+    });
     expect(res.status()).toBe(409);
     expect(await res.text()).toContain('別のコーディネーターが承認してください');
     await mine.context().close();
@@ -90,8 +115,18 @@ describe('administration in the portal', () => {
     await shot(other, 'list-refused-ja');
     await other.context().close();
     const l = (await w.ctx.pool.query('SELECT state, refused_by, refusal_reason FROM lists WHERE id = $1', [awaiting])).rows[0];
-    expect(l).toEqual({ state: 'refused', refused_by: 'second@portal.test', refusal_reason: 'Observation times are a day off; please check and send again.' });
-    expect((await w.ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'list.refuse' AND object = $1`, [`list:${awaiting}`])).rows[0].n).toBe(1);
+    expect(l).toEqual({
+      state: 'refused',
+      refused_by: 'second@portal.test',
+      refusal_reason: 'Observation times are a day off; please check and send again.',
+    });
+    expect(
+      (
+        await w.ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'list.refuse' AND object = $1`, [
+          `list:${awaiting}`,
+        ])
+      ).rows[0].n,
+    ).toBe(1);
     expect(sent.map((m) => m.to)).toEqual([[w.users.sourceA.email]]);
     expect(sent[0].text).toContain('Observation times are a day off');
     // a refused list counts in no figure, and nothing was released
@@ -123,10 +158,12 @@ describe('administration in the portal', () => {
     await first.fill('input[name=again]', 'a new long password 1');
     await Promise.all([first.waitForURL((u) => u.pathname === '/batches'), first.click('#password-submit')]);
     await first.context().close();
-    expect((await w.ctx.pool.query(`SELECT must_change_password FROM users WHERE email = 'noc2@alpha.example'`)).rows[0].must_change_password).toBe(false);
+    expect(
+      (await w.ctx.pool.query(`SELECT must_change_password FROM users WHERE email = 'noc2@alpha.example'`)).rows[0].must_change_password,
+    ).toBe(false);
   });
 
-  it('sets a member\'s webhook, rotates its secret and sends a signed test; changes a campaign\'s settings', async () => {
+  it("sets a member's webhook, rotates its secret and sends a signed test; changes a campaign's settings", async () => {
     const page = await signIn(w.users.coordinator.email, 'en-US');
     await page.goto(`${base}/members/isp-a`);
     await page.fill('input[name=url]', hookUrl);
@@ -152,10 +189,16 @@ describe('administration in the portal', () => {
 
   it('pages through big tables with counts, and works on a 390 px phone', async () => {
     const page = await signIn(w.users.coordinator.email, 'ja-JP', 390);
-    for (const [url, name] of [['/batches?size=25', 'batches'], ['/audit?size=25', 'audit'], ['/members', 'members'], [`/lists/${w.lists.a}`, 'list'], ['/dashboard', 'dashboard']] as const) {
+    for (const [url, name] of [
+      ['/batches?size=25', 'batches'],
+      ['/audit?size=25', 'audit'],
+      ['/members', 'members'],
+      [`/lists/${w.lists.a}`, 'list'],
+      ['/dashboard', 'dashboard'],
+    ] as const) {
       await page.goto(`${base}${url}`);
       // the page itself never scrolls sideways: wide tables scroll inside their own box
-      const wide = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth') as number;
+      const wide = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
       expect({ url, wide: wide <= 1 }).toEqual({ url, wide: true });
       await shot(page, `${name}-390-ja`);
     }

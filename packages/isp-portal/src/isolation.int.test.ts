@@ -32,7 +32,12 @@ describe('authorisation matrix (generated from the route table)', () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
     server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 } });
     send = (await listen(server)).send;
-    const proposalB = await insertProposal(w.ctx.pool, { memberId: 'isp-b', kind: 'prefix.add', cidr: '102.9.0.0/16', userId: w.users.memberB.id });
+    const proposalB = await insertProposal(w.ctx.pool, {
+      memberId: 'isp-b',
+      kind: 'prefix.add',
+      cidr: '102.9.0.0/16',
+      userId: w.users.memberB.id,
+    });
     const b = w.users.memberB.tokenId;
     foreign = {
       listId: { sourceA: String(w.lists.b) },
@@ -62,9 +67,13 @@ describe('authorisation matrix (generated from the route table)', () => {
 
   const paramNames = (r: PortalRoute) => [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]);
   const fill = (r: PortalRoute, ids: Record<string, string | undefined>) => r.url.replace(/:(\w+)/g, (_, p) => ids[p] ?? '1');
-  const call = (r: PortalRoute, actor: Actor | null, url: string) => send({
-    method: r.method, url, headers: actor ? { authorization: `Bearer ${w.users[actor].token}` } : {}, payload: r.method === 'POST' ? {} : undefined,
-  });
+  const call = (r: PortalRoute, actor: Actor | null, url: string) =>
+    send({
+      method: r.method,
+      url,
+      headers: actor ? { authorization: `Bearer ${w.users[actor].token}` } : {},
+      payload: r.method === 'POST' ? {} : undefined,
+    });
   const guarded = ROUTES.filter((r) => r.roles !== 'public');
 
   it('knows whose ids every path parameter takes', () => {
@@ -90,36 +99,48 @@ describe('authorisation matrix (generated from the route table)', () => {
     }
   });
 
-  it.each(guarded.map((r) => [`${r.method} ${r.url}`, r] as const))('%s: refuses every role it does not name, and other organisations\' ids', async (_n, r) => {
-    const roles = r.roles as readonly string[];
-    for (const actor of ACTORS) {
-      if (!roles.includes(ROLE_OF[actor])) {
-        const res = await call(r, actor, fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor] ?? foreign[p][actor]]))));
-        expect({ actor, status: res.statusCode }).toEqual({ actor, status: 403 });
-        continue;
+  it.each(guarded.map((r) => [`${r.method} ${r.url}`, r] as const))(
+    "%s: refuses every role it does not name, and other organisations' ids",
+    async (_n, r) => {
+      const roles = r.roles as readonly string[];
+      for (const actor of ACTORS) {
+        if (!roles.includes(ROLE_OF[actor])) {
+          const res = await call(r, actor, fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor] ?? foreign[p][actor]]))));
+          expect({ actor, status: res.statusCode }).toEqual({ actor, status: 403 });
+          continue;
+        }
+        for (const p of paramNames(r)) {
+          const bad = foreign[p][actor];
+          if (!bad) continue;
+          const ids = Object.fromEntries(paramNames(r).map((q) => [q, q === p ? bad : own[q][actor]]));
+          const res = await call(r, actor, fill(r, ids));
+          expect({ actor, param: p, status: res.statusCode }).toEqual({ actor, param: p, status: 404 });
+        }
       }
-      for (const p of paramNames(r)) {
-        const bad = foreign[p][actor];
-        if (!bad) continue;
-        const ids = Object.fromEntries(paramNames(r).map((q) => [q, q === p ? bad : own[q][actor]]));
-        const res = await call(r, actor, fill(r, ids));
-        expect({ actor, param: p, status: res.statusCode }).toEqual({ actor, param: p, status: 404 });
-      }
-    }
-  });
+    },
+  );
 
-  it.each(guarded.filter((r) => r.method === 'GET').map((r) => [r.url, r] as const))('GET %s: shows a member or a source nothing of the other side', async (_n, r) => {
-    const queryForeign: Record<string, string> = { list: String(w.lists.b), campaign: 'vaw', member: 'isp-b' };
-    const shape = (r.query as z.ZodObject | undefined)?.shape ?? {};
-    const qs = new URLSearchParams(Object.entries(queryForeign).filter(([k]) => k in shape)).toString();
-    for (const [actor, markers] of [['memberA', B_MARKERS], ['sourceA', POLICE_MARKERS]] as const) {
-      if (!(r.roles as readonly string[]).includes(ROLE_OF[actor])) continue;
-      if (paramNames(r).some((p) => !own[p][actor])) continue;
-      for (const url of [fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor]]))), ...(qs ? [`${fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor]])))}?${qs}`] : [])]) {
-        const res = await call(r, actor, url);
-        expect({ url, actor, ok: res.statusCode < 500 }).toEqual({ url, actor, ok: true });
-        for (const m of markers) expect({ url, actor, leaked: res.body.includes(m) ? m : null }).toEqual({ url, actor, leaked: null });
+  it.each(guarded.filter((r) => r.method === 'GET').map((r) => [r.url, r] as const))(
+    'GET %s: shows a member or a source nothing of the other side',
+    async (_n, r) => {
+      const queryForeign: Record<string, string> = { list: String(w.lists.b), campaign: 'vaw', member: 'isp-b' };
+      const shape = (r.query as z.ZodObject | undefined)?.shape ?? {};
+      const qs = new URLSearchParams(Object.entries(queryForeign).filter(([k]) => k in shape)).toString();
+      for (const [actor, markers] of [
+        ['memberA', B_MARKERS],
+        ['sourceA', POLICE_MARKERS],
+      ] as const) {
+        if (!(r.roles as readonly string[]).includes(ROLE_OF[actor])) continue;
+        if (paramNames(r).some((p) => !own[p][actor])) continue;
+        for (const url of [
+          fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor]]))),
+          ...(qs ? [`${fill(r, Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor]])))}?${qs}`] : []),
+        ]) {
+          const res = await call(r, actor, url);
+          expect({ url, actor, ok: res.statusCode < 500 }).toEqual({ url, actor, ok: true });
+          for (const m of markers) expect({ url, actor, leaked: res.body.includes(m) ? m : null }).toEqual({ url, actor, leaked: null });
+        }
       }
-    }
-  });
+    },
+  );
 });

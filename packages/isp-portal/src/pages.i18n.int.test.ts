@@ -19,10 +19,15 @@ const ACTORS = ['coordinator', 'memberA', 'sourceA', 'viewer'] as const;
 export function readableText(body: string): string {
   let s = body.replace(/<head>[\s\S]*?<\/head>/, '').replace(/<script[\s\S]*?<\/script>/g, '');
   for (let i = 0; i < 5; i++) s = s.replace(/<(\w+)\b[^>]*\btranslate="no"[^>]*>(?:(?!<\1\b)[\s\S])*?<\/\1>/g, ' ');
-  return s.replace(/<[^>]+>/g, ' ').replace(/&[a-z#0-9]+;/g, ' ').replace(/\s+/g, ' ');
+  return s
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[a-z#0-9]+;/g, ' ')
+    .replace(/\s+/g, ' ');
 }
 
-const englishSentences = Object.values(CATALOG).map(([, en]) => en).filter((en) => /^[A-Za-z][^{}]*\s[^{}]*[A-Za-z]/.test(en) && en.length >= 10 && !/[^\x00-\x7F–—…→×÷‹›«»]/.test(en));
+const englishSentences = Object.values(CATALOG)
+  .map(([, en]) => en)
+  .filter((en) => /^[A-Za-z][^{}]*\s[^{}]*[A-Za-z]/.test(en) && en.length >= 10 && !/[^\x00-\x7F–—…→×÷‹›«»]/.test(en));
 
 export function problemsIn(text: string): string[] {
   const out: string[] = [];
@@ -40,7 +45,10 @@ describe('every page in Japanese, as each role reaches it', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { mailer, settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 } });
+    server = await buildServer(w.ctx, {
+      mailer,
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
+    });
     send = (await listen(server)).send;
   });
   afterAll(async () => {
@@ -49,7 +57,9 @@ describe('every page in Japanese, as each role reaches it', () => {
   });
 
   it('finds English in a page that has some (the check itself works)', () => {
-    expect(problemsIn(readableText('<main><p>受領数</p><p>Not found. Check the address.</p></main>'))).toContain('English text: "Not found. Check the address."');
+    expect(problemsIn(readableText('<main><p>受領数</p><p>Not found. Check the address.</p></main>'))).toContain(
+      'English text: "Not found. Check the address."',
+    );
     expect(problemsIn(readableText('<main><td>state.released</td><td>no_member</td></main>'))).toHaveLength(2);
     expect(problemsIn(readableText('<main><span translate="no">Alpha ISP of the north</span> 協力先</main>'))).toEqual([]);
   });

@@ -30,7 +30,11 @@ describe('portal API', () => {
   });
 
   it('signs in with a password, refuses a wrong one, and audits both', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/signin', payload: { email: w.users.memberA.email, password: 'wrong password!!' } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/signin',
+      payload: { email: w.users.memberA.email, password: 'wrong password!!' },
+    });
     expect(bad.statusCode).toBe(401);
     expect(bad.body).toContain('パスワードが違います');
     const ok = await app.inject({ method: 'POST', url: '/signin', payload: { email: w.users.memberA.email, password: PASSWORD } });
@@ -41,19 +45,32 @@ describe('portal API', () => {
     const page = await app.inject({ url: '/batches', cookies: { dl_session: cookie.value }, headers: { 'accept-language': 'en' } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Our figures');
-    const actions = (await w.ctx.pool.query(`SELECT action FROM audit_events WHERE action LIKE 'user.signin%' ORDER BY id`)).rows.map((r) => r.action);
+    const actions = (await w.ctx.pool.query(`SELECT action FROM audit_events WHERE action LIKE 'user.signin%' ORDER BY id`)).rows.map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(['user.signin_failed', 'user.signin']);
   });
 
   it('refuses a form post without the session CSRF token', async () => {
     const s = await app.inject({ method: 'POST', url: '/signin', payload: { email: w.users.coordinator.email, password: PASSWORD } });
     const cookie = s.cookies.find((c) => c.name === 'dl_session')!.value;
-    const r = await app.inject({ method: 'POST', url: '/account/tokens', cookies: { dl_session: cookie }, payload: { name: 'x' }, headers: { accept: 'text/html' } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/account/tokens',
+      cookies: { dl_session: cookie },
+      payload: { name: 'x' },
+      headers: { accept: 'text/html' },
+    });
     expect(r.statusCode).toBe(403);
     expect(r.body).toContain('フォームの有効期限');
     const page = await app.inject({ url: '/account', cookies: { dl_session: cookie } });
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
-    const ok = await app.inject({ method: 'POST', url: '/account/tokens', cookies: { dl_session: cookie }, payload: { name: 'nightly', scope: 'read', _csrf: csrf } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/account/tokens',
+      cookies: { dl_session: cookie },
+      payload: { name: 'nightly', scope: 'read', _csrf: csrf },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toMatch(/id="new-token">dlt_[\w-]+</);
   });
@@ -61,7 +78,10 @@ describe('portal API', () => {
   it('limits sign-in attempts per address and account', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 7; i++) {
-      codes.push((await app.inject({ method: 'POST', url: '/signin', payload: { email: 'nobody@portal.test', password: 'not the password' } })).statusCode);
+      codes.push(
+        (await app.inject({ method: 'POST', url: '/signin', payload: { email: 'nobody@portal.test', password: 'not the password' } }))
+          .statusCode,
+      );
     }
     expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(codes[6]).toBe(429);
@@ -77,27 +97,43 @@ describe('portal API', () => {
     const csv = await app.inject({ url: `/api/v1/batches/${id}/download?format=csv`, headers: bearer('memberA') });
     expect(csv.statusCode).toBe(200);
     const lines = csv.body.trim().split('\r\n');
-    expect(lines[0]).toBe('entry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse,outcome,notified_at,channel,note');
+    expect(lines[0]).toBe(
+      'entry_id,ip,port,observed_at_jst,observed_at_utc,malware,campaign,round,tlp,relapse,outcome,notified_at,channel,note',
+    );
     expect(lines).toHaveLength(7);
     expect(lines.slice(1).every((l) => /^e[0-9a-f]{24},101\.0\.1\.\d,\d+,2026-11-/.test(l))).toBe(true);
     const excel = await app.inject({ url: `/api/v1/batches/${id}/download?format=excel`, headers: bearer('memberA') });
     expect(excel.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const json = await app.inject({ url: `/api/v1/batches/${id}/download?format=json`, headers: bearer('memberA') });
     expect(json.json()).toHaveLength(6);
-    const audits = (await w.ctx.pool.query(`SELECT actor, details->>'format' AS format FROM audit_events WHERE action = 'batch.download' AND object = $1 ORDER BY id`, [`batch:${id}`])).rows;
+    const audits = (
+      await w.ctx.pool.query(
+        `SELECT actor, details->>'format' AS format FROM audit_events WHERE action = 'batch.download' AND object = $1 ORDER BY id`,
+        [`batch:${id}`],
+      )
+    ).rows;
     expect(audits).toEqual(['csv', 'excel', 'json'].map((format) => ({ actor: `token:${w.users.memberA.tokenId}`, format })));
     const state = await app.inject({ url: `/api/v1/batches/${id}`, headers: bearer('memberA') });
     expect(state.json().batch.state).toBe('downloaded');
   });
 
-  it('stores outcomes per row, refuses another member\'s entry with a row number, and closes the batch', async () => {
+  it("stores outcomes per row, refuses another member's entry with a row number, and closes the batch", async () => {
     const id = w.batches.a[0];
     const csv = (await app.inject({ url: `/api/v1/batches/${id}/download`, headers: bearer('memberA') })).body.trim().split('\r\n');
     const bRef = (await w.ctx.pool.query(`SELECT ref FROM batch_entries WHERE batch_id = $1 LIMIT 1`, [w.batches.b[0]])).rows[0].ref;
     const refs = csv.slice(1).map((l) => l.split(',')[0]);
     const soon = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'); // after the release
-    const filled = ['entry_id,outcome,notified_at,channel', ...refs.map((ref, i) => `${ref},${i === 1 ? 'maybe' : 'notified'},${soon},email`), `${bRef},notified,,`];
-    const first = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: { ...bearer('memberA'), 'content-type': 'text/csv' }, payload: filled.join('\r\n') });
+    const filled = [
+      'entry_id,outcome,notified_at,channel',
+      ...refs.map((ref, i) => `${ref},${i === 1 ? 'maybe' : 'notified'},${soon},email`),
+      `${bRef},notified,,`,
+    ];
+    const first = await app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${id}/outcomes`,
+      headers: { ...bearer('memberA'), 'content-type': 'text/csv' },
+      payload: filled.join('\r\n'),
+    });
     expect(first.statusCode).toBe(200);
     const r = first.json();
     expect(r.stored).toBe(5);
@@ -106,9 +142,19 @@ describe('portal API', () => {
       expect.objectContaining({ row: 7, field: 'entryId', code: 'entry.not_in_batch' }),
     ]);
     expect(r.batchClosed).toBe(false);
-    const second = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: bearer('memberA'), payload: { outcomes: [{ entryId: refs[1], outcome: 'not_identified' }] } });
+    const second = await app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${id}/outcomes`,
+      headers: bearer('memberA'),
+      payload: { outcomes: [{ entryId: refs[1], outcome: 'not_identified' }] },
+    });
     expect(second.json()).toMatchObject({ stored: 1, rejected: [], batchClosed: true });
-    const noHeader = await app.inject({ method: 'POST', url: `/api/v1/batches/${id}/outcomes`, headers: { ...bearer('memberA'), 'content-type': 'text/csv', 'accept-language': 'en' }, payload: 'a,b\n1,2\n' });
+    const noHeader = await app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${id}/outcomes`,
+      headers: { ...bearer('memberA'), 'content-type': 'text/csv', 'accept-language': 'en' },
+      payload: 'a,b\n1,2\n',
+    });
     expect(noHeader.statusCode).toBe(400);
     expect(noHeader.json().error).toMatchObject({ code: 'outcomes.header', message: expect.stringContaining('entry_id and outcome') });
     const fig = (await app.inject({ url: '/api/v1/figures', headers: bearer('memberA') })).json();
@@ -118,7 +164,12 @@ describe('portal API', () => {
 
   it('a read-only token cannot change anything', async () => {
     const t = await createToken(w.ctx.pool, { userId: w.users.memberA.id, name: 'ro', scope: 'read', actor: 'test' });
-    const r = await app.inject({ method: 'POST', url: `/api/v1/batches/${w.batches.a[0]}/outcomes`, headers: { authorization: `Bearer ${t.token}` }, payload: { outcomes: [] } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/v1/batches/${w.batches.a[0]}/outcomes`,
+      headers: { authorization: `Bearer ${t.token}` },
+      payload: { outcomes: [] },
+    });
     expect(r.statusCode).toBe(403);
     expect(r.json().error.code).toBe('token.read_only');
   });
@@ -133,11 +184,12 @@ describe('portal API', () => {
     }));
     expect(seen).toEqual({ batches: ['isp-a'], routes: ['isp-a'], entries: 0, outcomes: ['isp-a'] });
     const src = await withScope(w.ctx.pool, { role: 'source', memberId: null, sourceId: 'jpcert' }, async (db) =>
-      (await db.query('SELECT DISTINCT list_id FROM rejects')).rows.map((r) => Number(r.list_id)));
+      (await db.query('SELECT DISTINCT list_id FROM rejects')).rows.map((r) => Number(r.list_id)),
+    );
     expect(src).toEqual([w.lists.a]);
   });
 
-  it('gives a source its returned entries and rejects, and not another source\'s', async () => {
+  it("gives a source its returned entries and rejects, and not another source's", async () => {
     const ret = await app.inject({ url: `/api/v1/lists/${w.lists.a}/returned?format=csv`, headers: bearer('sourceA') });
     expect(ret.statusCode).toBe(200);
     expect(ret.body).toContain('150.0.1.9');
@@ -150,15 +202,39 @@ describe('portal API', () => {
   });
 
   it('a member proposes a prefix, a coordinator approves it, and it takes effect from valid_from', async () => {
-    const p = await app.inject({ method: 'POST', url: '/api/v1/proposals', headers: bearer('memberA'), payload: { kind: 'prefix.add', cidr: '101.1.0.0/16', validFrom: '2026-12-01T00:00:00Z' } });
+    const p = await app.inject({
+      method: 'POST',
+      url: '/api/v1/proposals',
+      headers: bearer('memberA'),
+      payload: { kind: 'prefix.add', cidr: '101.1.0.0/16', validFrom: '2026-12-01T00:00:00Z' },
+    });
     expect(p.statusCode).toBe(201);
     const pid = p.json().proposal.id;
-    expect((await app.inject({ method: 'POST', url: `/api/v1/proposals/${pid}/decision`, headers: bearer('memberA'), payload: { approve: true } })).statusCode).toBe(403);
-    const d = await app.inject({ method: 'POST', url: `/api/v1/proposals/${pid}/decision`, headers: bearer('coordinator'), payload: { approve: true } });
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/v1/proposals/${pid}/decision`,
+          headers: bearer('memberA'),
+          payload: { approve: true },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const d = await app.inject({
+      method: 'POST',
+      url: `/api/v1/proposals/${pid}/decision`,
+      headers: bearer('coordinator'),
+      payload: { approve: true },
+    });
     expect(d.json().proposal.state).toBe('approved');
     const pre = (await w.ctx.pool.query(`SELECT member_id, valid_from FROM prefixes WHERE cidr = '101.1.0.0/16'`)).rows;
     expect(pre).toEqual([{ member_id: 'isp-a', valid_from: new Date('2026-12-01T00:00:00Z') }]);
-    const again = await app.inject({ method: 'POST', url: `/api/v1/proposals/${pid}/decision`, headers: bearer('coordinator'), payload: { approve: false } });
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/v1/proposals/${pid}/decision`,
+      headers: bearer('coordinator'),
+      payload: { approve: false },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('proposal.decided');
   });
@@ -172,10 +248,13 @@ describe('portal API', () => {
     // Japan time with its offset, the same instant as stored
     const at = rows[1].split(',')[1];
     expect(at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+09:00$/);
-    const stored = (await w.ctx.pool.query(`SELECT at FROM audit_events WHERE id = $1`, [Number(rows[1].split(',')[0])])).rows[0].at as Date;
+    const stored = (await w.ctx.pool.query(`SELECT at FROM audit_events WHERE id = $1`, [Number(rows[1].split(',')[0])])).rows[0]
+      .at as Date;
     expect(Date.parse(at)).toBe(stored.getTime());
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(true);
-    await w.ctx.pool.query(`UPDATE audit_events SET actor = 'someone-else' WHERE action = 'batch.download' AND id = (SELECT min(id) FROM audit_events WHERE action = 'batch.download')`);
+    await w.ctx.pool.query(
+      `UPDATE audit_events SET actor = 'someone-else' WHERE action = 'batch.download' AND id = (SELECT min(id) FROM audit_events WHERE action = 'batch.download')`,
+    );
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(false);
   });
 
@@ -192,9 +271,18 @@ describe('portal API', () => {
     const self = await app.inject({ method: 'POST', url: `/api/v1/lists/${listId}/approve`, headers: bearer('coordinator'), payload: {} });
     expect(self.statusCode).toBe(409);
     expect(self.json().error.code).toBe('approval.same_person');
-    const id2 = await createUser(w.ctx.pool, { email: 'second@portal.test', name: 'Second', role: 'coordinator', password: PASSWORD }, 'test');
+    const id2 = await createUser(
+      w.ctx.pool,
+      { email: 'second@portal.test', name: 'Second', role: 'coordinator', password: PASSWORD },
+      'test',
+    );
     const t2 = await createToken(w.ctx.pool, { userId: id2, name: 't', scope: 'write', actor: 'test' });
-    const ok = await app.inject({ method: 'POST', url: `/api/v1/lists/${listId}/approve`, headers: { authorization: `Bearer ${t2.token}` }, payload: {} });
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/api/v1/lists/${listId}/approve`,
+      headers: { authorization: `Bearer ${t2.token}` },
+      payload: {},
+    });
     expect(ok.statusCode).toBe(200);
     expect(await waitReleased(w.ctx, listId)).toBe('released');
   });
@@ -203,7 +291,11 @@ describe('portal API', () => {
     const m = await app.inject({ url: '/metrics' });
     expect(m.body).toMatch(/deliveryline_lists\{state="released"\} 3/);
     expect(m.body).toContain('deliveryline_queue_jobs');
-    const notAnnounced = (await w.ctx.pool.query(`SELECT count(*)::int AS n FROM batches b JOIN lists l ON l.id = b.list_id WHERE b.notified_at IS NULL AND l.state IN ('released', 'returned_sent')`)).rows[0].n;
+    const notAnnounced = (
+      await w.ctx.pool.query(
+        `SELECT count(*)::int AS n FROM batches b JOIN lists l ON l.id = b.list_id WHERE b.notified_at IS NULL AND l.state IN ('released', 'returned_sent')`,
+      )
+    ).rows[0].n;
     expect(m.body).toContain(`deliveryline_batches_not_announced ${notAnnounced}`);
     const doc = (await app.inject({ url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/lists', '/api/v1/batches/{batchId}/download']));

@@ -41,8 +41,15 @@ describe('portal in a browser', () => {
     await shot(page, 'coordinator-dashboard-en');
     await page.goto(`${base}/upload`);
     const file = path.join(w.dir, 'goz-round2.csv');
-    fs.writeFileSync(file, ['ip,timestamp,port,malware', '101.0.7.1,2026-11-10T01:00:00Z,443,GOZ', '102.0.7.2,2026-11-10T02:00:00Z,443,GOZ',
-      '150.0.7.3,2026-11-10T03:00:00Z,80,GOZ'].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        'ip,timestamp,port,malware',
+        '101.0.7.1,2026-11-10T01:00:00Z,443,GOZ',
+        '102.0.7.2,2026-11-10T02:00:00Z,443,GOZ',
+        '150.0.7.3,2026-11-10T03:00:00Z,80,GOZ',
+      ].join('\n') + '\n',
+    );
     await page.setInputFiles('input[name=file]', file);
     await page.fill('input[name=campaign]', 'goz');
     await page.fill('input[name=source]', 'jpcert');
@@ -83,7 +90,10 @@ describe('portal in a browser', () => {
     await page.goto(`${base}/batches/${id}`);
     await shot(page, 'member-batch-ja');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-    const csv = fs.readFileSync((await dl.path())!, 'utf8').trim().split('\r\n');
+    const csv = fs
+      .readFileSync((await dl.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
     expect(csv).toHaveLength(7);
     // the member fills the outcome columns of the file it downloaded (after the release) and uploads it back
     expect(csv[0].endsWith(',outcome,notified_at,channel,note')).toBe(true);
@@ -109,9 +119,13 @@ describe('portal in a browser', () => {
     await page.context().close();
   });
 
-  it('a member cannot open another member\'s batch URL', async () => {
+  it("a member cannot open another member's batch URL", async () => {
     const page = await signIn(w.users.memberA.email, 'en-US');
-    for (const url of [`/batches/${w.batches.b[0]}`, `/batches/${w.batches.b[0]}/download?format=csv`, `/api/v1/batches/${w.batches.b[0]}`]) {
+    for (const url of [
+      `/batches/${w.batches.b[0]}`,
+      `/batches/${w.batches.b[0]}/download?format=csv`,
+      `/api/v1/batches/${w.batches.b[0]}`,
+    ]) {
       const res = await page.goto(`${base}${url}`);
       expect({ url, status: res!.status() }).toEqual({ url, status: 404 });
     }

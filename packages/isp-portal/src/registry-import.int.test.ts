@@ -25,7 +25,11 @@ describe('registry import in the portal', () => {
     form.set('kind', 'prefixes');
     if (dryRun) form.set('dryRun', '1');
     form.set('file', new Blob([csv]), 'prefixes.csv');
-    return fetch(`${base}/members/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'accept-language': 'en' }, body: form });
+    return fetch(`${base}/members/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'accept-language': 'en' },
+      body: form,
+    });
   };
   const count = async () => (await w.ctx.pool.query(`SELECT count(*)::int AS n FROM prefixes WHERE cidr = '198.18.100.0/24'`)).rows[0].n;
 
@@ -48,10 +52,14 @@ describe('registry import in the portal', () => {
   });
 
   it('shows the data-quality report to coordinators', async () => {
-    const r = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'en' } });
+    const r = await fetch(`${base}/members/check`, {
+      headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'en' },
+    });
     expect(r.status).toBe(200);
     expect(await r.text()).toContain('Prefixes that changed hands');
-    const ja = await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'ja' } });
+    const ja = await fetch(`${base}/members/check`, {
+      headers: { authorization: `Bearer ${w.users.coordinator.token}`, 'accept-language': 'ja' },
+    });
     expect(await ja.text()).toContain('保有者が変わったプレフィックス');
     expect((await fetch(`${base}/members/check`, { headers: { authorization: `Bearer ${w.users.memberA.token}` } })).status).toBe(403);
   });

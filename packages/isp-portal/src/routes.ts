@@ -18,5 +18,20 @@ import { sourcePages } from './pages/sources.pages';
 
 /** Every page and API route, in one table: the server registers it and the isolation test walks it. */
 export const ROUTES: PortalRoute[] = [
-  ...authRoutes, ...accountRoutes, ...listPages, ...batchPages, ...registryPages, ...adminPages, ...statsPages, ...registryImportPages, ...listDecisionPages, ...adminSettingsPages, ...sourcePages, ...listApi, ...batchApi, ...registryApi, ...statsApi, ...sourceApi,
+  ...authRoutes,
+  ...accountRoutes,
+  ...listPages,
+  ...batchPages,
+  ...registryPages,
+  ...adminPages,
+  ...statsPages,
+  ...registryImportPages,
+  ...listDecisionPages,
+  ...adminSettingsPages,
+  ...sourcePages,
+  ...listApi,
+  ...batchApi,
+  ...registryApi,
+  ...statsApi,
+  ...sourceApi,
 ];

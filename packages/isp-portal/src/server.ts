@@ -33,26 +33,44 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   // handed to Fastify exist for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);
   // raw bytes: an outcome file is decoded like a list (Shift_JIS from Excel included), never as UTF-8 up front
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
   if (!opts.mailer) app.addHook('onClose', async () => mailer.close());
   installErrorHandlers(app, ctx.log);
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: ctx.env.MAX_UPLOAD_BYTES, files: 1, fields: 20 } });
   app.decorate('dlMaxUpload', ctx.env.MAX_UPLOAD_BYTES); // the upload bound named in "too large" messages
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, c) => Object.assign(new Error('rate limited'), { statusCode: c.statusCode }) });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, c) => Object.assign(new Error('rate limited'), { statusCode: c.statusCode }),
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'deliveryline API', version: '1', description: 'Bearer API tokens (create them on /account). Errors: {"error":{"code","message"}}.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'dl_session' } } },
+      info: {
+        title: 'deliveryline API',
+        version: '1',
+        description: 'Bearer API tokens (create them on /account). Errors: {"error":{"code","message"}}.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'dl_session' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installCallerResolution(app, ctx, settings);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !_req.url.startsWith('/docs') && !_req.url.startsWith('/admin/queues')) {
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'");
+    if (
+      String(reply.getHeader('content-type') ?? '').startsWith('text/html') &&
+      !_req.url.startsWith('/docs') &&
+      !_req.url.startsWith('/admin/queues')
+    ) {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+      );
     }
     return payload;
   });
@@ -75,8 +93,12 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
     const ok = Object.values(checks).every((v) => v === 'ok');
     return reply.code(ok ? 200 : 503).send({ ok, checks });
   });
-  app.get('/assets/portal.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css').header('cache-control', 'public, max-age=3600').send(CSS));
-  app.get('/assets/upload.js', { schema: { hide: true } }, async (_req, reply) => reply.type('text/javascript').header('cache-control', 'public, max-age=3600').send(UPLOAD_JS));
+  app.get('/assets/portal.css', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/css').header('cache-control', 'public, max-age=3600').send(CSS),
+  );
+  app.get('/assets/upload.js', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/javascript').header('cache-control', 'public, max-age=3600').send(UPLOAD_JS),
+  );
   installMetrics(app, ctx);
   registerRoutes(app, { ctx, settings, mailer }, ROUTES);
   await installAdminQueues(app, ctx);

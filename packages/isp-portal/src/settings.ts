@@ -12,7 +12,12 @@ export const PortalSettingsSchema = z.object({
   PORTAL_REQUIRE_TOTP: bool.default('false'),
   /** cookies carry `Secure`; defaults to on when PUBLIC_URL is https */
   PORTAL_COOKIE_SECURE: bool.optional(),
-  PORTAL_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  PORTAL_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   /** sign-in attempts per address and account per minute */
   PORTAL_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
 });

@@ -23,8 +23,17 @@ describe('campaign figures in the portal', () => {
     // member A reports on its first batch: one notified, one not identified
     const dl = (await send({ url: `/api/v1/batches/${w.batches.a[0]}/download?format=json`, headers: bearer('memberA') })).json();
     const entries = Array.isArray(dl) ? dl : dl.entries;
-    const r = await send({ method: 'POST', url: `/api/v1/batches/${w.batches.a[0]}/outcomes`, headers: bearer('memberA'),
-      payload: { outcomes: [{ entryId: entries[0].entryId, outcome: 'notified' }, ...(entries[1] ? [{ entryId: entries[1].entryId, outcome: 'not_identified' }] : [])] } });
+    const r = await send({
+      method: 'POST',
+      url: `/api/v1/batches/${w.batches.a[0]}/outcomes`,
+      headers: bearer('memberA'),
+      payload: {
+        outcomes: [
+          { entryId: entries[0].entryId, outcome: 'notified' },
+          ...(entries[1] ? [{ entryId: entries[1].entryId, outcome: 'not_identified' }] : []),
+        ],
+      },
+    });
     expect(r.statusCode).toBe(200);
   });
   afterAll(async () => {
@@ -37,9 +46,12 @@ describe('campaign figures in the portal', () => {
     const api = (await send({ url: '/api/v1/campaigns/goz/stats', headers: bearer('coordinator') })).json();
     expect(api.table.total).toMatchObject({ received: cli.total.received, delivered: cli.total.delivered, returned: cli.total.returned });
     expect(api.table.total.notified).toBe(1);
-    const independent = (await w.ctx.pool.query(
-      `SELECT count(*) FILTER (WHERE r.state = 'delivered')::int AS delivered, count(*)::int AS received
-         FROM routes r JOIN lists l ON l.id = r.list_id WHERE l.campaign_id = 'goz'`)).rows[0];
+    const independent = (
+      await w.ctx.pool.query(
+        `SELECT count(*) FILTER (WHERE r.state = 'delivered')::int AS delivered, count(*)::int AS received
+         FROM routes r JOIN lists l ON l.id = r.list_id WHERE l.campaign_id = 'goz'`,
+      )
+    ).rows[0];
     expect(api.table.total).toMatchObject(independent);
     const page = await send({ url: '/campaigns/goz', headers: { ...bearer('coordinator'), 'accept-language': 'en' } });
     expect(page.statusCode).toBe(200);

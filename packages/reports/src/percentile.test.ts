@@ -4,7 +4,16 @@ import { niceTicks, esc } from './svg';
 describe('nearest-rank percentiles', () => {
   it('weights values and takes the smallest value reaching p of the weight', () => {
     // 0 h ×2, 10 h ×2, 20 h ×1: half the weight (2.5) is reached at 10 h, 90 % (4.5) at 20 h
-    expect(weightedPercentiles([{ v: 20, w: 1 }, { v: 0, w: 2 }, { v: 10, w: 2 }], [0.5, 0.9])).toEqual([10, 20]);
+    expect(
+      weightedPercentiles(
+        [
+          { v: 20, w: 1 },
+          { v: 0, w: 2 },
+          { v: 10, w: 2 },
+        ],
+        [0.5, 0.9],
+      ),
+    ).toEqual([10, 20]);
     expect(weightedPercentiles([], [0.5])).toEqual([null]);
     expect(weightedPercentiles([{ v: 3, w: 0 }], [0.5])).toEqual([null]);
   });

@@ -24,6 +24,9 @@ export interface Spread {
 /** Quartiles of plain values (each counts once), ignoring nulls. */
 export function spread(values: (number | null)[]): Spread {
   const xs = values.filter((v): v is number => v != null && Number.isFinite(v));
-  const [q1, median, q3] = weightedPercentiles(xs.map((v) => ({ v, w: 1 })), [0.25, 0.5, 0.75]);
+  const [q1, median, q3] = weightedPercentiles(
+    xs.map((v) => ({ v, w: 1 })),
+    [0.25, 0.5, 0.75],
+  );
   return { n: xs.length, q1, median, q3 };
 }

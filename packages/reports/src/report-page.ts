@@ -8,26 +8,36 @@ import { campaignTable } from './table';
 
 // FIRST's TLP 2.0 colours: the label must be read before anything else on the page.
 const TLP: Record<string, { fg: string; bg: string }> = {
-  red: { fg: '#FF2B2B', bg: '#000' }, amber: { fg: '#FFC000', bg: '#000' }, 'amber+strict': { fg: '#FFC000', bg: '#000' },
-  green: { fg: '#33FF00', bg: '#000' }, clear: { fg: '#FFFFFF', bg: '#000' },
+  red: { fg: '#FF2B2B', bg: '#000' },
+  amber: { fg: '#FFC000', bg: '#000' },
+  'amber+strict': { fg: '#FFC000', bg: '#000' },
+  green: { fg: '#33FF00', bg: '#000' },
+  clear: { fg: '#FFFFFF', bg: '#000' },
 };
 const TLP_NOTE: Record<string, [string, string]> = {
   red: ['受領者本人限り。', 'For the eyes and ears of individual recipients only.'],
-  amber: ['受領組織内および必要な顧客に限定。', 'Limited disclosure: recipients\' organisations and clients who need to know.'],
-  'amber+strict': ['受領組織内に限定。', 'Limited disclosure: recipients\' organisations only.'],
+  amber: ['受領組織内および必要な顧客に限定。', "Limited disclosure: recipients' organisations and clients who need to know."],
+  'amber+strict': ['受領組織内に限定。', "Limited disclosure: recipients' organisations only."],
   green: ['コミュニティ内に限定（公開不可）。', 'Limited disclosure: the community, not public channels.'],
   clear: ['公開可。', 'Disclosure is not limited.'],
 };
 
 function fmtDate(iso: string | null, lang: Lang): string {
   if (!iso) return '–';
-  return new Date(iso).toLocaleDateString(lang === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric' });
+  return new Date(iso).toLocaleDateString(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  });
 }
 
 function tableHtml(s: CampaignStats, lang: Lang): string {
   const t = campaignTable(s.table, lang);
   const head = `<tr><th></th>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
-  const body = t.rows.map((r) => `<tr class="${r.rate ? 'rate' : ''}"><th>${esc(r.label)}</th>${r.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  const body = t.rows
+    .map((r) => `<tr class="${r.rate ? 'rate' : ''}"><th>${esc(r.label)}</th>${r.cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('');
   return `<table class="figures">${head}${body}</table>`;
 }
 
@@ -40,17 +50,24 @@ function peersRow(s: CampaignStats, lang: Lang): string {
   if (!p) return '';
   const num = (v: number | null) => (v == null ? '–' : fmtInt(Math.round(v), lang));
   const pct = (v: number | null) => (v == null ? '–' : `${(Math.round(v * 1000) / 10).toFixed(1)}%`);
-  return `<tr class="peers"><th>${esc(label(lang, 'othersMedian'))} (n=${p.members})</th><td>${num(p.delivered.median)}</td><td>${num(p.reported.median)}</td>`
-    + `<td>${num(p.notified.median)}</td><td>${num(p.unhandled.median)}</td><td>${pct(p.notifyRate.median)}</td><td>${num(p.overdueEntries.median)}</td>`
-    + `<td>${hours(p.toFirstDownloadMedianSeconds.median)}</td><td>${hours(p.toOutcomeMedianSeconds.median)}</td></tr>`;
+  return (
+    `<tr class="peers"><th>${esc(label(lang, 'othersMedian'))} (n=${p.members})</th><td>${num(p.delivered.median)}</td><td>${num(p.reported.median)}</td>` +
+    `<td>${num(p.notified.median)}</td><td>${num(p.unhandled.median)}</td><td>${pct(p.notifyRate.median)}</td><td>${num(p.overdueEntries.median)}</td>` +
+    `<td>${hours(p.toFirstDownloadMedianSeconds.median)}</td><td>${hours(p.toOutcomeMedianSeconds.median)}</td></tr>`
+  );
 }
 
 function membersHtml(ms: MemberFigures[], lang: Lang, extra = ''): string {
   const cols = ['member', 'delivered', 'reported', 'notified', 'unhandled', 'notifyRate', 'overdue', 'toDownload', 'toOutcome'] as const;
   const head = `<tr>${cols.map((c) => `<th>${esc(label(lang, c))}</th>`).join('')}</tr>`;
-  const rows = ms.map((m) => `<tr><th>${esc(m.name)}</th><td>${fmtInt(m.delivered, lang)}</td><td>${fmtInt(m.reported, lang)}</td><td>${fmtInt(m.notified, lang)}</td>`
-    + `<td>${fmtInt(m.unhandled, lang)}</td><td>${formatRate(m.notified, m.delivered)}</td><td>${fmtInt(m.overdueEntries, lang)}</td>`
-    + `<td>${pair(m.toFirstDownload)}</td><td>${pair(m.toOutcome)}</td></tr>`).join('');
+  const rows = ms
+    .map(
+      (m) =>
+        `<tr><th>${esc(m.name)}</th><td>${fmtInt(m.delivered, lang)}</td><td>${fmtInt(m.reported, lang)}</td><td>${fmtInt(m.notified, lang)}</td>` +
+        `<td>${fmtInt(m.unhandled, lang)}</td><td>${formatRate(m.notified, m.delivered)}</td><td>${fmtInt(m.overdueEntries, lang)}</td>` +
+        `<td>${pair(m.toFirstDownload)}</td><td>${pair(m.toOutcome)}</td></tr>`,
+    )
+    .join('');
   return `<table class="members">${head}${rows}${extra}</table><p class="note">${esc(label(lang, 'toDownload'))}, ${esc(label(lang, 'toOutcome'))}: ${esc(label(lang, 'median'))} / ${esc(label(lang, 'p90'))} (${esc(label(lang, 'hours'))})</p>`;
 }
 
@@ -59,11 +76,20 @@ export function timesRows(s: CampaignStats, lang: Lang): TimesRow[] {
   if (s.members) return s.members.map((m) => ({ label: m.name, toFirstDownload: m.toFirstDownload, toOutcome: m.toOutcome }));
   const rows: TimesRow[] = [];
   if (s.own) rows.push({ label: label(lang, 'you'), toFirstDownload: s.own.toFirstDownload, toOutcome: s.own.toOutcome });
-  if (s.peers) rows.push({
-    label: label(lang, 'othersMedian'),
-    toFirstDownload: { n: s.peers.members, medianSeconds: s.peers.toFirstDownloadMedianSeconds.median, p90Seconds: s.peers.toFirstDownloadMedianSeconds.q3 },
-    toOutcome: { n: s.peers.members, medianSeconds: s.peers.toOutcomeMedianSeconds.median, p90Seconds: s.peers.toOutcomeMedianSeconds.q3 },
-  });
+  if (s.peers)
+    rows.push({
+      label: label(lang, 'othersMedian'),
+      toFirstDownload: {
+        n: s.peers.members,
+        medianSeconds: s.peers.toFirstDownloadMedianSeconds.median,
+        p90Seconds: s.peers.toFirstDownloadMedianSeconds.q3,
+      },
+      toOutcome: {
+        n: s.peers.members,
+        medianSeconds: s.peers.toOutcomeMedianSeconds.median,
+        p90Seconds: s.peers.toOutcomeMedianSeconds.q3,
+      },
+    });
   return rows;
 }
 
@@ -112,8 +138,11 @@ export function renderReportHtml(s: CampaignStats, lang: Lang): string {
   const tlpLabel = `<span class="tlp" style="color:${tlp.fg};background:${tlp.bg}">TLP:${esc(s.campaign.tlp.toUpperCase())}</span>`;
   const note = TLP_NOTE[s.campaign.tlp]?.[lang === 'ja' ? 0 : 1] ?? '';
   const c = campaignCharts(s, lang);
-  const members = s.members?.length ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml(s.members, lang)}</section>`
-    : s.own ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml([{ ...s.own, name: label(lang, 'you') }], lang, peersRow(s, lang))}</section>` : '';
+  const members = s.members?.length
+    ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml(s.members, lang)}</section>`
+    : s.own
+      ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml([{ ...s.own, name: label(lang, 'you') }], lang, peersRow(s, lang))}</section>`
+      : '';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(label(lang, 'reportTitle'))}: ${esc(s.campaign.name)}</title><style>${CSS}</style></head><body>
 <header><div><h1>${esc(label(lang, 'reportTitle'))}</h1>
 <p class="meta">${esc(label(lang, 'campaign'))}: <b>${esc(s.campaign.name)}</b> (${esc(s.campaign.id)})</p>

@@ -5,7 +5,12 @@ import { campaignCharts, renderReportHtml, renderReportPdf } from './report-page
 import { loadSynthetic } from './testing/synthetic';
 
 // GOZ's published rounds: received and delivered (sent to the parties) per round
-const GOZ_ROUNDS = [[1320, 839], [19482, 13028], [46718, 31725], [88001, 58647]].map(([received, delivered]) => ({ received, delivered }));
+const GOZ_ROUNDS = [
+  [1320, 839],
+  [19482, 13028],
+  [46718, 31725],
+  [88001, 58647],
+].map(([received, delivered]) => ({ received, delivered }));
 
 /** A GOZ-sized campaign with outcomes; every figure checked against a count of our own over entries, routes and outcomes. */
 describe('GOZ-like campaign with outcomes', () => {
@@ -13,7 +18,14 @@ describe('GOZ-like campaign with outcomes', () => {
 
   beforeAll(async () => {
     ctx = await openTestContext();
-    await loadSynthetic(ctx.pool, { campaignId: 'goz', sourceId: 'jpcert', members: 14, lists: GOZ_ROUNDS, unreportedEvery: 9, changeEvery: 5 });
+    await loadSynthetic(ctx.pool, {
+      campaignId: 'goz',
+      sourceId: 'jpcert',
+      members: 14,
+      lists: GOZ_ROUNDS,
+      unreportedEvery: 9,
+      changeEvery: 5,
+    });
   }, 120_000);
   afterAll(() => ctx.close());
 
@@ -21,24 +33,56 @@ describe('GOZ-like campaign with outcomes', () => {
     const s = await campaignStats(ctx.pool, 'goz', { role: 'coordinator' });
     const latest = `FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
       LEFT JOIN LATERAL (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e.id ORDER BY o.id DESC LIMIT 1) lo ON true`;
-    const perList = (await ctx.pool.query(
-      `SELECT r.list_id, count(*) FILTER (WHERE r.state = 'delivered')::int AS delivered, count(*) FILTER (WHERE r.state = 'returned')::int AS returned,
+    const perList = (
+      await ctx.pool.query(
+        `SELECT r.list_id, count(*) FILTER (WHERE r.state = 'delivered')::int AS delivered, count(*) FILTER (WHERE r.state = 'returned')::int AS returned,
               count(lo.outcome)::int AS reported, count(*) FILTER (WHERE lo.outcome = 'notified')::int AS notified,
               count(*) FILTER (WHERE lo.outcome = 'not_identified')::int AS not_identified
-         ${latest} GROUP BY r.list_id ORDER BY r.list_id`)).rows;
-    expect(s.table.rounds.map((r) => ({ delivered: r.delivered, returned: r.returned, reported: r.reported, notified: r.notified, notIdentified: r.notIdentified, unhandled: r.unhandled })))
-      .toEqual(perList.map((x) => ({ delivered: x.delivered, returned: x.returned, reported: x.reported, notified: x.notified, notIdentified: x.not_identified, unhandled: x.delivered - x.reported })));
+         ${latest} GROUP BY r.list_id ORDER BY r.list_id`,
+      )
+    ).rows;
+    expect(
+      s.table.rounds.map((r) => ({
+        delivered: r.delivered,
+        returned: r.returned,
+        reported: r.reported,
+        notified: r.notified,
+        notIdentified: r.notIdentified,
+        unhandled: r.unhandled,
+      })),
+    ).toEqual(
+      perList.map((x) => ({
+        delivered: x.delivered,
+        returned: x.returned,
+        reported: x.reported,
+        notified: x.notified,
+        notIdentified: x.not_identified,
+        unhandled: x.delivered - x.reported,
+      })),
+    );
     expect(s.table.total).toMatchObject({ received: 155521, delivered: 104239, returned: 51282 });
     expect(s.table.total.notified).toBe(perList.reduce((n, x) => n + x.notified, 0));
     expect(s.table.total.notified).toBeGreaterThan(0);
-    const perMember = (await ctx.pool.query(
-      `SELECT r.member_id, count(*)::int AS delivered, count(lo.outcome)::int AS reported, count(*) FILTER (WHERE lo.outcome = 'notified')::int AS notified
-         ${latest} WHERE r.state = 'delivered' GROUP BY r.member_id ORDER BY r.member_id`)).rows;
-    expect(s.members!.map((m) => ({ member_id: m.memberId, delivered: m.delivered, reported: m.reported, notified: m.notified }))).toEqual(perMember);
-    const days = (await ctx.pool.query(
-      `SELECT count(*)::int AS n FROM (SELECT DISTINCT ON (entry_id) outcome FROM outcomes ORDER BY entry_id, id DESC) x WHERE outcome = 'notified'`)).rows[0].n;
+    const perMember = (
+      await ctx.pool.query(
+        `SELECT r.member_id, count(*)::int AS delivered, count(lo.outcome)::int AS reported, count(*) FILTER (WHERE lo.outcome = 'notified')::int AS notified
+         ${latest} WHERE r.state = 'delivered' GROUP BY r.member_id ORDER BY r.member_id`,
+      )
+    ).rows;
+    expect(s.members!.map((m) => ({ member_id: m.memberId, delivered: m.delivered, reported: m.reported, notified: m.notified }))).toEqual(
+      perMember,
+    );
+    const days = (
+      await ctx.pool.query(
+        `SELECT count(*)::int AS n FROM (SELECT DISTINCT ON (entry_id) outcome FROM outcomes ORDER BY entry_id, id DESC) x WHERE outcome = 'notified'`,
+      )
+    ).rows[0].n;
     expect(s.notifiedByDay[s.notifiedByDay.length - 1].cumulative).toBe(days);
-    const reasons = (await ctx.pool.query(`SELECT reason, count(*)::int AS entries FROM routes WHERE state = 'returned' GROUP BY reason ORDER BY 2 DESC, 1`)).rows;
+    const reasons = (
+      await ctx.pool.query(
+        `SELECT reason, count(*)::int AS entries FROM routes WHERE state = 'returned' GROUP BY reason ORDER BY 2 DESC, 1`,
+      )
+    ).rows;
     expect(s.returnsByReason).toEqual(reasons);
   });
 

@@ -27,7 +27,15 @@ describe('a round delivered as two files', () => {
   it('is one column in the table, the CSV and the chart, with the two lists summed', async () => {
     const s = await campaignStats(ctx.pool, 'hand', { role: 'coordinator' });
     expect(s.table.rounds).toHaveLength(1);
-    expect(s.table.rounds[0]).toMatchObject({ round: 3, listIds: [ids.list1, ids.list2], received: 21, delivered: 15, returned: 6, rejected: 2, duplicates: 1 });
+    expect(s.table.rounds[0]).toMatchObject({
+      round: 3,
+      listIds: [ids.list1, ids.list2],
+      received: 21,
+      delivered: 15,
+      returned: 6,
+      rejected: 2,
+      duplicates: 1,
+    });
     for (const lang of ['ja', 'en'] as const) {
       const t = campaignTable(s.table, lang);
       expect(t.columns).toEqual(lang === 'ja' ? ['第3回', '合計'] : ['round 3', 'total']);
@@ -49,7 +57,16 @@ describe('a round delivered as two files', () => {
 
   it('says "no data" instead of drawing empty axes, and prints labels of at least 11 units (about 8.5 pt on A4)', async () => {
     const s = await campaignStats(ctx.pool, 'hand', { role: 'coordinator' });
-    const quiet = { ...s, members: s.members!.map((m) => ({ ...m, toFirstDownload: { n: 0, medianSeconds: null, p90Seconds: null }, toOutcome: { n: 0, medianSeconds: null, p90Seconds: null } })), notifiedByDay: [], returnsByReason: [] };
+    const quiet = {
+      ...s,
+      members: s.members!.map((m) => ({
+        ...m,
+        toFirstDownload: { n: 0, medianSeconds: null, p90Seconds: null },
+        toOutcome: { n: 0, medianSeconds: null, p90Seconds: null },
+      })),
+      notifiedByDay: [],
+      returnsByReason: [],
+    };
     for (const lang of ['ja', 'en'] as const) {
       const c = campaignCharts(quiet, lang);
       for (const svg of [c.times!, c.notified, c.reasons]) {

@@ -72,13 +72,19 @@ export interface CampaignStats {
 }
 
 export class StatsError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 function times(rows: MemberTimeRow[]): TimeFigures {
-  const [medianSeconds, p90Seconds] = weightedPercentiles(rows.map((r) => ({ v: r.seconds, w: r.weight })), [0.5, 0.9]);
+  const [medianSeconds, p90Seconds] = weightedPercentiles(
+    rows.map((r) => ({ v: r.seconds, w: r.weight })),
+    [0.5, 0.9],
+  );
   return { n: rows.reduce((s, r) => s + r.weight, 0), medianSeconds, p90Seconds };
 }
 
@@ -89,7 +95,11 @@ function byMember(rows: MemberTimeRow[]): Map<string, MemberTimeRow[]> {
 }
 
 /** Every member's figures in the campaign (or one member's): counts from the summaries, times exact. */
-export async function memberFigures(db: Queryable, campaignId: string, opts: { memberId?: string; at?: Date } = {}): Promise<MemberFigures[]> {
+export async function memberFigures(
+  db: Queryable,
+  campaignId: string,
+  opts: { memberId?: string; at?: Date } = {},
+): Promise<MemberFigures[]> {
   const [counts, dl, oc] = await Promise.all([
     memberCounts(db, campaignId, opts.at ?? new Date(), opts.memberId),
     downloadTimes(db, campaignId, opts.memberId),
@@ -123,9 +133,12 @@ export function peerFigures(others: MemberFigures[]): PeerFigures | null {
 }
 
 function checkScope(scope: StatsScope): void {
-  if (scope.role === 'member' && !scope.memberId) throw new StatsError('stats.scope', 'a member scope needs memberId; pass the signed-in user\'s member_id');
-  if (scope.role === 'source' && !scope.sourceId) throw new StatsError('stats.scope', 'a source scope needs sourceId; pass the signed-in user\'s source_id');
-  if (!['coordinator', 'member', 'source', 'viewer'].includes(scope.role)) throw new StatsError('stats.scope', `unknown role "${scope.role}"; use coordinator, member, source or viewer`);
+  if (scope.role === 'member' && !scope.memberId)
+    throw new StatsError('stats.scope', "a member scope needs memberId; pass the signed-in user's member_id");
+  if (scope.role === 'source' && !scope.sourceId)
+    throw new StatsError('stats.scope', "a source scope needs sourceId; pass the signed-in user's source_id");
+  if (!['coordinator', 'member', 'source', 'viewer'].includes(scope.role))
+    throw new StatsError('stats.scope', `unknown role "${scope.role}"; use coordinator, member, source or viewer`);
 }
 
 /**
@@ -135,7 +148,12 @@ function checkScope(scope: StatsScope): void {
  * viewer: totals. Call it with the unscoped pool: the scope argument does the scoping (the
  * row-level-security role would hide the other members' batches the peer figures need).
  */
-export async function campaignStats(db: Queryable, campaignId: string, scope: StatsScope, opts: { at?: Date } = {}): Promise<CampaignStats> {
+export async function campaignStats(
+  db: Queryable,
+  campaignId: string,
+  scope: StatsScope,
+  opts: { at?: Date } = {},
+): Promise<CampaignStats> {
   checkScope(scope);
   const sourceId = scope.role === 'source' ? scope.sourceId : undefined;
   // every query at once: on a busy database the round trips, not the (millisecond) queries, dominate
@@ -147,7 +165,11 @@ export async function campaignStats(db: Queryable, campaignId: string, scope: St
     returnsByReason(db, campaignId, sourceId),
     wantMembers ? memberFigures(db, campaignId, { at: opts.at }) : Promise.resolve([]),
   ]);
-  if (!info) throw new StatsError('campaign.not_found', `campaign "${campaignId}" does not exist; see the campaign ids on the lists page or in dline report`);
+  if (!info)
+    throw new StatsError(
+      'campaign.not_found',
+      `campaign "${campaignId}" does not exist; see the campaign ids on the lists page or in dline report`,
+    );
   const out: CampaignStats = {
     role: scope.role,
     campaign: { id: info.id, name: info.name, tlp: info.tlp, from: info.from?.toISOString() ?? null, to: info.to?.toISOString() ?? null },

@@ -27,11 +27,14 @@ let seq = 0;
 /** An accessible chart frame: role=img, a title and a description screen readers announce. */
 export function frame(w: number, h: number, title: string, desc: string, body: string): string {
   const id = `c${++seq}`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-labelledby="${id}t ${id}d" ${FONT} font-size="13">`
-    + `<title id="${id}t">${esc(title)}</title><desc id="${id}d">${esc(desc)}</desc>`
-    + `<rect width="${w}" height="${h}" fill="#fff"/>`
-    + `<text x="12" y="20" font-size="15" font-weight="bold" fill="#222">${esc(title)}</text>`
-    + body + '</svg>';
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-labelledby="${id}t ${id}d" ${FONT} font-size="13">` +
+    `<title id="${id}t">${esc(title)}</title><desc id="${id}d">${esc(desc)}</desc>` +
+    `<rect width="${w}" height="${h}" fill="#fff"/>` +
+    `<text x="12" y="20" font-size="15" font-weight="bold" fill="#222">${esc(title)}</text>` +
+    body +
+    '</svg>'
+  );
 }
 
 export function text(x: number, y: number, s: string | number, attrs = ''): string {
@@ -40,11 +43,13 @@ export function text(x: number, y: number, s: string | number, attrs = ''): stri
 
 export function legend(x: number, y: number, items: [string, string][]): string {
   let cx = x;
-  return items.map(([color, name]) => {
-    const s = `<rect x="${cx}" y="${y - 9}" width="10" height="10" fill="${color}"/>` + text(cx + 14, y, name, 'fill="#333"');
-    cx += 24 + [...name].reduce((w, ch) => w + (ch.charCodeAt(0) > 0xff ? 13 : 7.5), 0);
-    return s;
-  }).join('');
+  return items
+    .map(([color, name]) => {
+      const s = `<rect x="${cx}" y="${y - 9}" width="10" height="10" fill="${color}"/>` + text(cx + 14, y, name, 'fill="#333"');
+      cx += 24 + [...name].reduce((w, ch) => w + (ch.charCodeAt(0) > 0xff ? 13 : 7.5), 0);
+      return s;
+    })
+    .join('');
 }
 
 export function emptyChart(w: number, h: number, title: string, noData: string): string {

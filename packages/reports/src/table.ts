@@ -46,15 +46,28 @@ export function campaignTable(r: CampaignReport, lang?: Lang): CampaignTable {
     const values = all.map(f);
     return { key: k, label: lab(k), values, cells: values.map(num), rate: false };
   };
-  const rateRow = (k: LabelKey, part: (c: Col) => number, whole: (c: Col) => number): TableRow =>
-    ({ key: k, label: lab(k), values: all.map(() => null), cells: all.map((c) => formatRate(part(c), whole(c))), rate: true });
+  const rateRow = (k: LabelKey, part: (c: Col) => number, whole: (c: Col) => number): TableRow => ({
+    key: k,
+    label: lab(k),
+    values: all.map(() => null),
+    cells: all.map((c) => formatRate(part(c), whole(c))),
+    rate: true,
+  });
   return {
     columns,
     rows: [
       ...COUNT_ROWS.map(count),
-      rateRow('handlingRate', (c) => c.delivered, (c) => c.received),
+      rateRow(
+        'handlingRate',
+        (c) => c.delivered,
+        (c) => c.received,
+      ),
       ...LATER_ROWS.map(count),
-      rateRow('notifyRate', (c) => c.notified, (c) => c.delivered),
+      rateRow(
+        'notifyRate',
+        (c) => c.notified,
+        (c) => c.delivered,
+      ),
     ],
   };
 }

@@ -8,6 +8,8 @@ describe('router worker wiring', () => {
     const handlers = routerHandlers({} as AppContext, { mailer });
     const expected = JOB_NAMES.filter((n) => ROUTER_QUEUES.includes(JOBS[n].queue)).sort();
     expect(Object.keys(handlers).sort()).toEqual(expected);
-    expect(expected).toEqual(expect.arrayContaining(['router.notify-batch', 'router.notify-webhook', 'router.remind', 'router.remind-batch']));
+    expect(expected).toEqual(
+      expect.arrayContaining(['router.notify-batch', 'router.notify-webhook', 'router.remind', 'router.remind-batch']),
+    );
   });
 });

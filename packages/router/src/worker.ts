@@ -59,7 +59,20 @@ export function startRouterWorker(ctx: AppContext, opts: RouterWorkerOptions = {
   if (every > 0) {
     // A job scheduler, not a setInterval: one schedule in Redis however many router workers run.
     void ctx.queues.queues.remind
-      .upsertJobScheduler('reminder-sweep', { every }, { name: 'router.remind', data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } })
+      .upsertJobScheduler(
+        'reminder-sweep',
+        { every },
+        {
+          name: 'router.remind',
+          data: {},
+          opts: {
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 5000 },
+            removeOnComplete: { count: 100 },
+            removeOnFail: { count: 100 },
+          },
+        },
+      )
       .catch((err) => ctx.log.error({ err: (err as Error).message }, 'could not schedule the reminder sweep'));
   }
   workers[0].on('closed', () => mailer.close());

@@ -14,24 +14,28 @@ export function repoRoot(): string {
   }
 }
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `expected a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `expected a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`,
+  );
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(5439),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('dl'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('dl'),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().default('deliveryline <noreply@deliveryline.invalid>'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -43,9 +47,18 @@ export const EnvSchema = z.object({
   /** a list with more entries than this is first routed into a table of its own (0011) */
   ROUTE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
   /** bytes of decisions a route chunk gathers before handing them to COPY (small values only in tests) */
-  ROUTE_OUT_BYTES: z.coerce.number().int().min(16).max(1 << 30).default(1 << 20),
+  ROUTE_OUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .max(1 << 30)
+    .default(1 << 20),
   INGEST_COPY_CHUNK: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
   MAX_FUTURE_SKEW_MINUTES: z.coerce.number().int().min(0).default(60),
   APPROVAL_REQUIRED: bool.default('false'),
@@ -63,9 +76,22 @@ export const EnvSchema = z.object({
   /** a first release with more delivered entries than this writes its batch entries into a table of its own */
   RELEASE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
   /** bounds on hostile input and stuck work (docs/ingest.md "Bounds", docs/reliability.md) */
-  INGEST_MAX_LINE_BYTES: z.coerce.number().int().min(1024).max(1 << 30).default(1 << 20),
-  XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce.number().int().min(1024).default(128 << 20),
-  XLSX_MAX_STYLES_BYTES: z.coerce.number().int().min(1024).default(16 << 20),
+  INGEST_MAX_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 30)
+    .default(1 << 20),
+  XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(128 << 20),
+  XLSX_MAX_STYLES_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 << 20),
   INGEST_JOB_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
   NOTIFY_RETRY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
@@ -103,7 +129,8 @@ export function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) return;
-    if (!/^(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/.test(t)) throw new ConfigError(`${file}, line ${i + 1}: expected KEY=value, found ${JSON.stringify(t.slice(0, 60))}`);
+    if (!/^(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/.test(t))
+      throw new ConfigError(`${file}, line ${i + 1}: expected KEY=value, found ${JSON.stringify(t.slice(0, 60))}`);
   });
   for (const [k, v] of Object.entries(util.parseEnv(text))) if (process.env[k] === undefined) process.env[k] = v;
 }

@@ -9,18 +9,30 @@ export function register(program: Command) {
     .description('the batches made for members, one per member per list (state ready → notified → downloaded → closed)')
     .option('--list <id>', 'only this list', intArg('--list'))
     .option('--member <id>', 'only this member')
-    .option('--not-announced', 'only batches of released lists whose notice has not gone out (retried every NOTIFY_RETRY_MINUTES until sent or stopped)')
-    .option('--json', 'machine output: [{ batchId, listId, memberId, entries, state, dueAt, notifiedAt, firstDownloadedAt, closedAt, relapses, open }]; with --not-announced [{ batchId, listId, memberId, notifyFailedAt, lastResponse, attempts, stoppedAt, stoppedBy }]')
+    .option(
+      '--not-announced',
+      'only batches of released lists whose notice has not gone out (retried every NOTIFY_RETRY_MINUTES until sent or stopped)',
+    )
+    .option(
+      '--json',
+      'machine output: [{ batchId, listId, memberId, entries, state, dueAt, notifiedAt, firstDownloadedAt, closedAt, relapses, open }]; with --not-announced [{ batchId, listId, memberId, notifyFailedAt, lastResponse, attempts, stoppedAt, stoppedBy }]',
+    )
     .action(async (o: { list?: number; member?: string; json?: boolean; notAnnounced?: boolean }) => {
       if (o.notAnnounced) {
         const all = await withContext((ctx) => notAnnouncedBatches(ctx.pool));
-        const rows = all.filter((b) => (o.list === undefined || b.listId === o.list) && (o.member === undefined || b.memberId === o.member));
+        const rows = all.filter(
+          (b) => (o.list === undefined || b.listId === o.list) && (o.member === undefined || b.memberId === o.member),
+        );
         if (o.json) {
           print(rows);
           return;
         }
         for (const b of rows) {
-          const state = b.stoppedAt ? `stopped by ${b.stoppedBy}` : b.notifyFailedAt ? `failed, retrying (last: ${b.lastResponse ?? '-'})` : 'on its way';
+          const state = b.stoppedAt
+            ? `stopped by ${b.stoppedBy}`
+            : b.notifyFailedAt
+              ? `failed, retrying (last: ${b.lastResponse ?? '-'})`
+              : 'on its way';
           process.stdout.write(`${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.attempts} attempts\t${state}\n`);
         }
         if (!rows.length) say('every batch of a released list has been announced');
@@ -32,7 +44,9 @@ export function register(program: Command) {
         return;
       }
       for (const b of rows) {
-        process.stdout.write(`${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.entries} entries\t${b.open} open\t${b.relapses} relapses\t${b.state}\tdue ${b.dueAt ?? '-'}\n`);
+        process.stdout.write(
+          `${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.entries} entries\t${b.open} open\t${b.relapses} relapses\t${b.state}\tdue ${b.dueAt ?? '-'}\n`,
+        );
       }
     });
 
@@ -45,7 +59,9 @@ export function register(program: Command) {
       const id = intArg('BATCH')(batchArg);
       await withContext(async (ctx) => {
         if (!(await stopNotice(ctx.pool, id, o.by))) {
-          throw new CliError(`batch ${id} has no notice to stop: it does not exist, was announced, or was stopped already (see: dline batches --not-announced)`);
+          throw new CliError(
+            `batch ${id} has no notice to stop: it does not exist, was announced, or was stopped already (see: dline batches --not-announced)`,
+          );
         }
         await audit(ctx.pool, { actor: o.by, action: 'batch.stop_notice', object: `batch:${id}`, details: {} });
       });

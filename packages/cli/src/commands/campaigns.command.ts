@@ -4,7 +4,8 @@ import { withContext, print, say, CliError } from '../cli-context';
 
 function dueDays(v: string): number | null {
   if (v === 'default') return null;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 365) throw new CliError(`--due-days must be 1–365 business days or "default", not "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 365)
+    throw new CliError(`--due-days must be 1–365 business days or "default", not "${v}"`);
   return Number(v);
 }
 function approval(v: string): boolean | null {
@@ -31,7 +32,9 @@ export function register(program: Command) {
         return;
       }
       for (const c of rows) {
-        process.stdout.write(`${c.id}\t${c.name}\tTLP:${c.tlp.toUpperCase()}\tdue ${c.dueDays ?? 'default'} business days\tapproval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}\n`);
+        process.stdout.write(
+          `${c.id}\t${c.name}\tTLP:${c.tlp.toUpperCase()}\tdue ${c.dueDays ?? 'default'} business days\tapproval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}\n`,
+        );
       }
     });
   campaigns
@@ -43,9 +46,19 @@ export function register(program: Command) {
     .option('--tlp <label>', `sharing label for new lists: ${TLPS.join(', ')}`, tlp)
     .option('--by <user>', 'who changes it (audit log)', 'cli')
     .option('--json', 'machine output: the campaign after the change')
-    .action(async (id: string, o: { name?: string; dueDays?: number | null; approval?: boolean | null; tlp?: string; by: string; json?: boolean }) => {
-      const c = await withContext((ctx) => setCampaignSettings(ctx.pool, id, { name: o.name, tlp: o.tlp, dueDays: o.dueDays, approvalRequired: o.approval }, o.by));
-      if (o.json) print(c);
-      else say(`${c.id}: "${c.name}", TLP:${c.tlp.toUpperCase()}, due ${c.dueDays ?? 'default'} business days, approval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}`);
-    });
+    .action(
+      async (
+        id: string,
+        o: { name?: string; dueDays?: number | null; approval?: boolean | null; tlp?: string; by: string; json?: boolean },
+      ) => {
+        const c = await withContext((ctx) =>
+          setCampaignSettings(ctx.pool, id, { name: o.name, tlp: o.tlp, dueDays: o.dueDays, approvalRequired: o.approval }, o.by),
+        );
+        if (o.json) print(c);
+        else
+          say(
+            `${c.id}: "${c.name}", TLP:${c.tlp.toUpperCase()}, due ${c.dueDays ?? 'default'} business days, approval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}`,
+          );
+      },
+    );
 }

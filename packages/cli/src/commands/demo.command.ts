@@ -25,7 +25,13 @@ export function register(program: Command) {
             for (const [i, file] of files.entries()) {
               let listId: number;
               try {
-                listId = await submitList(ctx, { path: file, sourceId: spec.source, campaignId: spec.id, round: i + 1, uploadedBy: 'demo' });
+                listId = await submitList(ctx, {
+                  path: file,
+                  sourceId: spec.source,
+                  campaignId: spec.id,
+                  round: i + 1,
+                  uploadedBy: 'demo',
+                });
               } catch (err) {
                 if (!(err instanceof DuplicateListError)) throw err;
                 say(`${path.basename(file)}: already loaded as list ${err.firstListId}`);
@@ -37,7 +43,9 @@ export function register(program: Command) {
             }
             process.stdout.write('\n' + renderTable(await campaignReport(ctx.pool, spec.id)) + '\n');
           }
-          say(`\nbatch e-mails: ${ctx.env.SMTP_URL ? 'sent via ' + ctx.env.SMTP_URL : 'written to ' + path.join(ctx.env.dataDir, 'outbox')}`);
+          say(
+            `\nbatch e-mails: ${ctx.env.SMTP_URL ? 'sent via ' + ctx.env.SMTP_URL : 'written to ' + path.join(ctx.env.dataDir, 'outbox')}`,
+          );
           say('try: pnpm dline batches --list 1   |   pnpm dline export <batch>   |   pnpm dline returned 1');
         } finally {
           await Promise.all(workers.map((w) => w.close()));

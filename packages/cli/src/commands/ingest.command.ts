@@ -26,10 +26,13 @@ export function register(program: Command) {
     .requiredOption('--source <id>', 'who sent the list (e.g. jpcert, mpd); created on first use', idArg('--source', 'jpcert'))
     .requiredOption('--campaign <id>', 'the operation it belongs to (e.g. goz-2014); created on first use', idArg('--campaign', 'goz-2014'))
     .option('--round <n>', 'delivery round within the campaign', intArg('--round'))
-    .option('--profile <name|file.json>', 'column profile: generic, shadowserver, one of the source\'s, or a JSON file to save as the source\'s (default: chosen from the header)')
+    .option(
+      '--profile <name|file.json>',
+      "column profile: generic, shadowserver, one of the source's, or a JSON file to save as the source's (default: chosen from the header)",
+    )
     .option('--timezone <tz>', 'time zone of timestamps without an offset (e.g. Asia/Tokyo, +09:00, UTC)')
     .option('--encoding <enc>', 'text encoding: utf-8, shift_jis (cp932), euc-jp, utf-16le (default: detected)')
-    .option('--tlp <label>', 'sharing label: clear, green, amber, amber+strict, red (default: the campaign\'s)')
+    .option('--tlp <label>', "sharing label: clear, green, amber, amber+strict, red (default: the campaign's)")
     .option('--wait', 'wait until the list is routed and released')
     .option('--json', 'machine output on stdout')
     .action(async (file: string, o: Opts) => {
@@ -37,13 +40,22 @@ export function register(program: Command) {
         let listId: number;
         try {
           if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
-          const checked = await prepareIngestOptions(ctx.pool, { sourceId: o.source, profile: o.profile, encoding: o.encoding, timezone: o.timezone })
-            .catch((err: Error) => {
-              throw new CliError(err.message);
-            });
+          const checked = await prepareIngestOptions(ctx.pool, {
+            sourceId: o.source,
+            profile: o.profile,
+            encoding: o.encoding,
+            timezone: o.timezone,
+          }).catch((err: Error) => {
+            throw new CliError(err.message);
+          });
           listId = await submitList(ctx, {
-            path: path.resolve(file), sourceId: o.source, campaignId: o.campaign, round: o.round ?? null,
-            ...checked, tlp: o.tlp, uploadedBy: 'cli',
+            path: path.resolve(file),
+            sourceId: o.source,
+            campaignId: o.campaign,
+            round: o.round ?? null,
+            ...checked,
+            tlp: o.tlp,
+            uploadedBy: 'cli',
           });
         } catch (err) {
           if (err instanceof CliError) throw err;

@@ -48,7 +48,7 @@ describe('on a machine with nothing but Node', () => {
       `pnpm demo > ${dir}/demo.out 2> ${dir}/demo.err`,
       `node --import tsx packages/cli/src/dline.ts start > ${dir}/start.log 2>&1 &`,
       'pid=$!',
-      'trap \'kill -TERM $pid 2>/dev/null || true\' EXIT',
+      "trap 'kill -TERM $pid 2>/dev/null || true' EXIT",
       // poll with a deadline (the first start of the portal compiles its sources)
       'for i in $(seq 1 600); do',
       '  if curl -sf http://127.0.0.1:3000/healthz > /dev/null 2>&1; then break; fi',
@@ -76,7 +76,10 @@ describe('on a machine with nothing but Node', () => {
     child.stderr!.on('data', (d) => (out += d));
     const code = await new Promise<number | null>((r) => child!.on('exit', (c) => r(c)));
     const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '');
-    if (code !== 0) throw new Error(`exit ${code}: ${out}\n--- demo.err\n${read('demo.err').slice(-3000)}\n--- start.log\n${read('start.log').slice(-3000)}`);
+    if (code !== 0)
+      throw new Error(
+        `exit ${code}: ${out}\n--- demo.err\n${read('demo.err').slice(-3000)}\n--- start.log\n${read('start.log').slice(-3000)}`,
+      );
     const demo = read('demo.out');
     expect(demo).toMatch(/campaign goz-2014[\s\S]*handling rate 対応率\s+63\.6%\s+66\.9%\s+67\.9%\s+66\.6%\s+67\.0%/);
     expect(demo).toMatch(/handling rate 対応率\s+76\.2%/);
@@ -86,6 +89,11 @@ describe('on a machine with nothing but Node', () => {
     expect(read('start.log')).toMatch(/queues: PostgreSQL 127\.0\.0\.1:5439\/deliveryline, schema bullmq/);
     expect(read('start.log')).toMatch(/workers: ingest, router/);
     const jobs = JSON.parse(read('jobs.json')) as { queue: string; workers: number }[];
-    expect(jobs.map((q) => [q.queue, q.workers >= 1])).toEqual([['ingest', true], ['route', true], ['deliver', true], ['remind', true]]);
+    expect(jobs.map((q) => [q.queue, q.workers >= 1])).toEqual([
+      ['ingest', true],
+      ['route', true],
+      ['deliver', true],
+      ['remind', true],
+    ]);
   }, 900_000);
 });

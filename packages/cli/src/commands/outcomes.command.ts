@@ -9,7 +9,9 @@ export function register(program: Command) {
   const outcomes = program.command('outcomes').description("members' outcomes per entry");
   outcomes
     .command('import <batch> <file>')
-    .description(`store a member's outcome report for a batch: CSV entry_id,outcome[,notified_at,channel,note]; outcomes: ${OUTCOMES.join(', ')}`)
+    .description(
+      `store a member's outcome report for a batch: CSV entry_id,outcome[,notified_at,channel,note]; outcomes: ${OUTCOMES.join(', ')}`,
+    )
     .option('--by <user>', 'who reported it (recorded with each outcome)', 'cli')
     .option('--json', 'machine output: { rows, stored, rejected: [{ row, field, code, message }], batchClosed }')
     .action(async (batchArg: string, file: string, o: { by: string; json?: boolean }) => {
@@ -27,13 +29,20 @@ export function register(program: Command) {
           if (err instanceof OutcomeFileError || err instanceof InputError) throw new CliError(`${file}: ${err.message} [${err.code}]`);
           throw err;
         }
-        await audit(ctx.pool, { actor: o.by, action: 'outcome.import', object: `batch:${batchId}`, details: { file, rows: r.rows, stored: r.stored, rejected: r.rejected.length } });
+        await audit(ctx.pool, {
+          actor: o.by,
+          action: 'outcome.import',
+          object: `batch:${batchId}`,
+          details: { file, rows: r.rows, stored: r.stored, rejected: r.rejected.length },
+        });
         if (o.json) {
           print(r);
           return;
         }
         for (const x of r.rejected) say(`${file}: row ${x.row}, ${x.field}: ${x.message} [${x.code}]`);
-        say(`batch ${batchId}: ${r.rows} rows read, ${r.stored} stored, ${r.skipped} skipped (empty outcome), ${r.unchanged} unchanged, ${r.rejected.length} refused${r.batchClosed ? '; every entry now has an outcome: batch closed' : ''}`);
+        say(
+          `batch ${batchId}: ${r.rows} rows read, ${r.stored} stored, ${r.skipped} skipped (empty outcome), ${r.unchanged} unchanged, ${r.rejected.length} refused${r.batchClosed ? '; every entry now has an outcome: batch closed' : ''}`,
+        );
       });
     });
 }

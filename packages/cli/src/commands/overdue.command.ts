@@ -7,7 +7,10 @@ export function register(program: Command) {
     .command('overdue')
     .description('open batches that are past due or not downloaded yet, for the coordinator to follow up')
     .option('--all', 'every open (not closed) batch')
-    .option('--json', 'machine output: [{ batchId, listId, memberId, memberName, state, entries, open, dueAt, firstDownloadedAt, lastRemindedAt, reminders, ... }]')
+    .option(
+      '--json',
+      'machine output: [{ batchId, listId, memberId, memberName, state, entries, open, dueAt, firstDownloadedAt, lastRemindedAt, reminders, ... }]',
+    )
     .action(async (o: { all?: boolean; json?: boolean }) => {
       const now = new Date();
       const rows = await withContext((ctx) => openBatches(ctx.pool, { now, overdueOnly: !o.all }));
@@ -19,7 +22,9 @@ export function register(program: Command) {
       for (const b of rows) {
         const late = b.dueAt && new Date(b.dueAt) < now ? 'OVERDUE' : 'due';
         const dl = b.firstDownloadedAt ? `downloaded ${b.firstDownloadedAt}` : 'not downloaded';
-        process.stdout.write(`${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.open}/${b.entries} open\t${late} ${b.dueAt ?? '-'}\t${dl}\treminders ${b.reminders}\n`);
+        process.stdout.write(
+          `${b.batchId}\tlist ${b.listId}\t${b.memberId}\t${b.open}/${b.entries} open\t${late} ${b.dueAt ?? '-'}\t${dl}\treminders ${b.reminders}\n`,
+        );
       }
     });
 }

@@ -7,14 +7,18 @@ export function register(program: Command) {
   const prefixes = program.command('prefixes').description("the members' address space over time");
   prefixes
     .command('import <file>')
-    .description('add, move or end holdings from a CSV: member_id,cidr[,valid_from,valid_to] (IPv4 and IPv6; empty dates = open; see docs/routing.md)')
+    .description(
+      'add, move or end holdings from a CSV: member_id,cidr[,valid_from,valid_to] (IPv4 and IPv6; empty dates = open; see docs/routing.md)',
+    )
     .option('--dry-run', 'show what would change and change nothing')
     .option('--json', 'machine output')
     .action(async (file: string, o: { json?: boolean; dryRun?: boolean }) => {
       const r = await withContext((ctx) => importPrefixes(ctx.pool, file, { dryRun: o.dryRun }));
       if (o.json) return void print({ added: r.added, closed: r.closed, unchanged: r.unchanged, dryRun: r.dryRun, changes: r.lines });
       for (const l of r.lines) say(`  ${l}`);
-      say(`${r.dryRun ? 'dry run, nothing written — would be ' : ''}prefixes: ${r.added} added, ${r.closed} closed, ${r.unchanged} unchanged`);
+      say(
+        `${r.dryRun ? 'dry run, nothing written — would be ' : ''}prefixes: ${r.added} added, ${r.closed} closed, ${r.unchanged} unchanged`,
+      );
     });
   prefixes
     .command('export')
@@ -32,7 +36,9 @@ export function register(program: Command) {
     });
   prefixes
     .command('check')
-    .description('data-quality report: nested prefixes of other members, changed hands, members without contacts or prefixes, expired prefixes still receiving entries')
+    .description(
+      'data-quality report: nested prefixes of other members, changed hands, members without contacts or prefixes, expired prefixes still receiving entries',
+    )
     .option('--json', 'machine output')
     .action(async (o: { json?: boolean }) => {
       const c = await withContext((ctx) => checkRegistry(ctx.pool));

@@ -5,11 +5,16 @@ import { withContext, intArg, CliError, print, say } from '../cli-context';
 export function register(program: Command) {
   program
     .command('preview <list>')
-    .description('before release: what each member would receive (counts, e-mail text, first rows); --send-to mails the whole release to a test address instead')
+    .description(
+      'before release: what each member would receive (counts, e-mail text, first rows); --send-to mails the whole release to a test address instead',
+    )
     .option('--rows <n>', 'first rows shown per member', intArg('--rows'), 5)
-    .option('--send-to <address>', 'test mode: send every member\'s message to this address only (recorded; nothing is released)')
+    .option('--send-to <address>', "test mode: send every member's message to this address only (recorded; nothing is released)")
     .option('--by <user>', 'who previews (audit log)', 'cli')
-    .option('--json', 'machine output: { listId, members: [{ memberId, entries, relapses, mail: { to, subject, text }, firstRows }] } or the test-send results')
+    .option(
+      '--json',
+      'machine output: { listId, members: [{ memberId, entries, relapses, mail: { to, subject, text }, firstRows }] } or the test-send results',
+    )
     .action(async (listArg: string, o: { rows: number; sendTo?: string; by: string; json?: boolean }) => {
       const listId = intArg('LIST')(listArg);
       await withContext(async (ctx) => {
@@ -31,10 +36,19 @@ export function register(program: Command) {
             print(p);
             return;
           }
-          const out: string[] = [`list ${p.listId} (${p.state}) ${p.campaign}${p.round ? ` round ${p.round}` : ''} ${p.tlp}: ${p.delivered} delivered to ${p.members.length} members, ${p.returned} returned`];
+          const out: string[] = [
+            `list ${p.listId} (${p.state}) ${p.campaign}${p.round ? ` round ${p.round}` : ''} ${p.tlp}: ${p.delivered} delivered to ${p.members.length} members, ${p.returned} returned`,
+          ];
           for (const m of p.members) {
-            out.push('', `=== ${m.memberId} (${m.memberName}): ${m.entries} entries, ${m.relapses} relapses; to ${m.contacts.join(', ') || '(no contact!)'}${m.webhook ? ' + webhook' : ''}`,
-              `Subject: ${m.mail.subject}`, '', m.mail.text, '', 'first rows:');
+            out.push(
+              '',
+              `=== ${m.memberId} (${m.memberName}): ${m.entries} entries, ${m.relapses} relapses; to ${m.contacts.join(', ') || '(no contact!)'}${m.webhook ? ' + webhook' : ''}`,
+              `Subject: ${m.mail.subject}`,
+              '',
+              m.mail.text,
+              '',
+              'first rows:',
+            );
             for (const r of m.firstRows) out.push(`  ${r.ip}\t${r.port ?? ''}\t${r.observedAtJst}\t${r.malware ?? ''}`);
           }
           process.stdout.write(out.join('\n') + '\n');

@@ -17,16 +17,24 @@ export function register(program: Command) {
       const format = textFormat(o.format);
       await withContext(async (ctx) => {
         if (!(await getList(ctx.pool, listId))) throw new CliError(`list ${listId} does not exist`);
-        const r = await ctx.pool.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [listId]);
+        const r = await ctx.pool.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [
+          listId,
+        ]);
         const rows = r.rows.map((x) => ({ row: x.row_no, line: x.line_no, reason: x.reason, message: x.message, raw: x.raw }));
         if (o.json) {
           print(rows);
           return;
         }
-        await writeAll(encodeCsv((function* () {
-          yield csvLine(['row', 'line', 'reason', 'message', 'raw']);
-          for (const x of rows) yield csvLine([x.row, x.line, x.reason, x.message, x.raw], new Set([0, 1]));
-        })(), format), o.out);
+        await writeAll(
+          encodeCsv(
+            (function* () {
+              yield csvLine(['row', 'line', 'reason', 'message', 'raw']);
+              for (const x of rows) yield csvLine([x.row, x.line, x.reason, x.message, x.raw], new Set([0, 1]));
+            })(),
+            format,
+          ),
+          o.out,
+        );
       });
     });
 }

@@ -1,12 +1,27 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { formatRate, type Lang } from '@deliveryline/shared';
-import { campaignReport, campaignStats, campaignTable, campaignTableCsv, memberFigures, renderReportHtml, renderReportPdf, type CampaignReport, type MemberFigures } from '@deliveryline/reports';
+import {
+  campaignReport,
+  campaignStats,
+  campaignTable,
+  campaignTableCsv,
+  memberFigures,
+  renderReportHtml,
+  renderReportPdf,
+  type CampaignReport,
+  type MemberFigures,
+} from '@deliveryline/reports';
 import { withContext, print, say, CliError } from '../cli-context';
 
 // East Asian wide characters take two columns in a terminal
-const width = (s: string) => [...s].reduce((n, ch) => n + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1), 0);
-const pad = (s: string, w: number, left: boolean) => (left ? ' '.repeat(Math.max(0, w - width(s))) + s : s + ' '.repeat(Math.max(0, w - width(s))));
+const width = (s: string) =>
+  [...s].reduce(
+    (n, ch) => n + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1),
+    0,
+  );
+const pad = (s: string, w: number, left: boolean) =>
+  left ? ' '.repeat(Math.max(0, w - width(s))) + s : s + ' '.repeat(Math.max(0, w - width(s)));
 
 function grid(head: string[], rows: [string, string[]][]): string[] {
   const w0 = Math.max(...rows.map((r0) => width(r0[0]) + 2), width(head[0]) + 2, 10);
@@ -22,29 +37,72 @@ function grid(head: string[], rows: [string, string[]][]): string[] {
  */
 export function renderTable(r: CampaignReport, lang?: Lang): string {
   const t = campaignTable(r, lang);
-  return [`campaign ${r.campaignId}`, ...grid(['', ...t.columns], t.rows.map((x) => [x.label, x.cells]))].join('\n');
+  return [
+    `campaign ${r.campaignId}`,
+    ...grid(
+      ['', ...t.columns],
+      t.rows.map((x) => [x.label, x.cells]),
+    ),
+  ].join('\n');
 }
 
 const MEMBER_HEAD: Record<Lang, string[]> = {
   ja: ['協力先', '送付数', '報告済', '注意喚起済', '未対応', '注意喚起率', '期限超過', 'DL中央値h', 'DL p90 h', '報告中央値h', '報告p90 h'],
-  en: ['member', 'delivered', 'reported', 'notified', 'unhandled', 'notify rate', 'overdue', 'dl med h', 'dl p90 h', 'out med h', 'out p90 h'],
+  en: [
+    'member',
+    'delivered',
+    'reported',
+    'notified',
+    'unhandled',
+    'notify rate',
+    'overdue',
+    'dl med h',
+    'dl p90 h',
+    'out med h',
+    'out p90 h',
+  ],
 };
 
 /** One line per member: counts, overdue entries and the times from release (hours). */
 export function renderMembers(ms: MemberFigures[], lang: Lang = 'en'): string {
   const h = (s: number | null) => (s == null ? '–' : (Math.round(s / 360) / 10).toFixed(1));
   const n = (v: number) => v.toLocaleString('en-US');
-  return grid(MEMBER_HEAD[lang], ms.map((m) => [`${m.memberId} ${m.name}`, [
-    n(m.delivered), n(m.reported), n(m.notified), n(m.unhandled), formatRate(m.notified, m.delivered), n(m.overdueEntries),
-    h(m.toFirstDownload.medianSeconds), h(m.toFirstDownload.p90Seconds), h(m.toOutcome.medianSeconds), h(m.toOutcome.p90Seconds)]])).join('\n');
+  return grid(
+    MEMBER_HEAD[lang],
+    ms.map((m) => [
+      `${m.memberId} ${m.name}`,
+      [
+        n(m.delivered),
+        n(m.reported),
+        n(m.notified),
+        n(m.unhandled),
+        formatRate(m.notified, m.delivered),
+        n(m.overdueEntries),
+        h(m.toFirstDownload.medianSeconds),
+        h(m.toFirstDownload.p90Seconds),
+        h(m.toOutcome.medianSeconds),
+        h(m.toOutcome.p90Seconds),
+      ],
+    ]),
+  ).join('\n');
 }
 
-interface Opts { campaign: string; json?: boolean; lang?: string; csv?: boolean; pdf?: string; html?: string; members?: boolean }
+interface Opts {
+  campaign: string;
+  json?: boolean;
+  lang?: string;
+  csv?: boolean;
+  pdf?: string;
+  html?: string;
+  members?: boolean;
+}
 
 export function register(program: Command) {
   program
     .command('report')
-    .description('the per-round table of a campaign (received, delivered, returned, handling rate, outcomes); per-member figures; CSV, HTML or PDF report')
+    .description(
+      'the per-round table of a campaign (received, delivered, returned, handling rate, outcomes); per-member figures; CSV, HTML or PDF report',
+    )
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--lang <ja|en>', 'language of labels (default: both in the table, English elsewhere)')
     .option('--members', 'per-member figures: delivered, reported, notified, unhandled, overdue, times from release')

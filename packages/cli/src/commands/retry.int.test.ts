@@ -22,12 +22,22 @@ describe('dline retry and --wait on failed lists', () => {
   const workers: Worker[] = [];
   const dline = async (env: Record<string, string>, ...args: string[]) => {
     const e: Record<string, string | undefined> = {
-      ...process.env, DATABASE_URL: ctx.databaseUrl, QUEUE_PREFIX: ctx.queues.prefix, REDIS_URL: ctx.env.REDIS_URL,
-      LOG_LEVEL: 'silent', DATA_DIR: ctx.env.dataDir, SMTP_URL: '', ...env,
+      ...process.env,
+      DATABASE_URL: ctx.databaseUrl,
+      QUEUE_PREFIX: ctx.queues.prefix,
+      REDIS_URL: ctx.env.REDIS_URL,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: ctx.env.dataDir,
+      SMTP_URL: '',
+      ...env,
     };
     if (!e.SMTP_URL) delete e.SMTP_URL;
     try {
-      const r = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dline.ts'), ...args], { env: e, maxBuffer: 1 << 26, timeout: 120_000 });
+      const r = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dline.ts'), ...args], {
+        env: e,
+        maxBuffer: 1 << 26,
+        timeout: 120_000,
+      });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
     } catch (err) {
       const x = err as { code?: number; stdout: string; stderr: string; killed?: boolean };
@@ -54,8 +64,11 @@ describe('dline retry and --wait on failed lists', () => {
   it('a list of several MiB that fails: --wait returns with the failure; retry with the cause fixed releases it exactly', async () => {
     const rows = ['ip,observed_at,malware'];
     for (let i = 0; i < 40_000; i++) {
-      rows.push(i % 4 === 3 ? `2400:4050::${(i % 65535).toString(16)},2014-06-02T10:00:${String(i % 60).padStart(2, '0')}+09:00,gameover`
-        : `133.${1 + (i % 3)}.${(i >> 8) & 255}.${i & 255},2014-06-02T10:00:${String(i % 60).padStart(2, '0')}Z,${'zeus-'.repeat(8)}`);
+      rows.push(
+        i % 4 === 3
+          ? `2400:4050::${(i % 65535).toString(16)},2014-06-02T10:00:${String(i % 60).padStart(2, '0')}+09:00,gameover`
+          : `133.${1 + (i % 3)}.${(i >> 8) & 255}.${i & 255},2014-06-02T10:00:${String(i % 60).padStart(2, '0')}Z,${'zeus-'.repeat(8)}`,
+      );
     }
     const file = path.join(dir, 'big.csv');
     fs.writeFileSync(file, rows.join('\n') + '\n');
@@ -76,8 +89,12 @@ describe('dline retry and --wait on failed lists', () => {
     const f = JSON.parse(again.stdout);
     expect(f).toMatchObject({ state: 'released', stage: 'parse', rowsRead: 40_000, rejected: 0, duplicates: 0, received: 40_000 });
     // exact, per member: 133.1/16 is isp-a's, 2400:4050::/32 is b's (each IPv6 address is repeated at most its time differs)
-    const per = (await ctx.pool.query(
-      `SELECT COALESCE(member_id, reason) AS k, count(*)::int AS n FROM routes WHERE list_id = $1 GROUP BY 1 ORDER BY 1`, [listId])).rows;
+    const per = (
+      await ctx.pool.query(
+        `SELECT COALESCE(member_id, reason) AS k, count(*)::int AS n FROM routes WHERE list_id = $1 GROUP BY 1 ORDER BY 1`,
+        [listId],
+      )
+    ).rows;
     expect(Object.fromEntries(per.map((r) => [r.k, r.n]))).toEqual({ 'isp-a': 10_000, b: 10_000, no_member: 20_000 });
     expect(f.delivered + f.returned).toBe(f.received);
     const audit = await ctx.pool.query(`SELECT details FROM audit_events WHERE action = 'list.retry' AND object = $1`, [`list:${listId}`]);

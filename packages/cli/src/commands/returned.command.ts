@@ -7,35 +7,46 @@ import { writeAll } from '../write-all';
 export function register(program: Command) {
   program
     .command('returned <list>')
-    .description("the list's returned entries in the source's own columns, plus return_reason (CSV); --mark-sent records that they went back")
+    .description(
+      "the list's returned entries in the source's own columns, plus return_reason (CSV); --mark-sent records that they went back",
+    )
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--format <f>', 'csv (UTF-8), excel (UTF-8 with BOM) or sjis (Shift_JIS, as Japanese offices send)', 'csv')
     .option('--bom', 'the same as --format excel')
     .option('--json', 'JSON array of { row, ip, port, observedAtJst, observedAtUtc, malware, returnReason }')
-    .option('--mark-sent', 'record that the returned entries were given back to the source (list → returned_sent, audit event); writes no file')
+    .option(
+      '--mark-sent',
+      'record that the returned entries were given back to the source (list → returned_sent, audit event); writes no file',
+    )
     .option('--by <user>', 'who sent them (with --mark-sent)', 'cli')
     .option('--note <text>', 'a note for the audit log (with --mark-sent)')
-    .action(async (listArg: string, o: { out?: string; bom?: boolean; format: string; json?: boolean; markSent?: boolean; by: string; note?: string }) => {
-      const listId = intArg('LIST')(listArg);
-      const format = textFormat(o.bom ? 'excel' : o.format);
-      await withContext(async (ctx) => {
-        if (o.markSent) {
-          try {
-            const r = await markReturnsSent(ctx, listId, o.by, o.note);
-            if (o.json) print({ listId, state: 'returned_sent', returned: r.returned });
-            else say(`list ${listId}: ${r.returned} returned entries marked as sent to the source`);
-          } catch (err) {
-            if (err instanceof ListDecisionError) throw new CliError(err.message);
-            throw err;
+    .action(
+      async (
+        listArg: string,
+        o: { out?: string; bom?: boolean; format: string; json?: boolean; markSent?: boolean; by: string; note?: string },
+      ) => {
+        const listId = intArg('LIST')(listArg);
+        const format = textFormat(o.bom ? 'excel' : o.format);
+        await withContext(async (ctx) => {
+          if (o.markSent) {
+            try {
+              const r = await markReturnsSent(ctx, listId, o.by, o.note);
+              if (o.json) print({ listId, state: 'returned_sent', returned: r.returned });
+              else say(`list ${listId}: ${r.returned} returned entries marked as sent to the source`);
+            } catch (err) {
+              if (err instanceof ListDecisionError) throw new CliError(err.message);
+              throw err;
+            }
+            return;
           }
-          return;
-        }
-        const l = await getList(ctx.pool, listId);
-        if (!l) throw new CliError(`list ${listId} does not exist`);
-        if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state)) throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
-        await writeAll(o.json ? returnedJson(ctx.pool, listId) : encodeCsv(returnedRows(ctx.pool, listId), format), o.out);
-      });
-    });
+          const l = await getList(ctx.pool, listId);
+          if (!l) throw new CliError(`list ${listId} does not exist`);
+          if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state))
+            throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
+          await writeAll(o.json ? returnedJson(ctx.pool, listId) : encodeCsv(returnedRows(ctx.pool, listId), format), o.out);
+        });
+      },
+    );
 }
 
 export function textFormat(f: string): TextFormat {

@@ -10,21 +10,43 @@ const onOff = (v: string | undefined, what: string) => {
 };
 
 export function register(program: Command) {
-  const sources = program.command('sources').description("the sources that send lists and their defaults (time zone, profile, anonymity, name)");
+  const sources = program
+    .command('sources')
+    .description('the sources that send lists and their defaults (time zone, profile, anonymity, name)');
   sources
     .command('list', { isDefault: true })
     .description('every source with its settings (the default)')
     .option('--json', 'JSON array')
     .action(async (o: { json?: boolean }) => {
       const rows = await withContext((ctx) => listSources(ctx.pool));
-      if (o.json) return void print(rows.map((s) => ({ id: s.id, name: s.name, kind: s.kind, timezone: s.default_timezone, profile: s.default_profile, anonymous: s.anonymous, lists: s.lists, lastEncoding: s.last_encoding })));
+      if (o.json)
+        return void print(
+          rows.map((s) => ({
+            id: s.id,
+            name: s.name,
+            kind: s.kind,
+            timezone: s.default_timezone,
+            profile: s.default_profile,
+            anonymous: s.anonymous,
+            lists: s.lists,
+            lastEncoding: s.last_encoding,
+          })),
+        );
       if (!rows.length) return void say('no sources yet: the first upload of a source creates it, or dline sources set ID --name NAME');
-      process.stdout.write(['id\tname\tkind\ttimezone\tprofile\tanonymous\tlists', ...rows.map((s) =>
-        [s.id, s.name, s.kind, s.default_timezone ?? '-', s.default_profile ?? '-', s.anonymous ? 'yes' : 'no', s.lists].join('\t'))].join('\n') + '\n');
+      process.stdout.write(
+        [
+          'id\tname\tkind\ttimezone\tprofile\tanonymous\tlists',
+          ...rows.map((s) =>
+            [s.id, s.name, s.kind, s.default_timezone ?? '-', s.default_profile ?? '-', s.anonymous ? 'yes' : 'no', s.lists].join('\t'),
+          ),
+        ].join('\n') + '\n',
+      );
     });
   sources
     .command('set <source>')
-    .description("change a source's defaults (a new id is created); an empty value clears a default. Naive times in its lists are read in --timezone unless the upload names one")
+    .description(
+      "change a source's defaults (a new id is created); an empty value clears a default. Naive times in its lists are read in --timezone unless the upload names one",
+    )
     .option('--timezone <tz>', 'IANA zone or offset for times without one, e.g. Asia/Tokyo (JST) or +09:00; "" clears')
     .option('--profile <name>', 'the profile its files are read with (built-in: generic, shadowserver, or its own); "" clears')
     .option('--name <name>', 'the name shown to coordinators')
@@ -32,19 +54,41 @@ export function register(program: Command) {
     .option('--anonymous <on|off>', 'on: members never learn its name (e-mails, exports, webhooks)')
     .option('--by <user>', 'who changes it (audit log)', 'cli')
     .option('--json', 'print the source as JSON')
-    .action(async (id: string, o: { timezone?: string; profile?: string; name?: string; kind?: string; anonymous?: string; by: string; json?: boolean }) => {
-      const patch = { timezone: o.timezone, profile: o.profile, name: o.name, kind: o.kind, anonymous: onOff(o.anonymous, '--anonymous') };
-      if (Object.values(patch).every((v) => v === undefined)) throw new CliError('say what to change: --timezone, --profile, --name, --kind or --anonymous');
-      const row = await withContext(async (ctx) => {
-        try {
-          await setSourceSettings(ctx, id, patch, o.by);
-        } catch (e) {
-          if (e instanceof SourceSettingsError) throw new CliError(`source ${id}: ${e.message}`);
-          throw e;
-        }
-        return (await listSources(ctx.pool)).find((s) => s.id === id)!;
-      });
-      if (o.json) return void print({ id: row.id, name: row.name, kind: row.kind, timezone: row.default_timezone, profile: row.default_profile, anonymous: row.anonymous });
-      say(`source ${row.id} (${row.name}): time zone ${row.default_timezone ?? 'none'}, profile ${row.default_profile ?? 'chosen from the header'}, ${row.anonymous ? 'anonymous' : 'named to members'}`);
-    });
+    .action(
+      async (
+        id: string,
+        o: { timezone?: string; profile?: string; name?: string; kind?: string; anonymous?: string; by: string; json?: boolean },
+      ) => {
+        const patch = {
+          timezone: o.timezone,
+          profile: o.profile,
+          name: o.name,
+          kind: o.kind,
+          anonymous: onOff(o.anonymous, '--anonymous'),
+        };
+        if (Object.values(patch).every((v) => v === undefined))
+          throw new CliError('say what to change: --timezone, --profile, --name, --kind or --anonymous');
+        const row = await withContext(async (ctx) => {
+          try {
+            await setSourceSettings(ctx, id, patch, o.by);
+          } catch (e) {
+            if (e instanceof SourceSettingsError) throw new CliError(`source ${id}: ${e.message}`);
+            throw e;
+          }
+          return (await listSources(ctx.pool)).find((s) => s.id === id)!;
+        });
+        if (o.json)
+          return void print({
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            timezone: row.default_timezone,
+            profile: row.default_profile,
+            anonymous: row.anonymous,
+          });
+        say(
+          `source ${row.id} (${row.name}): time zone ${row.default_timezone ?? 'none'}, profile ${row.default_profile ?? 'chosen from the header'}, ${row.anonymous ? 'anonymous' : 'named to members'}`,
+        );
+      },
+    );
 }

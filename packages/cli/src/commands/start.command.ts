@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
-import { env, ensureEmbeddedPostgres, openQueues, createLogger, createPool, migrate, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
+import {
+  env,
+  ensureEmbeddedPostgres,
+  openQueues,
+  createLogger,
+  createPool,
+  migrate,
+  repoRoot,
+  WORKER_NODE_FLAGS,
+} from '@deliveryline/shared';
 
 /**
  * `pnpm start`: everything on one machine — the portal and every worker, each its own process,
@@ -45,7 +54,11 @@ export function register(program: Command) {
       for (const [name, file] of Object.entries(procs)) {
         // node --import tsx rather than the tsx CLI, so the pid we signal is the process itself
         const flags = name === 'ingest' || name === 'router' ? WORKER_NODE_FLAGS : [];
-        const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(root, file)], { cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: databaseUrl } });
+        const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(root, file)], {
+          cwd: root,
+          stdio: 'inherit',
+          env: { ...process.env, DATABASE_URL: databaseUrl },
+        });
         child.on('exit', (code) => {
           if (!stopping) {
             log.error(`${name} exited with ${code}; stopping everything`);
@@ -58,11 +71,16 @@ export function register(program: Command) {
       const stop = async (code = 0) => {
         if (stopping) return;
         stopping = true;
-        await Promise.all(children.map((c) => new Promise<void>((res) => {
-          if (c.exitCode !== null) return res();
-          c.once('exit', () => res());
-          c.kill('SIGTERM');
-        })));
+        await Promise.all(
+          children.map(
+            (c) =>
+              new Promise<void>((res) => {
+                if (c.exitCode !== null) return res();
+                c.once('exit', () => res());
+                c.kill('SIGTERM');
+              }),
+          ),
+        );
         await embedded?.stop();
         process.exit(code);
       };

@@ -16,32 +16,60 @@ export function register(program: Command) {
     .option('--password <password>', 'at least 12 characters (or set DLINE_PASSWORD)')
     .option('--language <ja|en>', 'page language before the user picks one', 'ja')
     .option('--json', 'machine output')
-    .action(async (o: { email: string; name: string; role: string; member?: string; source?: string; password?: string; language: string; json?: boolean }) => {
-      const generated = !o.password && !process.env.DLINE_PASSWORD;
-      const password = o.password ?? process.env.DLINE_PASSWORD ?? crypto.randomBytes(15).toString('base64url');
-      const id = await withContext(async (ctx) => {
-        try {
-          return await createUser(ctx.pool, { email: o.email, name: o.name, role: o.role as never, org: o.member ?? o.source, password, language: o.language as never }, 'cli');
-        } catch (e) {
-          if (e instanceof UserInputError) throw new CliError(e.message);
-          throw e;
+    .action(
+      async (o: {
+        email: string;
+        name: string;
+        role: string;
+        member?: string;
+        source?: string;
+        password?: string;
+        language: string;
+        json?: boolean;
+      }) => {
+        const generated = !o.password && !process.env.DLINE_PASSWORD;
+        const password = o.password ?? process.env.DLINE_PASSWORD ?? crypto.randomBytes(15).toString('base64url');
+        const id = await withContext(async (ctx) => {
+          try {
+            return await createUser(
+              ctx.pool,
+              { email: o.email, name: o.name, role: o.role as never, org: o.member ?? o.source, password, language: o.language as never },
+              'cli',
+            );
+          } catch (e) {
+            if (e instanceof UserInputError) throw new CliError(e.message);
+            throw e;
+          }
+        });
+        if (o.json) print({ id, email: o.email.toLowerCase(), role: o.role, ...(generated ? { password } : {}) });
+        else {
+          say(`user ${id} added: ${o.email} (${o.role}${o.member ? ` of ${o.member}` : ''}${o.source ? ` of ${o.source}` : ''})`);
+          if (generated) say(`password (shown once): ${password}`);
         }
-      });
-      if (o.json) print({ id, email: o.email.toLowerCase(), role: o.role, ...(generated ? { password } : {}) });
-      else {
-        say(`user ${id} added: ${o.email} (${o.role}${o.member ? ` of ${o.member}` : ''}${o.source ? ` of ${o.source}` : ''})`);
-        if (generated) say(`password (shown once): ${password}`);
-      }
-    });
+      },
+    );
   users
     .command('list')
     .description('every user with role, organisation and second factor')
     .option('--json', 'machine output')
     .action(async (o: { json?: boolean }) => {
       const rows = await withContext((ctx) => allUsers(ctx.pool));
-      const out = rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, member: u.member_id, source: u.source_id, active: u.active, totp: !!u.totp_secret }));
+      const out = rows.map((u) => ({
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role,
+        member: u.member_id,
+        source: u.source_id,
+        active: u.active,
+        totp: !!u.totp_secret,
+      }));
       if (o.json) print(out);
-      else for (const u of out) say(`${u.id}\t${u.email}\t${u.role}\t${u.member ?? u.source ?? ''}\t${u.active ? 'active' : 'disabled'}${u.totp ? '\ttotp' : ''}`);
+      else
+        for (const u of out)
+          say(
+            `${u.id}\t${u.email}\t${u.role}\t${u.member ?? u.source ?? ''}\t${u.active ? 'active' : 'disabled'}${u.totp ? '\ttotp' : ''}`,
+          );
     });
   users
     .command('disable <email>')

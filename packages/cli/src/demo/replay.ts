@@ -99,18 +99,23 @@ export function writeRounds(dir: string, spec: CampaignSpec, seed = 2014): strin
       if (i < round.delivered) {
         const k = n % spec.members;
         const roll = rand();
-        if (roll < 0.15) ip = `2400:${(0x100 + k).toString(16)}:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::${(1 + (n % 200)).toString(16)}`;
+        if (roll < 0.15)
+          ip = `2400:${(0x100 + k).toString(16)}:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::${(1 + (n % 200)).toString(16)}`;
         else if (roll < 0.2 && spec.members > 3) {
           // the moved block: before the move it is member 2's (isp-03), after it member 3's (isp-04)
           ip = v4(((118 << 24) >>> 0) + (n % 65536));
           when = new Date(MOVE_AT + (rand() < 0.5 ? -1 : 1) * (1 + Math.floor(rand() * 10 * 86_400_000))).toISOString();
-        } else if (roll < 0.25 && spec.members > 1) ip = v4(((101 << 24) >>> 0) + (1 << 16) + (n % 65536)); // isp-02's block inside isp-01's
+        } else if (roll < 0.25 && spec.members > 1)
+          ip = v4(((101 << 24) >>> 0) + (1 << 16) + (n % 65536)); // isp-02's block inside isp-01's
         else ip = v4((((101 + k) << 24) >>> 0) + (n % (1 << 22)));
       } else {
         const roll = rand();
-        if (roll < 0.1) ip = `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`; // non_routable
-        else if (roll < 0.15) ip = v4(((119 << 24) >>> 0) + (n % 65536)); // member_inactive
-        else if (roll < 0.25) ip = `2a00:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`; // no_member (IPv6)
+        if (roll < 0.1)
+          ip = `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`; // non_routable
+        else if (roll < 0.15)
+          ip = v4(((119 << 24) >>> 0) + (n % 65536)); // member_inactive
+        else if (roll < 0.25)
+          ip = `2a00:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::1`; // no_member (IPv6)
         else ip = v4(((150 << 24) >>> 0) + n); // no_member
       }
       entries.push(`${ip},${when},${port},${mal}`);

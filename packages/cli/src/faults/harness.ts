@@ -23,7 +23,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string | (() => string), fn: () => Promise<T | undefined | null | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string | (() => string),
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 120_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -33,7 +38,10 @@ export async function waitFor<T>(what: string | (() => string), fn: () => Promis
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${typeof what === 'function' ? what() : what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -45,8 +53,14 @@ export interface PrivateRedis {
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor('private redis', async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 20_000);
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await waitFor(
+    'private redis',
+    async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG',
+    20_000,
+  );
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
@@ -75,12 +89,26 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = path.join(dir, 'data');
   const asPg = (cmd: string, args: string[]) => {
     const isRoot = process.getuid?.() === 0;
-    const r = isRoot ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
+    const r = isRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' })
+      : spawnSync(cmd, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${path.basename(cmd)} failed: ${r.stderr || r.stdout}`);
   };
   asPg(path.join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const ctl = (action: string, extra: string[] = []) =>
-    asPg(path.join(PG_BIN, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, action, ...extra]);
+    asPg(path.join(PG_BIN, 'pg_ctl'), [
+      '-D',
+      data,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      path.join(dir, 'log'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      action,
+      ...extra,
+    ]);
   ctl('start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -142,7 +170,14 @@ export interface SmtpSink {
 /** A real SMTP server; while `refuseUntil` is in the future it answers 451 to every message. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const port = await freePort();
-  const sink: SmtpSink = { url: `smtp://127.0.0.1:${port}`, perBatch: new Map(), refused: 0, refuseUntil: 0, refuseNext: 0, close: async () => undefined };
+  const sink: SmtpSink = {
+    url: `smtp://127.0.0.1:${port}`,
+    perBatch: new Map(),
+    refused: 0,
+    refuseUntil: 0,
+    refuseNext: 0,
+    close: async () => undefined,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -186,7 +221,12 @@ export interface FaultContext extends AppContext {
  * A context on a fresh database (the shared server, or a private one) and a fresh queue prefix,
  * with the demo registry loaded; its queues in that database (`backend: 'postgres'`) or in Redis.
  */
-export async function openFaultContext(o: { backend: 'postgres' | 'redis'; pgAdminUrl?: string; redisUrl?: string; workerEnv?: Record<string, string> }): Promise<FaultContext> {
+export async function openFaultContext(o: {
+  backend: 'postgres' | 'redis';
+  pgAdminUrl?: string;
+  redisUrl?: string;
+  workerEnv?: Record<string, string>;
+}): Promise<FaultContext> {
   let databaseUrl: string;
   let drop: () => Promise<void>;
   if (o.pgAdminUrl) {
@@ -209,8 +249,14 @@ export async function openFaultContext(o: { backend: 'postgres' | 'redis'; pgAdm
   const prefix = `dlfault-${crypto.randomBytes(4).toString('hex')}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-fault-'));
   const workerEnv = {
-    DATABASE_URL: databaseUrl, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), QUEUE_PREFIX: prefix, DATA_DIR: dir,
-    JOB_LOCK_MS: '3000', RECONCILE_INTERVAL_MS: '1000', ROUTE_CHUNK_SIZE: '10000', ...o.workerEnv,
+    DATABASE_URL: databaseUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    QUEUE_PREFIX: prefix,
+    DATA_DIR: dir,
+    JOB_LOCK_MS: '3000',
+    RECONCILE_INTERVAL_MS: '1000',
+    ROUTE_CHUNK_SIZE: '10000',
+    ...o.workerEnv,
   };
   const env = parseEnv({ ...workerEnv, LOG_LEVEL: 'silent' });
   const pool = createPool(databaseUrl, 5);
@@ -220,7 +266,12 @@ export async function openFaultContext(o: { backend: 'postgres' | 'redis'; pgAdm
   await importMembers(pool, reg.membersCsv);
   await importPrefixes(pool, reg.prefixesCsv);
   return {
-    env, pool, queues, databaseUrl, workerEnv, dir,
+    env,
+    pool,
+    queues,
+    databaseUrl,
+    workerEnv,
+    dir,
     log: createLogger('fault', 'silent'),
     async close() {
       await queues.close().catch(() => undefined);
@@ -239,7 +290,11 @@ export async function openFaultContext(o: { backend: 'postgres' | 'redis'; pgAdm
 
 /** A list of `received` entries of which exactly `delivered` fall in members' space (plus noise that must not count). */
 export function makeList(ctx: FaultContext, name: string, received: number, delivered: number, seed: number): string {
-  const [file] = writeRounds(path.join(ctx.dir, name), { id: name, name, source: 'jpcert', members: 14, rounds: [{ received, delivered }] }, seed);
+  const [file] = writeRounds(
+    path.join(ctx.dir, name),
+    { id: name, name, source: 'jpcert', members: 14, rounds: [{ received, delivered }] },
+    seed,
+  );
   return file;
 }
 
@@ -249,30 +304,50 @@ export function makeList(ctx: FaultContext, name: string, received: number, deli
  */
 export async function expectExact(ctx: FaultContext, listId: number, expected: { received: number; delivered: number }, sink?: SmtpSink) {
   const l = (await ctx.pool.query('SELECT * FROM lists WHERE id = $1', [listId])).rows[0];
-  const facts = (await ctx.pool.query(
-    `SELECT (SELECT count(*)::int FROM entries WHERE list_id = $1) AS entries,
+  const facts = (
+    await ctx.pool.query(
+      `SELECT (SELECT count(*)::int FROM entries WHERE list_id = $1) AS entries,
             (SELECT count(*)::int FROM routes WHERE list_id = $1) AS routes,
             (SELECT count(*)::int FROM routes WHERE list_id = $1 AND state = 'delivered') AS delivered,
             (SELECT coalesce(sum(entries), 0)::int FROM batches WHERE list_id = $1) AS in_batches,
             (SELECT count(*)::int FROM batches WHERE list_id = $1) AS batches,
             (SELECT count(*)::int FROM batches b WHERE list_id = $1 AND entries <> (SELECT count(*) FROM routes r WHERE r.list_id = b.list_id AND r.member_id = b.member_id AND r.state = 'delivered')) AS wrong_batches,
             (SELECT count(*)::int FROM batches b WHERE list_id = $1 AND (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id AND d.status = 'sent') <> 1) AS batches_not_mailed_once`,
-    [listId])).rows[0];
+      [listId],
+    )
+  ).rows[0];
   const got = {
-    state: l.state, received: l.received, delivered: l.delivered, returned: l.returned,
-    entries: facts.entries, routes: facts.routes, routedDelivered: facts.delivered, inBatches: facts.in_batches,
-    wrongBatches: facts.wrong_batches, batchesNotMailedOnce: facts.batches_not_mailed_once,
+    state: l.state,
+    received: l.received,
+    delivered: l.delivered,
+    returned: l.returned,
+    entries: facts.entries,
+    routes: facts.routes,
+    routedDelivered: facts.delivered,
+    inBatches: facts.in_batches,
+    wrongBatches: facts.wrong_batches,
+    batchesNotMailedOnce: facts.batches_not_mailed_once,
   };
   const d = expected.delivered;
   const want = {
-    state: 'released', received: expected.received, delivered: d, returned: expected.received - d,
-    entries: expected.received, routes: expected.received, routedDelivered: d, inBatches: d, wrongBatches: 0, batchesNotMailedOnce: 0,
+    state: 'released',
+    received: expected.received,
+    delivered: d,
+    returned: expected.received - d,
+    entries: expected.received,
+    routes: expected.received,
+    routedDelivered: d,
+    inBatches: d,
+    wrongBatches: 0,
+    batchesNotMailedOnce: 0,
   };
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`not exact:\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(want)}`);
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    throw new Error(`not exact:\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(want)}`);
   if (sink) {
     const ids = (await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1', [listId])).rows.map((r) => Number(r.id));
     const counts = ids.map((id) => sink.perBatch.get(id) ?? 0);
-    if (counts.some((c) => c !== 1)) throw new Error(`e-mails per batch are not all 1: ${JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, counts[i]])))}`);
+    if (counts.some((c) => c !== 1))
+      throw new Error(`e-mails per batch are not all 1: ${JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, counts[i]])))}`);
   }
   return facts.batches as number;
 }
@@ -280,12 +355,21 @@ export async function expectExact(ctx: FaultContext, listId: number, expected: {
 /** Waits for the list to be released and every batch to be announced. */
 export async function waitReleased(ctx: FaultContext, listId: number, timeoutMs = 300_000) {
   let seen = '';
-  await waitFor(() => `list ${listId} released and announced (last seen: ${seen})`, async () => {
-    const r = (await ctx.pool.query(
-      `SELECT l.state, l.failure, (SELECT count(*)::int FROM batches b WHERE b.list_id = l.id AND b.notified_at IS NULL) AS unannounced
-         FROM lists l WHERE l.id = $1`, [listId])).rows[0];
-    seen = JSON.stringify(r);
-    if (r?.state === 'failed') throw Object.assign(new Error(`list ${listId} failed: ${r.failure}`), { fatal: true });
-    return r?.state === 'released' && r.unannounced === 0;
-  }, timeoutMs, 200);
+  await waitFor(
+    () => `list ${listId} released and announced (last seen: ${seen})`,
+    async () => {
+      const r = (
+        await ctx.pool.query(
+          `SELECT l.state, l.failure, (SELECT count(*)::int FROM batches b WHERE b.list_id = l.id AND b.notified_at IS NULL) AS unannounced
+         FROM lists l WHERE l.id = $1`,
+          [listId],
+        )
+      ).rows[0];
+      seen = JSON.stringify(r);
+      if (r?.state === 'failed') throw Object.assign(new Error(`list ${listId} failed: ${r.failure}`), { fatal: true });
+      return r?.state === 'released' && r.unannounced === 0;
+    },
+    timeoutMs,
+    200,
+  );
 }

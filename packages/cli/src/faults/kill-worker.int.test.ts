@@ -1,6 +1,17 @@
 import { submitList } from '@deliveryline/shared';
 import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/testing';
-import { openFaultContext, spawnWorker, startSmtpSink, makeList, waitFor, waitReleased, expectExact, type FaultContext, type SmtpSink, type WorkerProcess } from './harness';
+import {
+  openFaultContext,
+  spawnWorker,
+  startSmtpSink,
+  makeList,
+  waitFor,
+  waitReleased,
+  expectExact,
+  type FaultContext,
+  type SmtpSink,
+  type WorkerProcess,
+} from './harness';
 
 /** Workers die and race; the counts stay exact and no member is mailed twice. */
 describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): route workers killed and racing', (backend) => {
@@ -20,7 +31,10 @@ describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): route workers killed a
   afterEach(() => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts || process.env.FAULT_DEBUG) {
-      for (const p of procs) process.stderr.write(`--- ${p.kind} (pid ${p.proc.pid}, exit ${p.proc.exitCode ?? p.proc.signalCode}):\n${p.output().slice(-3000)}\n`);
+      for (const p of procs)
+        process.stderr.write(
+          `--- ${p.kind} (pid ${p.proc.pid}, exit ${p.proc.exitCode ?? p.proc.signalCode}):\n${p.output().slice(-3000)}\n`,
+        );
     }
   });
   afterAll(async () => {
@@ -35,10 +49,15 @@ describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): route workers killed a
     const file = makeList(ctx, 'kill', 200_000, 133_337, 11);
     const listId = await submitList(ctx, { path: file, sourceId: 'jpcert', campaignId: 'kill', round: 1 });
     // kill it once a few of the 20 chunks are done and others are not
-    await waitFor('routing under way', async () => {
-      const r = await ctx.pool.query('SELECT count(*)::int AS n FROM route_chunks WHERE list_id = $1', [listId]);
-      return r.rows[0].n >= 3;
-    }, 180_000, 20);
+    await waitFor(
+      'routing under way',
+      async () => {
+        const r = await ctx.pool.query('SELECT count(*)::int AS n FROM route_chunks WHERE list_id = $1', [listId]);
+        return r.rows[0].n >= 3;
+      },
+      180_000,
+      20,
+    );
     await router.kill('SIGKILL');
     const doneAtKill = (await ctx.pool.query('SELECT count(*)::int AS n FROM route_chunks WHERE list_id = $1', [listId])).rows[0].n;
     expect(doneAtKill).toBeLessThan(20);

@@ -2,8 +2,20 @@ import IORedis from 'ioredis';
 import { submitList } from '@deliveryline/shared';
 import { TEST_QUEUE_BACKENDS } from '@deliveryline/shared/testing';
 import {
-  openFaultContext, spawnWorker, startSmtpSink, startPrivateRedis, startPrivatePostgres, makeList, waitFor, waitReleased, expectExact,
-  type FaultContext, type SmtpSink, type WorkerProcess, type PrivateRedis, type PrivatePostgres,
+  openFaultContext,
+  spawnWorker,
+  startSmtpSink,
+  startPrivateRedis,
+  startPrivatePostgres,
+  makeList,
+  waitFor,
+  waitReleased,
+  expectExact,
+  type FaultContext,
+  type SmtpSink,
+  type WorkerProcess,
+  type PrivateRedis,
+  type PrivatePostgres,
 } from './harness';
 
 /**
@@ -44,29 +56,36 @@ describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): Redis flushed, Postgre
   });
 
   // a flush of Redis applies only where the queues are in Redis
-  if (backend === 'redis') it('FLUSHALL while lists are in flight: the reconciler puts the work back and the counts stay exact', async () => {
-    const ctx = await openFaultContext({ backend, redisUrl: redis.url });
-    contexts.push(ctx);
-    spawn(ctx, 'ingest');
-    spawn(ctx, 'router');
-    const lists = [
-      { file: makeList(ctx, 'flush-a', 150_000, 100_003, 21), received: 150_000, delivered: 100_003 },
-      { file: makeList(ctx, 'flush-b', 60_000, 40_009, 22), received: 60_000, delivered: 40_009 },
-    ];
-    const ids: number[] = [];
-    for (const l of lists) ids.push(await submitList(ctx, { path: l.file, sourceId: 'jpcert', campaignId: 'flush', round: ids.length + 1 }));
-    await waitFor('the first list to be under way', async () => {
-      const r = await ctx.pool.query(`SELECT state FROM lists WHERE id = $1`, [ids[0]]);
-      return ['parsing', 'parsed', 'routing'].includes(r.rows[0].state);
-    }, 120_000, 20);
-    const r = new IORedis(redis.url);
-    await r.flushall();
-    r.disconnect();
-    for (const [i, id] of ids.entries()) {
-      await waitReleased(ctx, id);
-      await expectExact(ctx, id, lists[i], sink);
-    }
-  }, 400_000);
+  if (backend === 'redis')
+    it('FLUSHALL while lists are in flight: the reconciler puts the work back and the counts stay exact', async () => {
+      const ctx = await openFaultContext({ backend, redisUrl: redis.url });
+      contexts.push(ctx);
+      spawn(ctx, 'ingest');
+      spawn(ctx, 'router');
+      const lists = [
+        { file: makeList(ctx, 'flush-a', 150_000, 100_003, 21), received: 150_000, delivered: 100_003 },
+        { file: makeList(ctx, 'flush-b', 60_000, 40_009, 22), received: 60_000, delivered: 40_009 },
+      ];
+      const ids: number[] = [];
+      for (const l of lists)
+        ids.push(await submitList(ctx, { path: l.file, sourceId: 'jpcert', campaignId: 'flush', round: ids.length + 1 }));
+      await waitFor(
+        'the first list to be under way',
+        async () => {
+          const r = await ctx.pool.query(`SELECT state FROM lists WHERE id = $1`, [ids[0]]);
+          return ['parsing', 'parsed', 'routing'].includes(r.rows[0].state);
+        },
+        120_000,
+        20,
+      );
+      const r = new IORedis(redis.url);
+      await r.flushall();
+      r.disconnect();
+      for (const [i, id] of ids.entries()) {
+        await waitReleased(ctx, id);
+        await expectExact(ctx, id, lists[i], sink);
+      }
+    }, 400_000);
 
   it('PostgreSQL restarted while a list is read and routed: workers reconnect, counts stay exact', async () => {
     const ctx = await openFaultContext({ backend, pgAdminUrl: pg.url, redisUrl: redis?.url });
@@ -75,10 +94,15 @@ describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): Redis flushed, Postgre
     spawn(ctx, 'router');
     const file = makeList(ctx, 'pgrestart', 150_000, 99_991, 31);
     const id = await submitList(ctx, { path: file, sourceId: 'jpcert', campaignId: 'pgrestart', round: 1 });
-    await waitFor('the list to be under way', async () => {
-      const r = await ctx.pool.query(`SELECT state FROM lists WHERE id = $1`, [id]);
-      return ['parsing', 'parsed', 'routing'].includes(r.rows[0].state);
-    }, 120_000, 20);
+    await waitFor(
+      'the list to be under way',
+      async () => {
+        const r = await ctx.pool.query(`SELECT state FROM lists WHERE id = $1`, [id]);
+        return ['parsing', 'parsed', 'routing'].includes(r.rows[0].state);
+      },
+      120_000,
+      20,
+    );
     pg.restart();
     await waitReleased(ctx, id);
     await expectExact(ctx, id, { received: 150_000, delivered: 99_991 }, sink);

@@ -28,7 +28,10 @@ describe.each(TEST_QUEUE_BACKENDS)('fault (queues on %s): refusing SMTP server, 
     const id = await submitList(ctx, { path: file, sourceId: 'jpcert', campaignId: 'smtp', round: 1 });
     await waitReleased(ctx, id);
     expect(sink.refused).toBeGreaterThan(0);
-    const failed = await ctx.pool.query(`SELECT count(*)::int AS n FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1 AND d.status = 'failed'`, [id]);
+    const failed = await ctx.pool.query(
+      `SELECT count(*)::int AS n FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1 AND d.status = 'failed'`,
+      [id],
+    );
     expect(failed.rows[0].n).toBeGreaterThan(0);
     await expectExact(ctx, id, { received: 20_000, delivered: 13_001 }, sink);
   }, 200_000);

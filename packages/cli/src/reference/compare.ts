@@ -2,7 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { expand6, type RefResult } from './reference-pipeline';
 import type { ProductList } from './product-list.repository';
 
-const ipKey = (text: string) => (text.includes(':') ? expand6(text).map((g) => g.toString(16).padStart(4, '0')).join(':') : text);
+const ipKey = (text: string) =>
+  text.includes(':')
+    ? expand6(text)
+        .map((g) => g.toString(16).padStart(4, '0'))
+        .join(':')
+    : text;
 
 /**
  * The differences between what the product stored and what the reference computed, entry by entry
@@ -35,15 +40,22 @@ export function compareList(product: ProductList, ref: RefResult, limit = 25): s
       ['port', e.port, f.port],
       ['malware', e.malware, f.malware],
       ['extra', e.extra, f.extra],
-      ['route', e.state === 'delivered' ? `delivered ${e.memberId}` : `${e.state} ${e.reason}`,
-        f.route.state === 'delivered' ? `delivered ${f.route.memberId}` : `returned ${f.route.reason}`],
+      [
+        'route',
+        e.state === 'delivered' ? `delivered ${e.memberId}` : `${e.state} ${e.reason}`,
+        f.route.state === 'delivered' ? `delivered ${f.route.memberId}` : `returned ${f.route.reason}`,
+      ],
     ];
     for (const [name, a, b] of fields) {
-      if (!isDeepStrictEqual(a, b)) say(`row ${f.row} (line ${f.line}) ${name}: product ${JSON.stringify(a)?.slice(0, 200)}, reference ${JSON.stringify(b)?.slice(0, 200)}`);
+      if (!isDeepStrictEqual(a, b))
+        say(
+          `row ${f.row} (line ${f.line}) ${name}: product ${JSON.stringify(a)?.slice(0, 200)}, reference ${JSON.stringify(b)?.slice(0, 200)}`,
+        );
     }
   }
   const known = new Set(ref.fates.map((f) => f.row));
-  for (const r of [...rejects.keys(), ...entries.keys()]) if (!known.has(r)) say(`row ${r}: stored by the product, the reference read no such row`);
+  for (const r of [...rejects.keys(), ...entries.keys()])
+    if (!known.has(r)) say(`row ${r}: stored by the product, the reference read no such row`);
   for (const m of new Set([...product.batches.keys(), ...ref.batches.keys()])) {
     const p = product.batches.get(m);
     const want = ref.batches.get(m) ?? [];
@@ -51,9 +63,12 @@ export function compareList(product: ProductList, ref: RefResult, limit = 25): s
     else if (!isDeepStrictEqual(p.rows, want) || p.entries !== want.length) {
       const extra = p.rows.filter((x) => !want.includes(x)).slice(0, 5);
       const missing = want.filter((x) => !p.rows.includes(x)).slice(0, 5);
-      say(`member ${m}: batch of ${p.rows.length} entries (counted ${p.entries}), reference ${want.length}; rows not expected ${JSON.stringify(extra)}, missing ${JSON.stringify(missing)}`);
+      say(
+        `member ${m}: batch of ${p.rows.length} entries (counted ${p.entries}), reference ${want.length}; rows not expected ${JSON.stringify(extra)}, missing ${JSON.stringify(missing)}`,
+      );
     }
   }
-  if (!isDeepStrictEqual(product.counts, ref.counts)) say(`counts: product ${JSON.stringify(product.counts)}, reference ${JSON.stringify(ref.counts)}`);
+  if (!isDeepStrictEqual(product.counts, ref.counts))
+    say(`counts: product ${JSON.stringify(product.counts)}, reference ${JSON.stringify(ref.counts)}`);
   return out;
 }

@@ -28,23 +28,31 @@ describe('the reference pipeline', () => {
     expect(refTime('2024-10-06 03:10:00', 'Australia/Adelaide')).toEqual({ ok: true, ms: at('2024-10-05T16:40:00Z') });
     expect(wallInstants('Australia/Adelaide', at('2024-10-06T02:30:00Z'))).toEqual([]);
     // and ends at 03:00 ACDT: 02:30 happens twice
-    expect(wallInstants('Australia/Adelaide', at('2025-04-06T02:30:00Z'))).toEqual([at('2025-04-05T16:00:00Z'), at('2025-04-05T17:00:00Z')]);
+    expect(wallInstants('Australia/Adelaide', at('2025-04-06T02:30:00Z'))).toEqual([
+      at('2025-04-05T16:00:00Z'),
+      at('2025-04-05T17:00:00Z'),
+    ]);
   });
 
   it('routes by who held the block when the entry was seen, the longest prefix first', () => {
-    const r = new RefRouter({
-      members: [
-        { id: 'ocn', name: 'O', active: true, leftOn: null }, { id: 'kddi', name: 'K', active: true, leftOn: null },
-        { id: 'sbb', name: 'S', active: true, leftOn: null }, { id: 'gone', name: 'G', active: true, leftOn: '2023-12-31' },
-      ],
-      holdings: [
-        { memberId: 'ocn', cidr: '153.128.0.0/9', validFrom: null, validTo: null },
-        { memberId: 'kddi', cidr: '153.139.0.0/16', validFrom: null, validTo: null },
-        { memberId: 'sbb', cidr: '126.0.0.0/8', validFrom: null, validTo: '2024-04-01' },
-        { memberId: 'kddi', cidr: '126.0.0.0/8', validFrom: '2024-04-01', validTo: null },
-        { memberId: 'gone', cidr: '2400:4050::/30', validFrom: null, validTo: null },
-      ],
-    }, Date.parse('2025-01-01T00:00:00Z'));
+    const r = new RefRouter(
+      {
+        members: [
+          { id: 'ocn', name: 'O', active: true, leftOn: null },
+          { id: 'kddi', name: 'K', active: true, leftOn: null },
+          { id: 'sbb', name: 'S', active: true, leftOn: null },
+          { id: 'gone', name: 'G', active: true, leftOn: '2023-12-31' },
+        ],
+        holdings: [
+          { memberId: 'ocn', cidr: '153.128.0.0/9', validFrom: null, validTo: null },
+          { memberId: 'kddi', cidr: '153.139.0.0/16', validFrom: null, validTo: null },
+          { memberId: 'sbb', cidr: '126.0.0.0/8', validFrom: null, validTo: '2024-04-01' },
+          { memberId: 'kddi', cidr: '126.0.0.0/8', validFrom: '2024-04-01', validTo: null },
+          { memberId: 'gone', cidr: '2400:4050::/30', validFrom: null, validTo: null },
+        ],
+      },
+      Date.parse('2025-01-01T00:00:00Z'),
+    );
     const t = Date.parse('2024-03-31T14:59:59Z'); // 23:59:59 JST, the last second of sbb's holding
     expect(r.route(4, '153.200.1.1', t)).toEqual({ state: 'delivered', memberId: 'ocn' });
     expect(r.route(4, '153.139.1.1', t)).toEqual({ state: 'delivered', memberId: 'kddi' });
@@ -56,13 +64,21 @@ describe('the reference pipeline', () => {
   });
 
   it('numbers rows after a title line and blank lines, and tells rejects, duplicates and entries apart (Shift_JIS, CRLF)', () => {
-    const text = '感染端末リスト\r\nIPアドレス,観測日時,ポート,マルウェア名\r\n153.139.1.1,2015/04/20 10:15:30,80,ゲームオーバーゼウス\r\n\r\n' +
+    const text =
+      '感染端末リスト\r\nIPアドレス,観測日時,ポート,マルウェア名\r\n153.139.1.1,2015/04/20 10:15:30,80,ゲームオーバーゼウス\r\n\r\n' +
       '192.168.001.5,2015/04/20 10:15:30,80,GOZ\r\n153.139.1.1,2015/04/20 10:15:30,80,別名\r\n"8.8.8.8",2015/04/20 10:16,,"a\r\nb"\r\n';
-    const res = referenceList({ bytes: iconv.encode(text, 'cp932'), fileName: 'list.csv', timezone: 'Asia/Tokyo', now: Date.now(), maxFutureMinutes: 60 }, {
-      members: [{ id: 'kddi', name: 'K', active: true, leftOn: null }], holdings: [{ memberId: 'kddi', cidr: '153.139.0.0/16', validFrom: null, validTo: null }],
-    });
+    const res = referenceList(
+      { bytes: iconv.encode(text, 'cp932'), fileName: 'list.csv', timezone: 'Asia/Tokyo', now: Date.now(), maxFutureMinutes: 60 },
+      {
+        members: [{ id: 'kddi', name: 'K', active: true, leftOn: null }],
+        holdings: [{ memberId: 'kddi', cidr: '153.139.0.0/16', validFrom: null, validTo: null }],
+      },
+    );
     expect(res.fates.map((f) => [f.row, f.line, f.fate === 'rejected' ? f.reason : f.fate])).toEqual([
-      [1, 3, 'accepted'], [2, 5, 'ip.leading_zero'], [3, 6, 'duplicate'], [4, 7, 'accepted'],
+      [1, 3, 'accepted'],
+      [2, 5, 'ip.leading_zero'],
+      [3, 6, 'duplicate'],
+      [4, 7, 'accepted'],
     ]);
     expect(res.fates[3]).toMatchObject({ port: null, malware: 'a\r\nb', extra: null, route: { state: 'returned', reason: 'no_member' } });
     expect(res.counts).toEqual({ rowsRead: 4, rejected: 1, duplicates: 1, received: 2, delivered: 1, returned: 1 });

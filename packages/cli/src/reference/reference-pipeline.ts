@@ -45,8 +45,7 @@ export interface RefListInput {
 }
 
 export type RefRoute =
-  | { state: 'delivered'; memberId: string }
-  | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
+  { state: 'delivered'; memberId: string } | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
 
 export interface RefEntry {
   row: number;
@@ -93,7 +92,10 @@ interface Rec {
 function records(text: string): Rec[] {
   const firstLine = text.split('\n').find((l) => l.trim() !== '') ?? '';
   const delimiter = [',', '\t', ';'].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0][0];
-  const rows = parseCsv(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true }) as { record: string[]; raw: string }[];
+  const rows = parseCsv(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, raw: true }) as {
+    record: string[];
+    raw: string;
+  }[];
   const out: Rec[] = [];
   // the line a record starts on, counted from the records' raw text (csv-parse's own count takes a
   // quoted CRLF for two lines); a raw text holds its record's line break, except after CRLF
@@ -111,7 +113,14 @@ const blank = (fields: string[]) => fields.every((f) => f.trim() === '');
 // profiles
 
 export function headerName(h: string): string {
-  return h.replace(/^\uFEFF/, '').normalize('NFKC').trim().replace(/\s*[([][^)\]]*[)\]]$/, '').trim().toLowerCase().replace(/\s+/g, '_');
+  return h
+    .replace(/^\uFEFF/, '')
+    .normalize('NFKC')
+    .trim()
+    .replace(/\s*[([][^)\]]*[)\]]$/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, '_');
 }
 
 const PROFILES = {
@@ -123,7 +132,11 @@ const PROFILES = {
     zone: null as string | null,
   },
   shadowserver: {
-    ip: ['src_ip', 'ip'], time: ['timestamp'], port: ['src_port', 'port'], malware: ['family', 'infection', 'tag'], zone: 'UTC' as string | null,
+    ip: ['src_ip', 'ip'],
+    time: ['timestamp'],
+    port: ['src_port', 'port'],
+    malware: ['family', 'infection', 'tag'],
+    zone: 'UTC' as string | null,
   },
 };
 
@@ -134,7 +147,18 @@ function firstOf(norm: string[], names: string[]): number {
 
 function looksLikeShadowserver(norm: string[]): boolean {
   const h = new Set(norm);
-  const geo = ['asn', 'src_asn', 'geo', 'src_geo', 'naics', 'src_naics', 'public_source', 'http_referer_asn', 'src_hostname', 'device_vendor'].some((c) => h.has(c));
+  const geo = [
+    'asn',
+    'src_asn',
+    'geo',
+    'src_geo',
+    'naics',
+    'src_naics',
+    'public_source',
+    'http_referer_asn',
+    'src_hostname',
+    'device_vendor',
+  ].some((c) => h.has(c));
   const event = h.has('src_ip') && h.has('src_port') && (h.has('infection') || h.has('family'));
   return h.has('timestamp') && (h.has('src_ip') || h.has('ip') || h.has('http_referer_ip')) && (geo || event);
 }
@@ -186,7 +210,18 @@ export function expand6(s: string): number[] {
   return [...h, ...zeros, ...r].map((x) => parseInt(x, 16));
 }
 
-const ERA: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019, M: 1868, T: 1912, S: 1926, H: 1989, R: 2019 };
+const ERA: Record<string, number> = {
+  明治: 1868,
+  大正: 1912,
+  昭和: 1926,
+  平成: 1989,
+  令和: 2019,
+  M: 1868,
+  T: 1912,
+  S: 1926,
+  H: 1989,
+  R: 2019,
+};
 
 /** A fixed offset's minutes, or null for a zone with rules (an IANA name). */
 function fixedMinutes(zone: string): number | null {
@@ -202,7 +237,20 @@ export function offsetAt(zone: string, utc: number): number {
   const fixed = fixedMinutes(zone);
   if (fixed !== null) return fixed;
   let f = formats.get(zone);
-  if (!f) formats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })));
+  if (!f)
+    formats.set(
+      zone,
+      (f = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })),
+    );
   const p = Object.fromEntries(f.formatToParts(new Date(utc - (utc % 1000))).map((x) => [x.type, x.value]));
   return (Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - (utc - (utc % 1000))) / 60_000;
 }
@@ -214,7 +262,10 @@ export function offsetAt(zone: string, utc: number): number {
  */
 export function wallInstants(zone: string, wall: number): number[] {
   const offsets = new Set([-86_400_000, -21_600_000, 0, 21_600_000, 86_400_000].map((d) => offsetAt(zone, wall + d)));
-  return [...offsets].map((o) => wall - o * 60_000).filter((u) => offsetAt(zone, u) === (wall - u) / 60_000).sort((a, b) => a - b);
+  return [...offsets]
+    .map((o) => wall - o * 60_000)
+    .filter((u) => offsetAt(zone, u) === (wall - u) / 60_000)
+    .sort((a, b) => a - b);
 }
 
 export function zoneMinutes(zone: string): number {
@@ -247,7 +298,10 @@ export function refTime(raw: string, zone: string | null): TimeResult {
   }
   if (/^\d{9,10}(\.\d{1,6})?$/.test(s)) return { ok: true, ms: Math.round(Number(s) * 1000) };
   if (/^\d{13}$/.test(s)) return { ok: true, ms: Number(s) };
-  const m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i.exec(s);
+  const m =
+    /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
+      s,
+    );
   if (!m) return { ok: false, code: 'time.invalid' };
   const [Y, M, D, H, MI, S] = [m[1], m[3], m[4], m[5] ?? '0', m[6] ?? '0', m[7] ?? '0'].map(Number);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return { ok: false, code: 'time.invalid' };
@@ -296,10 +350,34 @@ const inside = (b: Block, family: 4 | 6, ip: bigint) => {
 
 /** The IANA special-purpose blocks that are not globally reachable (as docs/routing.md lists them). */
 const NON_ROUTABLE = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.0.2.0/24',
-  '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', '::/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '3fff::/20', '5f00::/16', 'fc00::/7',
-  'fe80::/10', 'fec0::/10', 'ff00::/8',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::/128',
+  '::1/128',
+  '::/96',
+  '64:ff9b:1::/48',
+  '100::/64',
+  '2001::/23',
+  '2001:db8::/32',
+  '3fff::/20',
+  '5f00::/16',
+  'fc00::/7',
+  'fe80::/10',
+  'fec0::/10',
+  'ff00::/8',
 ].map(block);
 
 const jstMidnight = (d: string | null, open: number) => (d === null ? open : Date.parse(`${d}T00:00:00+09:00`));
@@ -310,7 +388,12 @@ export class RefRouter {
   private readonly today: string;
 
   constructor(reg: RefRegistry, now: number) {
-    this.holdings = reg.holdings.map((h) => ({ memberId: h.memberId, b: block(h.cidr), from: jstMidnight(h.validFrom, -Infinity), to: jstMidnight(h.validTo, Infinity) }));
+    this.holdings = reg.holdings.map((h) => ({
+      memberId: h.memberId,
+      b: block(h.cidr),
+      from: jstMidnight(h.validFrom, -Infinity),
+      to: jstMidnight(h.validTo, Infinity),
+    }));
     this.members = new Map(reg.members.map((m) => [m.id, m]));
     this.today = new Date(now + 9 * 3_600_000).toISOString().slice(0, 10);
   }
@@ -320,7 +403,8 @@ export class RefRouter {
     if (NON_ROUTABLE.some((b) => inside(b, family, ip))) return { state: 'returned', reason: 'non_routable' };
     let best: { memberId: string; length: number } | null = null;
     for (const h of this.holdings) {
-      if (h.from <= t && t < h.to && inside(h.b, family, ip) && (best === null || h.b.length > best.length)) best = { memberId: h.memberId, length: h.b.length };
+      if (h.from <= t && t < h.to && inside(h.b, family, ip) && (best === null || h.b.length > best.length))
+        best = { memberId: h.memberId, length: h.b.length };
     }
     if (!best) return { state: 'returned', reason: 'no_member' };
     const m = this.members.get(best.memberId)!;
@@ -341,7 +425,10 @@ export function referenceList(input: RefListInput, registry: RefRegistry): RefRe
     const norm = f.map(headerName);
     return Object.values(PROFILES).some((p) => firstOf(norm, p.ip) >= 0 && firstOf(norm, p.time) >= 0);
   };
-  const h = Math.max(0, early.findIndex((r) => fits(r.fields)));
+  const h = Math.max(
+    0,
+    early.findIndex((r) => fits(r.fields)),
+  );
   const header = early[h].fields.map((f) => f.trim());
   const norm = header.map(headerName);
   const profile = looksLikeShadowserver(norm) ? 'shadowserver' : 'generic';
@@ -427,7 +514,14 @@ export function referenceList(input: RefListInput, registry: RefRegistry): RefRe
       (extra ??= {})[i < header.length ? names[i] : `column_${i + 1}`] = f[i];
     }
     fates.push({
-      row, line: r.line, fate: 'accepted', ip: ip.text, observedAt: t.ms, port, malware, extra,
+      row,
+      line: r.line,
+      fate: 'accepted',
+      ip: ip.text,
+      observedAt: t.ms,
+      port,
+      malware,
+      extra,
       route: router.route(ip.family, ip.text, t.ms),
     });
   }
@@ -444,7 +538,17 @@ export function referenceList(input: RefListInput, registry: RefRegistry): RefRe
   const count = (k: RefFate['fate']) => fates.filter((x) => x.fate === k).length;
   const received = count('accepted');
   return {
-    header, profile, fates, batches,
-    counts: { rowsRead: row, rejected: count('rejected'), duplicates: count('duplicate'), received, delivered, returned: received - delivered },
+    header,
+    profile,
+    fates,
+    batches,
+    counts: {
+      rowsRead: row,
+      rejected: count('rejected'),
+      duplicates: count('duplicate'),
+      received,
+      delivered,
+      returned: received - delivered,
+    },
   };
 }

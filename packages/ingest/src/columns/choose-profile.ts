@@ -15,7 +15,10 @@ export interface ProfileChoice {
 }
 
 export async function profileCandidates(
-  db: Queryable, dataDir: string, sourceId: string, requested: string | null,
+  db: Queryable,
+  dataDir: string,
+  sourceId: string,
+  requested: string | null,
 ): Promise<ProfileChoice> {
   if (requested) return { candidates: [await findProfile(db, dataDir, sourceId, requested)], named: true };
   return { candidates: [...(await sourceProfiles(db, sourceId)), SHADOWSERVER, GENERIC], named: false };
@@ -30,11 +33,10 @@ function detects(p: Profile, header: string[]): boolean {
 }
 
 /** Tells the header row from a title line above it. */
-export const headerTest = (choice: ProfileChoice) => (fields: string[]) =>
-  choice.candidates.some((p) => fitsHeader(fields, p));
+export const headerTest = (choice: ProfileChoice) => (fields: string[]) => choice.candidates.some((p) => fitsHeader(fields, p));
 
 export function chooseColumns(choice: ProfileChoice, header: string[], fileName: string): ColumnMap {
-  const p = choice.named ? choice.candidates[0] : choice.candidates.find((c) => detects(c, header)) ?? GENERIC;
+  const p = choice.named ? choice.candidates[0] : (choice.candidates.find((c) => detects(c, header)) ?? GENERIC);
   // the report type is judged first: a referer report has no host column, and should say why
   const more = p === SHADOWSERVER ? checkShadowserverReport(header, fileName) : [];
   const cols = mapColumns(header, p);

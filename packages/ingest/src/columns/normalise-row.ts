@@ -44,7 +44,10 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
   if (!t.ok) return { reason: t.code, message: `field "${cols.header[cols.observedAt]}": ${t.message}` };
   if (t.ms > opt.maxFutureMs) {
     // the file's own text, not a converted instant: the reader finds it in the file as written
-    return { reason: 'time.future', message: `field "${cols.header[cols.observedAt]}": "${timeText.trim()}" is later than now; check the date (a year typed wrong?)` };
+    return {
+      reason: 'time.future',
+      message: `field "${cols.header[cols.observedAt]}": "${timeText.trim()}" is later than now; check the date (a year typed wrong?)`,
+    };
   }
 
   let port: number | null = null;
@@ -64,7 +67,10 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
     const m = nfkc(rec[i] ?? '').trim();
     if (m !== '') {
       if (m.length > opt.malwareMax) {
-        return { reason: 'malware.too_long', message: `field "${cols.header[i]}": the malware name has ${m.length} characters; at most ${opt.malwareMax}` };
+        return {
+          reason: 'malware.too_long',
+          message: `field "${cols.header[i]}": the malware name has ${m.length} characters; at most ${opt.malwareMax}`,
+        };
       }
       malware = m;
       break;
@@ -87,7 +93,7 @@ export function normaliseRow(rec: string[], cols: ColumnMap, opt: RowOptions): N
 }
 
 /** C0 control characters and DEL, except TAB, LF and CR (which CSV itself uses). */
-// eslint-disable-next-line no-control-regex
+
 export const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /**
@@ -101,7 +107,10 @@ export function controlCharacter(rec: string[], header: string[]): RowReject | n
     if (!m) continue;
     const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     const name = i < header.length ? `field "${header[i]}"` : `column ${i + 1}`;
-    return { reason: 'row.control_character', message: `${name}: control character U+${code} at character ${m.index + 1}; remove it and send the row again` };
+    return {
+      reason: 'row.control_character',
+      message: `${name}: control character U+${code} at character ${m.index + 1}; remove it and send the row again`,
+    };
   }
   return null;
 }

@@ -11,10 +11,16 @@ describe('mapColumns with the generic profile', () => {
 
   it('says which column is missing and what it may be called', () => {
     expect(() => mapColumns(['address', 'when'], GENERIC)).toThrow(HeaderError);
-    expect(() => mapColumns(['address', 'when'], GENERIC)).toThrow(/no IP address column in the header \("address", "when"\); name it one of: ip, ip_address/);
+    expect(() => mapColumns(['address', 'when'], GENERIC)).toThrow(
+      /no IP address column in the header \("address", "when"\); name it one of: ip, ip_address/,
+    );
   });
 
-  it.each([['timestamp [UTC]', 'UTC'], ['time (+09:00)', '+09:00'], ['日時', undefined]])('reads the zone note in %s', (h, z) => {
+  it.each([
+    ['timestamp [UTC]', 'UTC'],
+    ['time (+09:00)', '+09:00'],
+    ['日時', undefined],
+  ])('reads the zone note in %s', (h, z) => {
     expect(headerZone(h)).toBe(z);
   });
 });

@@ -34,7 +34,14 @@ export const GENERIC: Profile = {
 
 /** Header name as compared: NFKC, lower case, trimmed, spaces → `_`, a trailing `(…)`/`[…]` note dropped (`観測日時（JST）`). */
 export function normaliseHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').normalize('NFKC').trim().replace(/\s*[([][^)\]]*[)\]]$/, '').trim().toLowerCase().replace(/\s+/g, '_');
+  return h
+    .replace(/^\uFEFF/, '')
+    .normalize('NFKC')
+    .trim()
+    .replace(/\s*[([][^)\]]*[)\]]$/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, '_');
 }
 
 /** A time zone named in the time column's header note: `観測日時(JST)`, `timestamp [UTC]`, `time (+09:00)`. */
@@ -62,13 +69,19 @@ export interface ColumnMap {
 }
 
 export class HeaderError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 const shown = (header: string[]) => {
-  const s = header.slice(0, 20).map((h) => JSON.stringify(h.slice(0, 40))).join(', ');
+  const s = header
+    .slice(0, 20)
+    .map((h) => JSON.stringify(h.slice(0, 40)))
+    .join(', ');
   return header.length > 20 ? `${s}, … (${header.length} columns)` : s;
 };
 
@@ -91,12 +104,16 @@ export function mapColumns(header: string[], profile: Profile): ColumnMap {
   const ip = findIn(norm, profile.fields.ip);
   const observedAt = findIn(norm, profile.fields.observedAt);
   if (ip < 0) {
-    throw new HeaderError('header.no_ip',
-      `profile "${profile.name}": no IP address column in the header (${shown(header)}); name it one of: ${profile.fields.ip.join(', ')}`);
+    throw new HeaderError(
+      'header.no_ip',
+      `profile "${profile.name}": no IP address column in the header (${shown(header)}); name it one of: ${profile.fields.ip.join(', ')}`,
+    );
   }
   if (observedAt < 0) {
-    throw new HeaderError('header.no_time',
-      `profile "${profile.name}": no observation time column in the header (${shown(header)}); name it one of: ${profile.fields.observedAt.join(', ')}`);
+    throw new HeaderError(
+      'header.no_time',
+      `profile "${profile.name}": no observation time column in the header (${shown(header)}); name it one of: ${profile.fields.observedAt.join(', ')}`,
+    );
   }
   const port = findIn(norm, profile.fields.port);
   const malware: number[] = [];
@@ -115,7 +132,16 @@ export function mapColumns(header: string[], profile: Profile): ColumnMap {
     return k;
   });
   return {
-    ip, observedAt, port, malware, extra, header, names, jsonNames: names.map((n) => JSON.stringify(n)), profile: profile.name, timezone: profile.timezone,
+    ip,
+    observedAt,
+    port,
+    malware,
+    extra,
+    header,
+    names,
+    jsonNames: names.map((n) => JSON.stringify(n)),
+    profile: profile.name,
+    timezone: profile.timezone,
     headerZone: headerZone(header[observedAt]),
   };
 }

@@ -22,10 +22,22 @@ export const SHADOWSERVER: Profile = {
 
 /** Infected-host reports (Shadowserver's sinkhole and drone reports, v4 "event" and legacy names). */
 const INFECTED = new Set([
-  'botnet_drone', 'botnet_drone_hadoop', 'sinkhole_http_drone', 'microsoft_sinkhole', 'drone',
-  'event4_sinkhole', 'event6_sinkhole', 'event4_sinkhole_http', 'event6_sinkhole_http',
-  'event4_sinkhole_dns', 'event6_sinkhole_dns', 'event4_microsoft_sinkhole', 'event6_microsoft_sinkhole',
-  'event4_microsoft_sinkhole_http', 'event6_microsoft_sinkhole_http', 'event4_ddos_participant',
+  'botnet_drone',
+  'botnet_drone_hadoop',
+  'sinkhole_http_drone',
+  'microsoft_sinkhole',
+  'drone',
+  'event4_sinkhole',
+  'event6_sinkhole',
+  'event4_sinkhole_http',
+  'event6_sinkhole_http',
+  'event4_sinkhole_dns',
+  'event6_sinkhole_dns',
+  'event4_microsoft_sinkhole',
+  'event6_microsoft_sinkhole',
+  'event4_microsoft_sinkhole_http',
+  'event6_microsoft_sinkhole_http',
+  'event4_ddos_participant',
 ]);
 
 /** Not infected-host lists, named for a clear refusal; any other unknown report name is refused too. */
@@ -38,7 +50,11 @@ const OTHER: [RegExp, string][] = [
 
 /** The report type in a Shadowserver file name, or null when the name is not one. */
 export function reportType(fileName: string): string | null {
-  const base = fileName.split(/[\\/]/).pop()!.toLowerCase().replace(/(\.(csv|txt|tsv|gz|zip))+$/, '');
+  const base = fileName
+    .split(/[\\/]/)
+    .pop()!
+    .toLowerCase()
+    .replace(/(\.(csv|txt|tsv|gz|zip))+$/, '');
   const m = /^(?:\d{4}-\d{2}-\d{2}-)?([a-z0-9]+(?:_[a-z0-9]+)+)(?:-[a-z0-9_.-]*)?$/.exec(base);
   return m ? m[1] : null;
 }
@@ -47,7 +63,18 @@ export function reportType(fileName: string): string | null {
 export function looksLikeShadowserver(header: string[]): boolean {
   const h = new Set(header.map(normaliseHeader));
   const host = h.has('src_ip') || h.has('ip') || h.has('http_referer_ip');
-  const geo = ['asn', 'src_asn', 'geo', 'src_geo', 'naics', 'src_naics', 'public_source', 'http_referer_asn', 'src_hostname', 'device_vendor'].some((c) => h.has(c));
+  const geo = [
+    'asn',
+    'src_asn',
+    'geo',
+    'src_geo',
+    'naics',
+    'src_naics',
+    'public_source',
+    'http_referer_asn',
+    'src_hostname',
+    'device_vendor',
+  ].some((c) => h.has(c));
   // a trimmed export still says `src_ip` + `src_port` + `infection`/`family`, which generic lists do not
   const event = h.has('src_ip') && h.has('src_port') && (h.has('infection') || h.has('family'));
   return h.has('timestamp') && host && (geo || event);
@@ -58,9 +85,11 @@ export function checkShadowserverReport(header: string[], fileName: string): str
   const h = new Set(header.map(normaliseHeader));
   const type = reportType(fileName);
   const refuse = (what: string) => {
-    throw new HeaderError('profile.not_infected_report',
+    throw new HeaderError(
+      'profile.not_infected_report',
       `${type ? `report "${type}"` : 'this Shadowserver report'} is ${what}; only infected-host reports ` +
-      `(sinkhole, drone, e.g. event4_sinkhole_http, botnet_drone) are lists of infected terminals`);
+        `(sinkhole, drone, e.g. event4_sinkhole_http, botnet_drone) are lists of infected terminals`,
+    );
   };
   const legacyHttp = h.has('type') && h.has('http_agent') && !h.has('infection');
   if (type && !INFECTED.has(type)) {

@@ -4,7 +4,10 @@ import { findProfile } from '../repositories/profile-store.repository';
 import { zoneOffset } from './time';
 
 export class SourceSettingsError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -29,8 +32,14 @@ export const SOURCE_ID = /^[a-z0-9][a-z0-9_.-]*$/;
  * are read with, whether members may learn its name. The zone and profile are checked here, so
  * a typo is refused now rather than failing the source's next list. Audited (`source.settings`).
  */
-export async function setSourceSettings(deps: { pool: Pool; env: { dataDir: string } }, id: string, input: unknown, actor: string): Promise<SourceSettings> {
-  if (!SOURCE_ID.test(id)) throw new SourceSettingsError('source.bad_id', `"${id}" is not a source id: lower-case letters, digits, _ . - only`);
+export async function setSourceSettings(
+  deps: { pool: Pool; env: { dataDir: string } },
+  id: string,
+  input: unknown,
+  actor: string,
+): Promise<SourceSettings> {
+  if (!SOURCE_ID.test(id))
+    throw new SourceSettingsError('source.bad_id', `"${id}" is not a source id: lower-case letters, digits, _ . - only`);
   const p = SourceSettingsSchema.safeParse(input);
   if (!p.success) {
     const i = p.error.issues[0];

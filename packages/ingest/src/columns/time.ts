@@ -9,7 +9,8 @@ export type TimeResult =
   | { ok: true; ms: number; naive: boolean }
   | { ok: false; code: 'time.empty' | 'time.invalid' | 'time.naive_without_zone'; message: string };
 
-const RE = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i;
+const RE =
+  /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** Offset in ms of an IANA zone or `±HH:MM` at a UTC instant (positive east of Greenwich). */
 export type ZoneOffset = (utcMs: number) => number;
@@ -28,7 +29,12 @@ export function zoneOffset(zone: string): ZoneOffset {
     fmt = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   } catch {
     throw new RangeError(`unknown time zone "${zone}" (use an IANA name such as Asia/Tokyo, or an offset such as +09:00)`);
@@ -50,7 +56,18 @@ export function zoneOffset(zone: string): ZoneOffset {
   };
 }
 
-const ERAS: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019, M: 1868, T: 1912, S: 1926, H: 1989, R: 2019 };
+const ERAS: Record<string, number> = {
+  明治: 1868,
+  大正: 1912,
+  昭和: 1926,
+  平成: 1989,
+  令和: 2019,
+  M: 1868,
+  T: 1912,
+  S: 1926,
+  H: 1989,
+  R: 2019,
+};
 const ERA_RE = /^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})[年./-](\d{1,2})[月./-](\d{1,2})日?\s*(.*)$/i;
 const KANJI_DATE = /^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(.*)$/;
 const KANJI_TIME = /^(\d{1,2})時(\d{1,2})分(?:(\d{1,2})秒)?$/;
@@ -103,13 +120,34 @@ function fastTime(s: string): number | null {
   if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
   const sep = s.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return null;
-  if (!(isD(s, 0) && isD(s, 1) && isD(s, 2) && isD(s, 3) && isD(s, 5) && isD(s, 6) && isD(s, 8) && isD(s, 9) &&
-    isD(s, 11) && isD(s, 12) && isD(s, 14) && isD(s, 15) && isD(s, 17) && isD(s, 18))) return null;
-  const Y = d2(s, 0) * 100 + d2(s, 2), M = d2(s, 5), D = d2(s, 8), H = d2(s, 11), MI = d2(s, 14), S = d2(s, 17);
+  if (!(
+    isD(s, 0) &&
+    isD(s, 1) &&
+    isD(s, 2) &&
+    isD(s, 3) &&
+    isD(s, 5) &&
+    isD(s, 6) &&
+    isD(s, 8) &&
+    isD(s, 9) &&
+    isD(s, 11) &&
+    isD(s, 12) &&
+    isD(s, 14) &&
+    isD(s, 15) &&
+    isD(s, 17) &&
+    isD(s, 18)
+  ))
+    return null;
+  const Y = d2(s, 0) * 100 + d2(s, 2),
+    M = d2(s, 5),
+    D = d2(s, 8),
+    H = d2(s, 11),
+    MI = d2(s, 14),
+    S = d2(s, 17);
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) return null;
   if (D > daysIn(Y, M)) return null;
   // the fraction: its first three digits are the milliseconds (the rest is dropped, not rounded)
-  let p = 19, ms = 0;
+  let p = 19,
+    ms = 0;
   if (p < n && s.charCodeAt(p) === 46) {
     p++;
     const from = p;
@@ -153,9 +191,19 @@ export function parseTime(raw: string, zone: ZoneOffset | null): TimeResult {
   if (/^\d{9,10}(\.\d{1,6})?$/.test(s)) return { ok: true, ms: Math.round(Number(s) * 1000), naive: false };
   if (/^\d{13}$/.test(s)) return { ok: true, ms: Number(s), naive: false }; // Unix milliseconds (JavaScript, Java exports)
   const m = RE.exec(s);
-  if (!m) return { ok: false, code: 'time.invalid', message: `"${s}" is not a time this system reads (e.g. 2014-06-02T10:15:30+09:00, 2015/04/20 10:15:30)` };
+  if (!m)
+    return {
+      ok: false,
+      code: 'time.invalid',
+      message: `"${s}" is not a time this system reads (e.g. 2014-06-02T10:15:30+09:00, 2015/04/20 10:15:30)`,
+    };
   const [, y, , mo, d, h = '0', mi = '0', se = '0', frac, tz] = m;
-  const Y = +y, M = +mo, D = +d, H = +h, MI = +mi, S = +se;
+  const Y = +y,
+    M = +mo,
+    D = +d,
+    H = +h,
+    MI = +mi,
+    S = +se;
   if (M < 1 || M > 12 || D < 1 || D > 31 || H > 23 || MI > 59 || S > 59) {
     return { ok: false, code: 'time.invalid', message: `"${s}" is not a valid date and time` };
   }

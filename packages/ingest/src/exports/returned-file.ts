@@ -12,7 +12,9 @@ export async function* returnedRows(db: Queryable, listId: number): AsyncGenerat
   if (!list) throw new Error(`list ${listId} does not exist`);
   const r = await db.query(
     `SELECT e.row_no, r.reason FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-      WHERE r.list_id = $1 AND r.state = 'returned'`, [listId]);
+      WHERE r.list_id = $1 AND r.state = 'returned'`,
+    [listId],
+  );
   const reasons = new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
   const parsedHeader = list.columns;
   const src = await openRecords(db, list.file_sha256, {

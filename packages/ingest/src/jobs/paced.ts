@@ -8,9 +8,11 @@ export interface Deadline {
 }
 
 export const timeLimitError = (d: Deadline) =>
-  new InputError('list.time_limit',
+  new InputError(
+    'list.time_limit',
     `reading the list took longer than INGEST_JOB_MAX_SECONDS (${d.seconds} s) and was stopped; ` +
-    'split the list, or raise INGEST_JOB_MAX_SECONDS if lists this large are expected');
+      'split the list, or raise INGEST_JOB_MAX_SECONDS if lists this large are expected',
+  );
 
 /** Throws the time-limit error once the deadline has passed. */
 export function checkDeadline(d: Deadline | undefined, now = Date.now()): void {

@@ -27,7 +27,8 @@ describe('a list that fails mid-file', () => {
 
   const rows = (n: number) => {
     const out = ['ip,observed_at,malware'];
-    for (let i = 0; i < n; i++) out.push(`203.0.${(i >> 8) & 255}.${i & 255},2024-05-01T00:00:${String(i % 60).padStart(2, '0')}Z,${'x'.repeat(30)}`);
+    for (let i = 0; i < n; i++)
+      out.push(`203.0.${(i >> 8) & 255}.${i & 255},2024-05-01T00:00:${String(i % 60).padStart(2, '0')}Z,${'x'.repeat(30)}`);
     return out.join('\n') + '\n';
   };
   const big = rows(60_000); // ~3.5 MB
@@ -70,7 +71,10 @@ describe('a list that fails mid-file', () => {
   });
 
   it('xlsx, too many rows: fails and holds no connection afterwards', async () => {
-    const x = await xlsxOf([['ip', 'observed_at'], ...Array.from({ length: 1500 }, (_, i) => [`203.0.113.${i % 250}`, `2024-05-01T00:${String(i % 60).padStart(2, '0')}:00Z`])]);
+    const x = await xlsxOf([
+      ['ip', 'observed_at'],
+      ...Array.from({ length: 1500 }, (_, i) => [`203.0.113.${i % 250}`, `2024-05-01T00:${String(i % 60).padStart(2, '0')}:00Z`]),
+    ]);
     const file = path.join(dir, 'big.xlsx');
     fs.writeFileSync(file, x);
     const listId = await submitList(ctx, { path: file, fileName: 'big.xlsx', sourceId: 'src', campaignId: 'c-xlsx' });

@@ -31,21 +31,35 @@ describe('parse-list on hostile files', () => {
     return submitList(ctx, { path: file, fileName: name, sourceId: 'src', campaignId: `c${n}`, timezone: 'Asia/Tokyo' });
   }
   it('a row holding a NUL or another control character is a reject naming the field and offset; TAB, CR and LF stay data', async () => {
-    const id = await submit('ctl.csv',
+    const id = await submit(
+      'ctl.csv',
       'ip,observed_at,malware,note\n' +
-      '203.0.113.1,2015-04-20 10:00,zeus,ok\n' +
-      '203.0.113.2\u0000,2015-04-20 10:00,zeus,\n' +
-      '203.0.113.3,2015-04-20 10:00,ze\u000cus,\n' +
-      '203.0.113.4,2015-04-20 10:00,zeus,"two\r\nlines\tand a tab"\n' +
-      '203.0.113.5,2015-04-20 10:00,zeus,x,\u0001extra\n');
+        '203.0.113.1,2015-04-20 10:00,zeus,ok\n' +
+        '203.0.113.2\u0000,2015-04-20 10:00,zeus,\n' +
+        '203.0.113.3,2015-04-20 10:00,ze\u000cus,\n' +
+        '203.0.113.4,2015-04-20 10:00,zeus,"two\r\nlines\tand a tab"\n' +
+        '203.0.113.5,2015-04-20 10:00,zeus,x,\u0001extra\n',
+    );
     const l = await settled(ctx.pool, id);
     expect(l.state).toBe('parsed');
     expect([l.rows_read, l.received, l.rejected]).toEqual([5, 2, 3]);
     const rejects = (await ctx.pool.query('SELECT row_no, reason, message FROM rejects WHERE list_id = $1 ORDER BY row_no', [id])).rows;
     expect(rejects).toEqual([
-      { row_no: 2, reason: 'row.control_character', message: 'field "ip": control character U+0000 at character 12; remove it and send the row again' },
-      { row_no: 3, reason: 'row.control_character', message: 'field "malware": control character U+000C at character 3; remove it and send the row again' },
-      { row_no: 5, reason: 'row.control_character', message: 'column 5: control character U+0001 at character 1; remove it and send the row again' },
+      {
+        row_no: 2,
+        reason: 'row.control_character',
+        message: 'field "ip": control character U+0000 at character 12; remove it and send the row again',
+      },
+      {
+        row_no: 3,
+        reason: 'row.control_character',
+        message: 'field "malware": control character U+000C at character 3; remove it and send the row again',
+      },
+      {
+        row_no: 5,
+        reason: 'row.control_character',
+        message: 'column 5: control character U+0001 at character 1; remove it and send the row again',
+      },
     ]);
     const note = (await ctx.pool.query(`SELECT extra->>'note' AS note FROM entries WHERE list_id = $1 AND row_no = 4`, [id])).rows[0].note;
     expect(note).toBe('two\r\nlines\tand a tab');

@@ -29,10 +29,20 @@ describe('parse-list through the ingest worker', () => {
   });
 
   let n = 0;
-  async function ingest(name: string, bytes: Buffer | string, o: { timezone?: string; profile?: string; encoding?: string; source?: string; campaign?: string } = {}) {
+  async function ingest(
+    name: string,
+    bytes: Buffer | string,
+    o: { timezone?: string; profile?: string; encoding?: string; source?: string; campaign?: string } = {},
+  ) {
     const file = path.join(dir, `${n++}-${name}`);
     fs.writeFileSync(file, bytes);
-    const listId = await submitList(ctx, { path: file, fileName: name, sourceId: o.source ?? 'src', campaignId: o.campaign ?? `c${n}`, ...o });
+    const listId = await submitList(ctx, {
+      path: file,
+      fileName: name,
+      sourceId: o.source ?? 'src',
+      campaignId: o.campaign ?? `c${n}`,
+      ...o,
+    });
     // wait for the condition, not for a time: the list leaves parsing
     for (let i = 0; ; i++) {
       const l = (await getList(ctx.pool, listId))!;
@@ -41,17 +51,28 @@ describe('parse-list through the ingest worker', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const list = (await getList(ctx.pool, listId))!;
-    const entries = (await ctx.pool.query(
-      `SELECT row_no, host(ip) AS ip, observed_at, port, malware, extra FROM entries WHERE list_id = $1 ORDER BY row_no`, [listId])).rows;
-    const rejects = (await ctx.pool.query(`SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no`, [listId])).rows;
+    const entries = (
+      await ctx.pool.query(
+        `SELECT row_no, host(ip) AS ip, observed_at, port, malware, extra FROM entries WHERE list_id = $1 ORDER BY row_no`,
+        [listId],
+      )
+    ).rows;
+    const rejects = (
+      await ctx.pool.query(`SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no`, [listId])
+    ).rows;
     const times = entries.map((e) => (e.observed_at as Date).toISOString());
     return { list, listId, entries, rejects, times };
   }
-  const counts = (l: { rows_read: number | null; rejected: number | null; duplicates: number | null; received: number | null }) =>
-    [l.rows_read, l.received, l.rejected, l.duplicates];
+  const counts = (l: { rows_read: number | null; rejected: number | null; duplicates: number | null; received: number | null }) => [
+    l.rows_read,
+    l.received,
+    l.rejected,
+    l.duplicates,
+  ];
 
   it('Shift_JIS, Japanese headers, JST times without offset, CRLF, full-width input', async () => {
-    const text = 'IPアドレス,観測日時,ポート,マルウェア名,備考\r\n' +
+    const text =
+      'IPアドレス,観測日時,ポート,マルウェア名,備考\r\n' +
       '220.102.13.163,2015/04/20 10:15:30,80,ゲームオーバーゼウス,\r\n' +
       '２２０．１０２．１３．１６４,2015/4/20 9:05,８０８０,ｹﾞｰﾑｵｰﾊﾞｰ　,手入力\r\n' +
       '220.102.13.163,2015/04/20 10:15:30,80,ゲームオーバーゼウス,重複\r\n' +
@@ -62,21 +83,36 @@ describe('parse-list through the ingest worker', () => {
     expect(counts(r.list)).toEqual([5, 3, 1, 1]);
     expect(r.times).toEqual(['2015-04-20T01:15:30.000Z', '2015-04-20T00:05:00.000Z', '2015-04-20T01:15:00.000Z']);
     expect(r.entries.map((e) => [e.ip, e.port, e.malware])).toEqual([
-      ['220.102.13.163', 80, 'ゲームオーバーゼウス'], ['220.102.13.164', 8080, 'ゲームオーバー'], ['220.102.13.165', null, 'x']]);
+      ['220.102.13.163', 80, 'ゲームオーバーゼウス'],
+      ['220.102.13.164', 8080, 'ゲームオーバー'],
+      ['220.102.13.165', null, 'x'],
+    ]);
     expect(r.entries[1].extra).toEqual({ 備考: '手入力' });
-    expect(r.rejects).toEqual([{ row_no: 4, line_no: 5, reason: 'ip.leading_zero', raw: '192.168.001.5,2015/04/20 10:15:30,80,x,',
-      message: 'field "IPアドレス": "192.168.001.5" has a leading zero in an octet (octal or decimal?); write 192.168.1.5' }]);
+    expect(r.rejects).toEqual([
+      {
+        row_no: 4,
+        line_no: 5,
+        reason: 'ip.leading_zero',
+        raw: '192.168.001.5,2015/04/20 10:15:30,80,x,',
+        message: 'field "IPアドレス": "192.168.001.5" has a leading zero in an octet (octal or decimal?); write 192.168.1.5',
+      },
+    ]);
   });
 
   it('UTF-8 with BOM, ISO times with offsets, IPv6 and IPv4-mapped IPv6', async () => {
-    const r = await ingest('cert.csv', '\uFEFFip,timestamp,port\r\n2001:DB8::1,2014-06-02T10:15:30+09:00,443\r\n::ffff:203.0.113.9,2014-06-02T01:15:30Z,\r\n');
+    const r = await ingest(
+      'cert.csv',
+      '\uFEFFip,timestamp,port\r\n2001:DB8::1,2014-06-02T10:15:30+09:00,443\r\n::ffff:203.0.113.9,2014-06-02T01:15:30Z,\r\n',
+    );
     expect(counts(r.list)).toEqual([2, 2, 0, 0]);
     expect(r.entries.map((e) => e.ip)).toEqual(['2001:db8::1', '203.0.113.9']);
     expect(r.times).toEqual(['2014-06-02T01:15:30.000Z', '2014-06-02T01:15:30.000Z']);
   });
 
   it('a real Shadowserver report: profile chosen from the header, timestamps read as UTC whatever --timezone says', async () => {
-    const r = await ingest('2021-03-04-event4_sinkhole_http-jp.csv', fs.readFileSync(`${SAMPLES}/event4_sinkhole_http.csv`), { timezone: 'Asia/Tokyo' });
+    const r = await ingest('2021-03-04-event4_sinkhole_http-jp.csv', fs.readFileSync(`${SAMPLES}/event4_sinkhole_http.csv`), {
+      timezone: 'Asia/Tokyo',
+    });
     expect(r.list.state).toBe('parsed');
     expect(counts(r.list)).toEqual([5, 5, 0, 0]);
     expect(r.times[0]).toBe('2021-03-04T00:00:00.000Z');
@@ -98,7 +134,8 @@ describe('parse-list through the ingest worker', () => {
   });
 
   it('zip and gzip, with exact counts', async () => {
-    const csv = 'ip,observed_at\n203.0.113.1,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\nbad,2015-04-20 10:00:00\n';
+    const csv =
+      'ip,observed_at\n203.0.113.1,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\n203.0.113.2,2015-04-20 10:00:00\nbad,2015-04-20 10:00:00\n';
     const z = await ingest('list.zip', zipOf([{ name: 'list.csv', data: csv }]), { timezone: '+09:00' });
     expect(counts(z.list)).toEqual([4, 2, 1, 1]);
     expect(z.times).toEqual(['2015-04-20T01:00:00.000Z', '2015-04-20T01:00:00.000Z']);
@@ -107,33 +144,47 @@ describe('parse-list through the ingest worker', () => {
     expect(g.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T10:00:00.000Z']);
   });
 
-  it('xlsx with date cells, read in the list\'s time zone', async () => {
-    const x = await ingest('list.xlsx', await xlsxOf([['IPアドレス', '検知日時'], ['198.51.100.7', new Date(Date.UTC(2015, 3, 20, 10, 15, 30))]]), { timezone: 'Asia/Tokyo' });
+  it("xlsx with date cells, read in the list's time zone", async () => {
+    const x = await ingest(
+      'list.xlsx',
+      await xlsxOf([
+        ['IPアドレス', '検知日時'],
+        ['198.51.100.7', new Date(Date.UTC(2015, 3, 20, 10, 15, 30))],
+      ]),
+      { timezone: 'Asia/Tokyo' },
+    );
     expect(counts(x.list)).toEqual([1, 1, 0, 0]);
     expect(x.times).toEqual(['2015-04-20T01:15:30.000Z']);
   });
 
   it('a dirty file: every row decided, each reject with its row, line and reason', async () => {
-    const text = [
-      'ip;observed_at;port;malware',
-      '203.0.113.1;2015-04-20 10:00;80;goz', // 1 ok
-      ';2015-04-20 10:00;80;goz', // 2 ip.empty
-      '203.0.113.300;2015-04-20 10:00;80;goz', // 3 ip.invalid
-      '"203.0.113.2";"2015-04-20\n10:00";80;goz', // 4 time.invalid, starts on line 5
-      '203.0.113.3;2099-01-01 00:00;80;goz', // 5 time.future
-      '203.0.113.4;2015-04-20 10:00;70000;goz', // 6 port.invalid
-      '203.0.113.5;2015-04-20 10:00;;' + 'x'.repeat(300), // 7 malware.too_long
-      '10.0.0.0/8;2015-04-20 10:00;;', // 8 ip.has_prefix
-      '203.0.113.1;2015-04-20 10:00;80;goz', // 9 duplicate of 1
-      '203.0.113.1;2015-04-20 11:00;80;goz', // 10 ok: same address, another time
-      '203.0.113.6;"2015-04-20 10:00;80;goz', // 11 unclosed quote
-      '203.0.113.7;1429491600;;', // 12 ok (unix seconds)
-    ].join('\r\n') + '\r\n';
+    const text =
+      [
+        'ip;observed_at;port;malware',
+        '203.0.113.1;2015-04-20 10:00;80;goz', // 1 ok
+        ';2015-04-20 10:00;80;goz', // 2 ip.empty
+        '203.0.113.300;2015-04-20 10:00;80;goz', // 3 ip.invalid
+        '"203.0.113.2";"2015-04-20\n10:00";80;goz', // 4 time.invalid, starts on line 5
+        '203.0.113.3;2099-01-01 00:00;80;goz', // 5 time.future
+        '203.0.113.4;2015-04-20 10:00;70000;goz', // 6 port.invalid
+        '203.0.113.5;2015-04-20 10:00;;' + 'x'.repeat(300), // 7 malware.too_long
+        '10.0.0.0/8;2015-04-20 10:00;;', // 8 ip.has_prefix
+        '203.0.113.1;2015-04-20 10:00;80;goz', // 9 duplicate of 1
+        '203.0.113.1;2015-04-20 11:00;80;goz', // 10 ok: same address, another time
+        '203.0.113.6;"2015-04-20 10:00;80;goz', // 11 unclosed quote
+        '203.0.113.7;1429491600;;', // 12 ok (unix seconds)
+      ].join('\r\n') + '\r\n';
     const r = await ingest('dirty.csv', text, { timezone: 'UTC' });
     expect(counts(r.list)).toEqual([12, 3, 8, 1]);
     expect(r.rejects.map((x) => [x.row_no, x.line_no, x.reason])).toEqual([
-      [2, 3, 'ip.empty'], [3, 4, 'ip.invalid'], [4, 5, 'time.invalid'], [5, 7, 'time.future'], [6, 8, 'port.invalid'],
-      [7, 9, 'malware.too_long'], [8, 10, 'ip.has_prefix'], [11, 13, 'csv.unclosed_quote'],
+      [2, 3, 'ip.empty'],
+      [3, 4, 'ip.invalid'],
+      [4, 5, 'time.invalid'],
+      [5, 7, 'time.future'],
+      [6, 8, 'port.invalid'],
+      [7, 9, 'malware.too_long'],
+      [8, 10, 'ip.has_prefix'],
+      [11, 13, 'csv.unclosed_quote'],
     ]);
     expect(r.rejects[2].raw).toBe('"203.0.113.2";"2015-04-20\n10:00";80;goz');
     expect(r.times).toEqual(['2015-04-20T10:00:00.000Z', '2015-04-20T11:00:00.000Z', '2015-04-20T01:00:00.000Z']);
@@ -144,7 +195,10 @@ describe('parse-list through the ingest worker', () => {
     const r = await ingest('mixed-naive.csv', text);
     expect(r.list.state).toBe('parsed');
     expect(counts(r.list)).toEqual([3, 1, 2, 0]);
-    expect(r.rejects.map((x) => [x.row_no, x.reason])).toEqual([[2, 'time.naive_without_zone'], [3, 'time.future']]);
+    expect(r.rejects.map((x) => [x.row_no, x.reason])).toEqual([
+      [2, 'time.naive_without_zone'],
+      [3, 'time.future'],
+    ]);
     expect(r.rejects[0].message).toContain('"2015/04/20 10:00"');
     expect(r.rejects[1].message).toContain('"2099-01-01T00:00:00+09:00"');
     expect(r.rejects[1].message).not.toContain('2098-12-31T15:00');
@@ -162,15 +216,19 @@ describe('parse-list through the ingest worker', () => {
     expect(counts(again.list)).toEqual([1, 1, 0, 0]);
     expect(again.times).toEqual(['2015-04-20T01:00:00.000Z']);
     // a list that did not fail still holds its file in the campaign
-    await expect(ingest('naive.csv', text, { campaign: 'naive-retry', timezone: 'Asia/Tokyo' }))
-      .rejects.toThrow(`this file was already uploaded to campaign naive-retry as list ${again.listId}; nothing was added`);
+    await expect(ingest('naive.csv', text, { campaign: 'naive-retry', timezone: 'Asia/Tokyo' })).rejects.toThrow(
+      `this file was already uploaded to campaign naive-retry as list ${again.listId}; nothing was added`,
+    );
     expect((await getList(ctx.pool, r.listId))!.state).toBe('failed');
   });
 
-  it('a source\'s own profile from the database is chosen from the header', async () => {
+  it("a source's own profile from the database is chosen from the header", async () => {
     await ctx.pool.query(`INSERT INTO sources (id, name) VALUES ('isp-x', 'x') ON CONFLICT DO NOTHING`);
     await saveSourceProfile(ctx.pool, 'isp-x', {
-      name: 'isp-x', fields: { ip: ['端末アドレス'], observedAt: ['発生時刻'], port: [], malware: ['種別'] }, timezone: 'Asia/Tokyo', detect: ['端末アドレス', '種別'],
+      name: 'isp-x',
+      fields: { ip: ['端末アドレス'], observedAt: ['発生時刻'], port: [], malware: ['種別'] },
+      timezone: 'Asia/Tokyo',
+      detect: ['端末アドレス', '種別'],
     });
     const r = await ingest('x.csv', '端末アドレス,発生時刻,種別\n203.0.113.9,2015/04/20 10:00,mirai\n', { source: 'isp-x' });
     expect((r.list as unknown as { read_as: string }).read_as).toBe('utf-8/csv(,) profile=isp-x');
@@ -178,7 +236,7 @@ describe('parse-list through the ingest worker', () => {
     expect(r.entries[0].malware).toBe('mirai');
   });
 
-  it('the returned file keeps the source\'s layout for a Shift_JIS zip', async () => {
+  it("the returned file keeps the source's layout for a Shift_JIS zip", async () => {
     const text = 'IPアドレス,観測日時,備考\r\n203.0.113.1,2015/04/20 10:00,一\r\n203.0.113.2,2015/04/20 10:00,二\r\n';
     const r = await ingest('ret.zip', zipOf([{ name: 'ret.csv', data: iconv.encode(text, 'cp932') }]), { timezone: 'Asia/Tokyo' });
     await ctx.pool.query(`INSERT INTO routes (list_id, seq, state, reason) VALUES ($1, 2, 'returned', 'no_member')`, [r.listId]);
@@ -188,7 +246,10 @@ describe('parse-list through the ingest worker', () => {
   });
 
   it('a list of more than 100,000 entries gets a partition of its own, attached with every index; repeats are found across partitions', async () => {
-    const first = await ingest('first.csv', 'ip,observed_at,port\n10.0.0.5,2015-04-20 10:00:00,5\n', { timezone: 'UTC', campaign: 'takedown' });
+    const first = await ingest('first.csv', 'ip,observed_at,port\n10.0.0.5,2015-04-20 10:00:00,5\n', {
+      timezone: 'UTC',
+      campaign: 'takedown',
+    });
     const rows = ['ip,observed_at,port'];
     for (let i = 0; i < 120_000; i++) rows.push(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255},2015-04-20 10:00:00,${i % 60000}`);
     rows.push(rows[1], 'bad,2015-04-20 10:00:00,80'); // a duplicate, a reject
@@ -196,31 +257,47 @@ describe('parse-list through the ingest worker', () => {
     expect(counts(big.list)).toEqual([120_002, 120_000, 1, 1]);
     const part = `entries_l${big.listId}`;
     const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params)).rows;
-    expect((await q(`SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'entries'::regclass`)).map((r) => r.t)).toContain(part);
+    expect(
+      (await q(`SELECT inhrelid::regclass::text AS t FROM pg_inherits WHERE inhparent = 'entries'::regclass`)).map((r) => r.t),
+    ).toContain(part);
     // the partition's three indexes are the parent's, attached, not built twice
-    expect(await q(`SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                     WHERE c.relname LIKE $1 AND i.inhparent::regclass::text IN ('entries_id_idx', 'entries_list_seq_idx', 'entries_ip_idx')`, [`${part}_%`]))
-      .toEqual([{ n: 3 }]);
-    expect(await q(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs, max(seq) AS last, count(DISTINCT id)::int AS ids FROM ${part}`))
-      .toEqual([{ n: 120_000, seqs: 120_000, last: 120_000, ids: 120_000 }]);
+    expect(
+      await q(
+        `SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                     WHERE c.relname LIKE $1 AND i.inhparent::regclass::text IN ('entries_id_idx', 'entries_list_seq_idx', 'entries_ip_idx')`,
+        [`${part}_%`],
+      ),
+    ).toEqual([{ n: 3 }]);
+    expect(
+      await q(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs, max(seq) AS last, count(DISTINCT id)::int AS ids FROM ${part}`),
+    ).toEqual([{ n: 120_000, seqs: 120_000, last: 120_000, ids: 120_000 }]);
     expect(await q(`SELECT count(*)::int AS n FROM entries_shared WHERE list_id = $1`, [big.listId])).toEqual([{ n: 0 }]);
     expect(big.entries[0]).toMatchObject({ row_no: 1, ip: '10.0.0.0', port: 0 });
     // marked before the partition was attached: the one entry an earlier list of the campaign holds
     const firstId = (await q('SELECT id FROM entries WHERE list_id = $1', [first.listId]))[0].id;
-    expect(await q(`SELECT host(ip) AS ip, repeat_of FROM entries WHERE list_id = $1 AND repeat_of IS NOT NULL`, [big.listId]))
-      .toEqual([{ ip: '10.0.0.5', repeat_of: firstId }]);
+    expect(await q(`SELECT host(ip) AS ip, repeat_of FROM entries WHERE list_id = $1 AND repeat_of IS NOT NULL`, [big.listId])).toEqual([
+      { ip: '10.0.0.5', repeat_of: firstId },
+    ]);
 
     // a small list of the same campaign: stored in the default partition, its repeats point into the big list's
-    const small = await ingest('small.csv', `ip,observed_at,port\n10.0.1.2,2015-04-20 10:00:00,258\n10.9.9.9,2015-04-20 10:00:00,1\n`, { timezone: 'UTC', campaign: 'takedown' });
+    const small = await ingest('small.csv', `ip,observed_at,port\n10.0.1.2,2015-04-20 10:00:00,258\n10.9.9.9,2015-04-20 10:00:00,1\n`, {
+      timezone: 'UTC',
+      campaign: 'takedown',
+    });
     expect(counts(small.list)).toEqual([2, 2, 0, 0]);
     const marks = await q(
       `SELECT host(n.ip) AS ip, p.list_id AS from_list, host(p.ip) AS from_ip, n.tableoid::regclass::text AS t
-         FROM entries n LEFT JOIN entries p ON p.id = n.repeat_of WHERE n.list_id = $1 ORDER BY n.row_no`, [small.listId]);
+         FROM entries n LEFT JOIN entries p ON p.id = n.repeat_of WHERE n.list_id = $1 ORDER BY n.row_no`,
+      [small.listId],
+    );
     expect(marks).toEqual([
       { ip: '10.0.1.2', from_list: big.listId, from_ip: '10.0.1.2', t: 'entries_shared' },
       { ip: '10.9.9.9', from_list: null, from_ip: null, t: 'entries_shared' },
     ]);
-    const ids = await q(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM entries WHERE list_id IN ($1, $2)`, [big.listId, small.listId]);
+    const ids = await q(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM entries WHERE list_id IN ($1, $2)`, [
+      big.listId,
+      small.listId,
+    ]);
     expect(ids[0].n).toBe(ids[0].d);
   });
 
@@ -231,7 +308,10 @@ describe('parse-list through the ingest worker', () => {
     const rows = ['ip,observed_at,port,malware,note'];
     const want: string[] = [];
     for (let i = 0; i < n; i++) {
-      const ip = i % 6 ? `${11 + (i % 200)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : `2001:db8:${((i >> 16) + 1).toString(16)}::${((i & 0xffff) + 1).toString(16)}`;
+      const ip =
+        i % 6
+          ? `${11 + (i % 200)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+          : `2001:db8:${((i >> 16) + 1).toString(16)}::${((i & 0xffff) + 1).toString(16)}`;
       const t = new Date(Date.UTC(2015, 3, 1) + ((i * 7919) % 2_592_000) * 1000).toISOString().replace('.000Z', 'Z');
       const port = i % 5 ? String((i * 13) % 65536) : '';
       const note = i % 1000 ? '' : `n${i}`;
@@ -240,11 +320,18 @@ describe('parse-list through the ingest worker', () => {
     }
     const big = await ingest('windows.csv', rows.join('\n') + '\n', { campaign: 'windows' });
     expect(counts(big.list)).toEqual([n, n, 0, 0]);
-    const got = big.entries.map((e, k) => `${e.row_no}|${e.ip}|${big.times[k].replace('.000Z', 'Z')}|${e.port ?? ''}|${e.malware}|${e.extra ? JSON.stringify(e.extra) : ''}`);
+    const got = big.entries.map(
+      (e, k) =>
+        `${e.row_no}|${e.ip}|${big.times[k].replace('.000Z', 'Z')}|${e.port ?? ''}|${e.malware}|${e.extra ? JSON.stringify(e.extra) : ''}`,
+    );
     expect(got.length).toBe(n);
     expect(got.filter((g, k) => g !== want[k]).slice(0, 3)).toEqual([]);
     // seq numbers every entry once, and ascends with (ip, observed_at) within each window
-    const seq = (await ctx.pool.query(`SELECT count(DISTINCT seq)::int AS d, min(seq) AS lo, max(seq) AS hi FROM entries WHERE list_id = $1`, [big.listId])).rows[0];
+    const seq = (
+      await ctx.pool.query(`SELECT count(DISTINCT seq)::int AS d, min(seq) AS lo, max(seq) AS hi FROM entries WHERE list_id = $1`, [
+        big.listId,
+      ])
+    ).rows[0];
     expect(seq).toEqual({ d: n, lo: 1, hi: n });
   });
 

@@ -1,6 +1,4 @@
-import {
-  type AppContext, type Payload, UnrecoverableError, enqueue, getList, transition, failList,
-} from '@deliveryline/shared';
+import { type AppContext, type Payload, UnrecoverableError, enqueue, getList, transition, failList } from '@deliveryline/shared';
 import { openRecords, InputError, type RecordSource, type SourceRecord } from '../read/records';
 import { HeaderError, type ColumnMap } from '../columns/profile';
 import { chooseColumns, headerTest, profileCandidates } from '../columns/choose-profile';
@@ -61,20 +59,30 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     await client.query('DELETE FROM rejects WHERE list_id = $1', [list.id]);
 
     src = await openRecords(pool, list.file_sha256, {
-      encoding: list.encoding, maxBytes: env.MAX_UPLOAD_BYTES, isHeader: headerTest(choice), maxLineBytes: env.INGEST_MAX_LINE_BYTES,
-      xlsx: { maxSharedStringsBytes: env.XLSX_MAX_SHARED_STRINGS_BYTES, maxStylesBytes: env.XLSX_MAX_STYLES_BYTES }, deadline,
+      encoding: list.encoding,
+      maxBytes: env.MAX_UPLOAD_BYTES,
+      isHeader: headerTest(choice),
+      maxLineBytes: env.INGEST_MAX_LINE_BYTES,
+      xlsx: { maxSharedStringsBytes: env.XLSX_MAX_SHARED_STRINGS_BYTES, maxStylesBytes: env.XLSX_MAX_STYLES_BYTES },
+      deadline,
     });
     const cols = chooseColumns(choice, src.header, list.file_name);
     // a profile's own zone (Shadowserver: UTC) is a fact about the source's format and wins;
     // then the uploader's --timezone, then a zone the time column's header names, then the source's
     const zone = cols.timezone
       ? zoneFor(cols.timezone, `profile ${cols.profile}`)
-      : zoneFor(list.timezone, 'the list\'s --timezone') ?? zoneFor(cols.headerZone ?? null, `the header "${src.header[cols.observedAt]}"`) ??
-        zoneFor(source.default_timezone, `source ${list.source_id}'s default time zone`);
+      : (zoneFor(list.timezone, "the list's --timezone") ??
+        zoneFor(cols.headerZone ?? null, `the header "${src.header[cols.observedAt]}"`) ??
+        zoneFor(source.default_timezone, `source ${list.source_id}'s default time zone`));
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    writer = new ListWriter(client, env.INGEST_COPY_CHUNK, { listId: list.id, pool }, { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS });
+    writer = new ListWriter(
+      client,
+      env.INGEST_COPY_CHUNK,
+      { listId: list.id, pool },
+      { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS },
+    );
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS, deadline);
     const tIndex = Date.now();
     const own = writer.ownClient;
@@ -88,12 +96,29 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
     const t2 = Date.now();
     await client.query('COMMIT');
-    log.info({ listId: list.id, format: src.format, profile: cols.profile, ...counts, ms: { rows: tIndex - t0, waitingForCopy: writer.waitedMs, repeatsAndPartition: t1 - tIndex, finish: t2 - t1, commit: Date.now() - t2 } }, 'list parsed');
+    log.info(
+      {
+        listId: list.id,
+        format: src.format,
+        profile: cols.profile,
+        ...counts,
+        ms: {
+          rows: tIndex - t0,
+          waitingForCopy: writer.waitedMs,
+          repeatsAndPartition: t1 - tIndex,
+          finish: t2 - t1,
+          commit: Date.now() - t2,
+        },
+      },
+      'list parsed',
+    );
   } catch (err) {
     // the writer's sends end first: one still making the list's own table would outlive its drop
     await writer?.abandon();
     // a connection that cannot roll back is dropped, not handed to the next job
-    await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
     if (writer?.ownClient) {
       writer.release(err as Error);
       await dropListPartition(pool, list.id);
@@ -121,11 +146,20 @@ export interface ListCounts {
 
 /** The per-row loop: every record becomes exactly one of entry, reject or duplicate. */
 async function storeRows(
-  listId: number, batches: AsyncIterable<SourceRecord[]>, cols: ColumnMap, opt: RowOptions, out: ListWriter, maxRows: number,
+  listId: number,
+  batches: AsyncIterable<SourceRecord[]>,
+  cols: ColumnMap,
+  opt: RowOptions,
+  out: ListWriter,
+  maxRows: number,
   deadline?: Deadline,
 ): Promise<ListCounts> {
   const seen = new EntryKeySet();
-  let rowsRead = 0, rejected = 0, duplicates = 0, received = 0, naive = 0;
+  let rowsRead = 0,
+    rejected = 0,
+    duplicates = 0,
+    received = 0,
+    naive = 0;
   let firstNaive: SourceRecord | undefined;
   const reject = (rec: SourceRecord, reason: string, message: string) => {
     rejected++;
@@ -157,24 +191,43 @@ async function storeRows(
         continue;
       }
       const w = r.w;
-      if (!seen.add(r.family, w[0], r.family === 6 ? w[1] : 0, r.family === 6 ? w[2] : 0, r.family === 6 ? w[3] : 0, r.observedAt, r.port ?? -1)) {
+      if (
+        !seen.add(
+          r.family,
+          w[0],
+          r.family === 6 ? w[1] : 0,
+          r.family === 6 ? w[2] : 0,
+          r.family === 6 ? w[3] : 0,
+          r.observedAt,
+          r.port ?? -1,
+        )
+      ) {
         duplicates++;
         continue;
       }
       received++;
       out.entry({
-        listId, seq: received, rowNo: rec.row, family: r.family, w: r.w, observedAt: r.observedAt, port: r.port,
-        malware: r.malware, extra: r.extra,
+        listId,
+        seq: received,
+        rowNo: rec.row,
+        family: r.family,
+        w: r.w,
+        observedAt: r.observedAt,
+        port: r.port,
+        malware: r.malware,
+        extra: r.extra,
       });
     }
     await out.maybeFlush();
     checkDeadline(deadline);
   }
   if (naive && received === 0 && duplicates === 0) {
-    throw new InputError('list.naive_times',
+    throw new InputError(
+      'list.naive_times',
       `no row could be read: the observation times (row ${firstNaive!.row}, line ${firstNaive!.line}) have no time zone offset and none was given; ` +
-      `choose the time zone the file was written in (Asia/Tokyo for JST) in the upload form's time zone field or with --timezone, ` +
-      `or set the source's default time zone (the Sources page, or dline sources set SOURCE --timezone Asia/Tokyo); a Shadowserver report is UTC (--profile shadowserver)`);
+        `choose the time zone the file was written in (Asia/Tokyo for JST) in the upload form's time zone field or with --timezone, ` +
+        `or set the source's default time zone (the Sources page, or dline sources set SOURCE --timezone Asia/Tokyo); a Shadowserver report is UTC (--profile shadowserver)`,
+    );
   }
   await out.flush();
   return { rowsRead, rejected, duplicates, received };

@@ -35,7 +35,14 @@ describe('a parse job that stalled past maxStalledCount', () => {
   /** Takes the list's parse job for a worker that goes away, and fails it as BullMQ fails a stalled job. */
   async function stallUntilFailed(listId: number): Promise<string> {
     const connection = redisConnection(ctx.env.REDIS_URL!); // this test's context keeps its queues in Redis
-    const dying = new Worker('ingest', null, { connection, prefix: ctx.queues.keyPrefix, autorun: false, lockDuration: 300, stalledInterval: 300, maxStalledCount: 2 });
+    const dying = new Worker('ingest', null, {
+      connection,
+      prefix: ctx.queues.keyPrefix,
+      autorun: false,
+      lockDuration: 300,
+      stalledInterval: 300,
+      maxStalledCount: 2,
+    });
     try {
       await dying.waitUntilReady();
       const job = (await ctx.queues.queues.ingest.getJob(JOBS['ingest.parse-list'].jobId({ listId })))!;
@@ -82,6 +89,8 @@ describe('a parse job that stalled past maxStalledCount', () => {
     await reconcile(ctx);
     const l = (await getList(ctx.pool, second))!;
     expect(l.state).toBe('failed');
-    expect(l.failure).toMatch(/^job\.failed: ingest\.parse-list failed 2 times .*RECONCILE_MAX_REQUEUES=1.*stalled more than allowable limit/);
+    expect(l.failure).toMatch(
+      /^job\.failed: ingest\.parse-list failed 2 times .*RECONCILE_MAX_REQUEUES=1.*stalled more than allowable limit/,
+    );
   });
 });

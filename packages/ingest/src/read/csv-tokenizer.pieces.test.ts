@@ -114,65 +114,103 @@ const csvText = (d: string) => {
   const plainChar = fc.constantFrom('a', 'b', ' ', 'é', 'ゼ', '😀', '\uFEFF', '"', ...others);
   const unquoted = fc.string({ unit: plainChar, maxLength: 6 }).filter((s) => !s.startsWith('"'));
   const quoted = fc.string({ unit: fc.constantFrom('a', ' ', '"', '\n', '\r', '\r\n', 'ゼ', '😀', d, ...others), maxLength: 8 });
-  const field = fc.oneof(unquoted.map((v) => ({ v, text: v })), quoted.map((v) => ({ v, text: `"${v.replace(/"/g, '""')}"` })));
+  const field = fc.oneof(
+    unquoted.map((v) => ({ v, text: v })),
+    quoted.map((v) => ({ v, text: `"${v.replace(/"/g, '""')}"` })),
+  );
   const item = fc.oneof(
     { arbitrary: fc.array(field, { minLength: 1, maxLength: 4 }), weight: 5 },
     { arbitrary: fc.constantFrom('', '   ', ' \uFEFF ', '\uFEFF'), weight: 1 }, // a blank line
   );
-  return fc.tuple(
-    fc.array(fc.tuple(item, fc.constantFrom('\n', '\r\n')), { maxLength: 8 }),
-    fc.boolean(), // the last line ends with a line break
-    fc.boolean(), // a BOM before the first field, if that field is not quoted
-  ).map(([items, lastBreak, bom]) => {
-    let text = '';
-    let line = 1;
-    const written: { v: string[]; line: number; raw: string }[] = [];
-    items.forEach(([it, br], n) => {
-      let raw = typeof it === 'string' ? it : it.map((f) => f.text).join(d);
-      const v = typeof it === 'string' ? [it] : it.map((f) => f.v);
-      if (n === 0 && bom && !raw.startsWith('"') && !raw.startsWith('\uFEFF')) {
-        raw = '\uFEFF' + raw;
-        v[0] = '\uFEFF' + v[0];
-      }
-      written.push({ v, line, raw });
-      text += raw + (n < items.length - 1 || lastBreak ? br : '');
-      line += raw.split('\n').length;
+  return fc
+    .tuple(
+      fc.array(fc.tuple(item, fc.constantFrom('\n', '\r\n')), { maxLength: 8 }),
+      fc.boolean(), // the last line ends with a line break
+      fc.boolean(), // a BOM before the first field, if that field is not quoted
+    )
+    .map(([items, lastBreak, bom]) => {
+      let text = '';
+      let line = 1;
+      const written: { v: string[]; line: number; raw: string }[] = [];
+      items.forEach(([it, br], n) => {
+        let raw = typeof it === 'string' ? it : it.map((f) => f.text).join(d);
+        const v = typeof it === 'string' ? [it] : it.map((f) => f.v);
+        if (n === 0 && bom && !raw.startsWith('"') && !raw.startsWith('\uFEFF')) {
+          raw = '\uFEFF' + raw;
+          v[0] = '\uFEFF' + v[0];
+        }
+        written.push({ v, line, raw });
+        text += raw + (n < items.length - 1 || lastBreak ? br : '');
+        line += raw.split('\n').length;
+      });
+      return { text, written };
     });
-    return { text, written };
-  });
 };
 
-const csvParse = (text: string, d: string): string[][] => parse(text, {
-  delimiter: d, relax_quotes: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'], bom: false,
-});
+const csvParse = (text: string, d: string): string[][] =>
+  parse(text, {
+    delimiter: d,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n'],
+    bom: false,
+  });
 
 describe('CsvTokenizer, text cut anywhere', () => {
-  it('reads well-formed CSV as csv-parse does, with each record\'s line and raw text', () => {
-    fc.assert(fc.property(delimiter.chain((d) => fc.tuple(fc.constant(d), csvText(d))), cuts, ([d, { text, written }], cs) => {
-      // csv-parse skips empty lines only; the tokenizer skips lines of white space too
-      const parsed = csvParse(text, d);
-      const nonEmpty = written.filter((w) => w.raw !== '');
-      expect(parsed).toEqual(nonEmpty.map((w) => w.v));
-      const want = nonEmpty
-        .map((w, n) => ({ fields: parsed[n], line: w.line, raw: w.raw }))
-        .filter((w) => w.raw.includes('"') || w.raw.trim() !== '');
-      expect(tokenize(text, d, cs)).toEqual(want);
-    }), { numRuns: fcRuns(300) });
+  it("reads well-formed CSV as csv-parse does, with each record's line and raw text", () => {
+    fc.assert(
+      fc.property(
+        delimiter.chain((d) => fc.tuple(fc.constant(d), csvText(d))),
+        cuts,
+        ([d, { text, written }], cs) => {
+          // csv-parse skips empty lines only; the tokenizer skips lines of white space too
+          const parsed = csvParse(text, d);
+          const nonEmpty = written.filter((w) => w.raw !== '');
+          expect(parsed).toEqual(nonEmpty.map((w) => w.v));
+          const want = nonEmpty
+            .map((w, n) => ({ fields: parsed[n], line: w.line, raw: w.raw }))
+            .filter((w) => w.raw.includes('"') || w.raw.trim() !== '');
+          expect(tokenize(text, d, cs)).toEqual(want);
+        },
+      ),
+      { numRuns: fcRuns(300) },
+    );
   });
 
   it('reads any text as the plain reader does, whatever the record limit', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', ' ', ',', ';', '\t', '"', '"', '\r', '\n', '\n', 'é', '😀', '\uFEFF'), maxLength: 80 });
+    const text = fc.string({
+      unit: fc.constantFrom('a', ' ', ',', ';', '\t', '"', '"', '\r', '\n', '\n', 'é', '😀', '\uFEFF'),
+      maxLength: 80,
+    });
     const max = fc.oneof(fc.integer({ min: 1, max: 30 }), fc.constant(undefined));
-    fc.assert(fc.property(text, delimiter, cuts, max, (s, d, cs, m) => {
-      const want = plainRecords(s, d, m ?? 1 << 20);
-      expect(tokenize(s, d, [], m)).toEqual(want);
-      expect(tokenize(s, d, cs, m)).toEqual(want);
-    }), { numRuns: fcRuns(1000) });
+    fc.assert(
+      fc.property(text, delimiter, cuts, max, (s, d, cs, m) => {
+        const want = plainRecords(s, d, m ?? 1 << 20);
+        expect(tokenize(s, d, [], m)).toEqual(want);
+        expect(tokenize(s, d, cs, m)).toEqual(want);
+      }),
+      { numRuns: fcRuns(1000) },
+    );
   });
 
   it('gives the same records one character at a time', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n'), maxLength: 40 }), fc.integer({ min: 1, max: 12 }), (s, m) => {
-      expect(tokenize(s, ',', Array.from(s, (_, i) => i), m)).toEqual(plainRecords(s, ',', m));
-    }), { numRuns: fcRuns(500) });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n'), maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        (s, m) => {
+          expect(
+            tokenize(
+              s,
+              ',',
+              Array.from(s, (_, i) => i),
+              m,
+            ),
+          ).toEqual(plainRecords(s, ',', m));
+        },
+      ),
+      { numRuns: fcRuns(500) },
+    );
   });
 });

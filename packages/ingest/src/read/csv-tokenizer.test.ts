@@ -29,7 +29,9 @@ describe('CsvTokenizer', () => {
   it('reports an unclosed quote as one broken record and reads the next lines', () => {
     const recs = readAll('ip,t\n1.1.1.1,"oops\n2.2.2.2,x\n');
     expect(recs.map((r) => [r.line, r.broken ?? r.fields.join('|')])).toEqual([
-      [1, 'ip|t'], [2, 'csv.unclosed_quote'], [3, '2.2.2.2|x'],
+      [1, 'ip|t'],
+      [2, 'csv.unclosed_quote'],
+      [3, '2.2.2.2|x'],
     ]);
   });
 
@@ -45,17 +47,30 @@ describe('CsvTokenizer', () => {
     // a quote-free line: whole, it was read as a record; in pieces, reported as too large
     const plain = `a,b\n${'x'.repeat(15)}\n2,y\n`;
     for (const pieces of [1, 3, 7, plain.length]) {
-      expect(summary(readAll(plain, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3]]);
+      expect(summary(readAll(plain, ',', pieces, 10))).toEqual([
+        [1, 'a|b', 3],
+        [2, 'csv.record_too_large', 10],
+        [3, '2|y', 3],
+      ]);
     }
     // text after a closing quote that runs the record past the limit
     const tail = `a,b\n"q"${'x'.repeat(15)}\n2,y\n`;
     for (const pieces of [1, 3, 7, tail.length]) {
-      expect(summary(readAll(tail, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3]]);
+      expect(summary(readAll(tail, ',', pieces, 10))).toEqual([
+        [1, 'a|b', 3],
+        [2, 'csv.record_too_large', 10],
+        [3, '2|y', 3],
+      ]);
     }
     // a quoted record past the limit: reported with its first line, reading goes on after that line
     const quoted = `a,b\n"${'x'.repeat(15)}\n2,y\n3,z\n`;
     for (const pieces of [1, 3, 7, quoted.length]) {
-      expect(summary(readAll(quoted, ',', pieces, 10))).toEqual([[1, 'a|b', 3], [2, 'csv.record_too_large', 10], [3, '2|y', 3], [4, '3|z', 3]]);
+      expect(summary(readAll(quoted, ',', pieces, 10))).toEqual([
+        [1, 'a|b', 3],
+        [2, 'csv.record_too_large', 10],
+        [3, '2|y', 3],
+        [4, '3|z', 3],
+      ]);
     }
   });
 
@@ -68,23 +83,31 @@ describe('CsvTokenizer', () => {
 
   it('reads the same records however the text is split into chunks', () => {
     const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', 'é') });
-    fc.assert(fc.property(fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), (rows, pieces) => {
-      const text = rows.map((r) => r.map((f) => `"${f.replace(/"/g, '""')}"`).join(',')).join('\r\n') + '\r\n';
-      const whole = readAll(text);
-      expect(readAll(text, ',', pieces)).toEqual(whole);
-      // every quoted record comes back field for field
-      expect(whole.map((r) => r.fields)).toEqual(rows);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 40 }),
+        (rows, pieces) => {
+          const text = rows.map((r) => r.map((f) => `"${f.replace(/"/g, '""')}"`).join(',')).join('\r\n') + '\r\n';
+          const whole = readAll(text);
+          expect(readAll(text, ',', pieces)).toEqual(whole);
+          // every quoted record comes back field for field
+          expect(whole.map((r) => r.fields)).toEqual(rows);
+        },
+      ),
+    );
   });
 
   it('never loses a line of arbitrary text: records and blank lines account for every line', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' '), maxLength: 200 }), (text) => {
-      const recs = readAll(text, ',', 3);
-      const lines = text.split('\n').length;
-      for (const r of recs) expect(r.line).toBeLessThanOrEqual(lines);
-      const starts = recs.map((r) => r.line);
-      expect([...starts].sort((a, b) => a - b)).toEqual(starts);
-      expect(new Set(starts).size).toBe(starts.length);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' '), maxLength: 200 }), (text) => {
+        const recs = readAll(text, ',', 3);
+        const lines = text.split('\n').length;
+        for (const r of recs) expect(r.line).toBeLessThanOrEqual(lines);
+        const starts = recs.map((r) => r.line);
+        expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+        expect(new Set(starts).size).toBe(starts.length);
+      }),
+    );
   });
 });

@@ -28,7 +28,10 @@ export class CsvTokenizer {
   /** after an over-long line was reported: drop text up to the next line break */
   private skipping = false;
 
-  constructor(private readonly delimiter: string, private readonly maxRecordChars = 1 << 20) {}
+  constructor(
+    private readonly delimiter: string,
+    private readonly maxRecordChars = 1 << 20,
+  ) {}
 
   /** Adds text and returns the records it completes. */
   push(text: string): TokenizedRecord[] {

@@ -17,9 +17,12 @@ function countOf(buf: Buffer, needle: Buffer): number {
  * refused, with the line, so nothing is stored garbled.
  */
 export async function decodeTextFile(bytes: Buffer, given: string | null = null): Promise<{ encoding: string; text: string }> {
-  const d = await decodeText((async function* () {
-    yield bytes;
-  })(), given);
+  const d = await decodeText(
+    (async function* () {
+      yield bytes;
+    })(),
+    given,
+  );
   let text = '';
   for await (const s of d.text) text += s;
   const own = d.encoding === 'utf-8' || d.encoding === 'utf-8-bom' ? countOf(bytes, UTF8_REPLACEMENT) : 0;
@@ -28,8 +31,10 @@ export async function decodeTextFile(bytes: Buffer, given: string | null = null)
   if (bad > own) {
     const at = text.indexOf('\uFFFD');
     const line = text.slice(0, at).split('\n').length;
-    throw new InputError('file.undecodable',
-      `line ${line} holds bytes that are not text in ${d.encoding === 'cp932' ? 'Shift_JIS (CP932)' : d.encoding} or UTF-8`);
+    throw new InputError(
+      'file.undecodable',
+      `line ${line} holds bytes that are not text in ${d.encoding === 'cp932' ? 'Shift_JIS (CP932)' : d.encoding} or UTF-8`,
+    );
   }
   return { encoding: d.encoding, text };
 }

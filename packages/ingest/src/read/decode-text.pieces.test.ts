@@ -30,7 +30,11 @@ function plainLines(body: Buffer, mode: 'utf-8' | 'cp932'): string {
 }
 
 function plainDecode(bytes: Buffer, given: string | null, sniff: number): { encoding: string; text: string } {
-  const boms: [number[], string][] = [[[0xef, 0xbb, 0xbf], 'utf-8-bom'], [[0xff, 0xfe], 'utf-16le'], [[0xfe, 0xff], 'utf-16be']];
+  const boms: [number[], string][] = [
+    [[0xef, 0xbb, 0xbf], 'utf-8-bom'],
+    [[0xff, 0xfe], 'utf-16le'],
+    [[0xfe, 0xff], 'utf-16be'],
+  ];
   const bom = boms.find(([b]) => b.every((x, i) => bytes[i] === x));
   let encoding: string;
   if (bom) encoding = bom[1];
@@ -60,7 +64,13 @@ function cutAt(b: Buffer, cuts: number[]): Buffer[] {
 }
 
 async function decodePieces(pieces: Buffer[], given: string | null, sizes: { sniff?: number; piece?: number }) {
-  const d = await decodeText((async function* () { yield* pieces; })(), given, sizes);
+  const d = await decodeText(
+    (async function* () {
+      yield* pieces;
+    })(),
+    given,
+    sizes,
+  );
   let text = '';
   for await (const s of d.text) text += s;
   return { encoding: d.encoding, text };
@@ -74,9 +84,15 @@ const line = (unit: fc.Arbitrary<string>) => fc.tuple(fc.string({ unit, maxLengt
 const lineBytes = fc.oneof(
   { arbitrary: line(fc.oneof(jp, utf8Only)).map(([t, br]) => Buffer.from(t + br, 'utf8')), weight: 4 },
   { arbitrary: line(jp).map(([t, br]) => iconv.encode(t + br, 'cp932')), weight: 3 },
-  { arbitrary: fc.tuple(fc.uint8Array({ maxLength: 6 }), fc.constantFrom('\n', '\r\n')).map(([b, br]) => Buffer.concat([Buffer.from(b), Buffer.from(br)])), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(fc.uint8Array({ maxLength: 6 }), fc.constantFrom('\n', '\r\n'))
+      .map(([b, br]) => Buffer.concat([Buffer.from(b), Buffer.from(br)])),
+    weight: 1,
+  },
 );
-const file = fc.tuple(fc.constantFrom<number[]>([], [], [0xef, 0xbb, 0xbf]), fc.array(lineBytes, { maxLength: 10 }))
+const file = fc
+  .tuple(fc.constantFrom<number[]>([], [], [0xef, 0xbb, 0xbf]), fc.array(lineBytes, { maxLength: 10 }))
   .map(([bom, lines]) => Buffer.concat([Buffer.from(bom), ...lines]));
 const sizes = fc.record({
   sniff: fc.oneof(fc.integer({ min: 3, max: 80 }), fc.constant(undefined)),
@@ -86,13 +102,16 @@ const cuts = fc.array(fc.nat(), { maxLength: 12 });
 
 describe('decodeText, bytes cut anywhere', () => {
   it('decodes UTF-8, CP932 and mixed files as a plain line-by-line decoder of the whole file does', async () => {
-    await fc.assert(fc.asyncProperty(file, fc.constantFrom(null, null, 'shift_jis', 'utf-8'), sizes, cuts, async (bytes, given, sz, cs) => {
-      const want = plainDecode(bytes, given, sz.sniff ?? SNIFF);
-      expect(await decodePieces(cutAt(bytes, cs), given, sz)).toEqual(want);
-    }), { numRuns: fcRuns(500) });
+    await fc.assert(
+      fc.asyncProperty(file, fc.constantFrom(null, null, 'shift_jis', 'utf-8'), sizes, cuts, async (bytes, given, sz, cs) => {
+        const want = plainDecode(bytes, given, sz.sniff ?? SNIFF);
+        expect(await decodePieces(cutAt(bytes, cs), given, sz)).toEqual(want);
+      }),
+      { numRuns: fcRuns(500) },
+    );
   });
 
-  it('gives back a UTF-8 file\'s text exactly, cut at every byte', async () => {
+  it("gives back a UTF-8 file's text exactly, cut at every byte", async () => {
     const text = 'IPアドレス,観測日時\r\n220.102.13.163,2015/04/20 10:15:30,ゲームオーバーゼウス😀\r\n1.2.3.4,x\n';
     const bytes = Buffer.from(text);
     for (const bom of [false, true]) {
@@ -118,26 +137,52 @@ describe('decodeText, bytes cut anywhere', () => {
 
   it('decodes UTF-16 (with a BOM or given) as iconv-lite decodes the whole file', async () => {
     const unit = fc.constantFrom('a', '\t', '\r\n', '\n', 'ゼ', '😀', '\uFEFF');
-    await fc.assert(fc.asyncProperty(fc.string({ unit, maxLength: 20 }), fc.constantFrom('utf-16le', 'utf-16be'), fc.boolean(), sizes, cuts, async (text, enc, bom, sz, cs) => {
-      const body = iconv.encode(text, enc, { addBOM: false });
-      const bytes = bom ? Buffer.concat([Buffer.from(enc === 'utf-16le' ? [0xff, 0xfe] : [0xfe, 0xff]), body]) : body;
-      const given = bom ? null : enc;
-      const got = await decodePieces(cutAt(bytes, cs), given, sz);
-      // a text that starts with U+FEFF and no BOM: that first U+FEFF is taken as the BOM
-      expect(got).toEqual({ encoding: enc, text: !bom && text.startsWith('\uFEFF') ? text.slice(1) : text });
-    }), { numRuns: fcRuns(500) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit, maxLength: 20 }),
+        fc.constantFrom('utf-16le', 'utf-16be'),
+        fc.boolean(),
+        sizes,
+        cuts,
+        async (text, enc, bom, sz, cs) => {
+          const body = iconv.encode(text, enc, { addBOM: false });
+          const bytes = bom ? Buffer.concat([Buffer.from(enc === 'utf-16le' ? [0xff, 0xfe] : [0xfe, 0xff]), body]) : body;
+          const given = bom ? null : enc;
+          const got = await decodePieces(cutAt(bytes, cs), given, sz);
+          // a text that starts with U+FEFF and no BOM: that first U+FEFF is taken as the BOM
+          expect(got).toEqual({ encoding: enc, text: !bom && text.startsWith('\uFEFF') ? text.slice(1) : text });
+        },
+      ),
+      { numRuns: fcRuns(500) },
+    );
   });
 });
 
 describe('lineChunks', () => {
   it('yields whole lines only, and the text of the whole, for any cut and piece size', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(lineBytes, { maxLength: 10 }), fc.constantFrom<'utf-8' | 'cp932'>('utf-8', 'cp932'), fc.integer({ min: 1, max: 40 }), cuts, async (lines, mode, piece, cs) => {
-      const bytes = Buffer.concat(lines);
-      const chunks: string[] = [];
-      for await (const s of lineChunks((async function* () { yield* cutAt(bytes, cs); })(), mode, piece)) chunks.push(s);
-      expect(chunks.join('')).toBe(plainLines(bytes, mode));
-      // every chunk but the last ends a line
-      for (const c of chunks.slice(0, -1)) expect(c.endsWith('\n')).toBe(true);
-    }), { numRuns: fcRuns(500) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(lineBytes, { maxLength: 10 }),
+        fc.constantFrom<'utf-8' | 'cp932'>('utf-8', 'cp932'),
+        fc.integer({ min: 1, max: 40 }),
+        cuts,
+        async (lines, mode, piece, cs) => {
+          const bytes = Buffer.concat(lines);
+          const chunks: string[] = [];
+          for await (const s of lineChunks(
+            (async function* () {
+              yield* cutAt(bytes, cs);
+            })(),
+            mode,
+            piece,
+          ))
+            chunks.push(s);
+          expect(chunks.join('')).toBe(plainLines(bytes, mode));
+          // every chunk but the last ends a line
+          for (const c of chunks.slice(0, -1)) expect(c.endsWith('\n')).toBe(true);
+        },
+      ),
+      { numRuns: fcRuns(500) },
+    );
   });
 });

@@ -4,7 +4,12 @@ import { decodeText } from './decode-text';
 async function decode(bytes: Buffer, given: string | null = null, chunk = 7) {
   const pieces: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunk) pieces.push(bytes.subarray(i, i + chunk));
-  const d = await decodeText((async function* () { yield* pieces; })(), given);
+  const d = await decodeText(
+    (async function* () {
+      yield* pieces;
+    })(),
+    given,
+  );
   let text = '';
   for await (const s of d.text) text += s;
   return { encoding: d.encoding, text };
@@ -33,7 +38,12 @@ describe('decodeText', () => {
   });
 
   it('keeps going over bytes valid in no encoding and keeps the row', async () => {
-    const bytes = Buffer.concat([iconv.encode(JP, 'cp932'), Buffer.from('9.9.9.9,2015/04/20 11:00,'), Buffer.from([0x85, 0xff, 0xa0, 0x80]), Buffer.from('\r\n')]);
+    const bytes = Buffer.concat([
+      iconv.encode(JP, 'cp932'),
+      Buffer.from('9.9.9.9,2015/04/20 11:00,'),
+      Buffer.from([0x85, 0xff, 0xa0, 0x80]),
+      Buffer.from('\r\n'),
+    ]);
     const { text } = await decode(bytes);
     expect(text.startsWith(JP)).toBe(true);
     expect(text.split('\r\n')[2]).toMatch(/^9\.9\.9\.9,2015\/04\/20 11:00,.+$/);

@@ -78,7 +78,11 @@ export interface DecodedText {
   text: AsyncIterable<string>;
 }
 
-export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | null, sizes: DecodeSizes & { maxLineBytes?: number } = {}): Promise<DecodedText> {
+export async function decodeText(
+  bytes: AsyncIterable<Buffer>,
+  given: string | null,
+  sizes: DecodeSizes & { maxLineBytes?: number } = {},
+): Promise<DecodedText> {
   const { sniff = SNIFF, piece = PIECE } = sizes;
   const it = bytes[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
@@ -134,11 +138,18 @@ export async function decodeText(bytes: AsyncIterable<Buffer>, given: string | n
 }
 
 export const lineTooLong = (where: string, maxLine: number) =>
-  new InputError('file.line_too_long',
+  new InputError(
+    'file.line_too_long',
     `${where} is longer than INGEST_MAX_LINE_BYTES (${maxLine}) without a line break; ` +
-    'this is not a list of rows (a binary file, or its line breaks were lost): send the list as CSV, TSV or .xlsx');
+      'this is not a list of rows (a binary file, or its line breaks were lost): send the list as CSV, TSV or .xlsx',
+  );
 
-export async function* lineChunks(bytes: AsyncIterable<Buffer>, mode: 'utf-8' | 'cp932', piece = PIECE, maxLine = 1 << 20): AsyncGenerator<string> {
+export async function* lineChunks(
+  bytes: AsyncIterable<Buffer>,
+  mode: 'utf-8' | 'cp932',
+  piece = PIECE,
+  maxLine = 1 << 20,
+): AsyncGenerator<string> {
   // the line still open at the end of the pieces read so far: kept as pieces, joined once when it
   // ends, so a long line costs its length and not its length squared
   let carry: Buffer[] = [];

@@ -87,8 +87,10 @@ export async function* bounded(src: AsyncIterable<Buffer>, maxBytes: number, wha
   for await (const b of src) {
     total += b.length;
     if (total > maxBytes) {
-      throw new InputError('file.too_large',
-        `${what} is larger than MAX_UPLOAD_BYTES (${maxBytes} bytes); split the list or raise MAX_UPLOAD_BYTES`);
+      throw new InputError(
+        'file.too_large',
+        `${what} is larger than MAX_UPLOAD_BYTES (${maxBytes} bytes); split the list or raise MAX_UPLOAD_BYTES`,
+      );
     }
     yield b;
   }
@@ -96,7 +98,9 @@ export async function* bounded(src: AsyncIterable<Buffer>, maxBytes: number, wha
 
 const gunzip = (src: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
   const z = zlib.createGunzip();
-  const out = Readable.from(src).on('error', (e) => z.destroy(e)).pipe(z);
+  const out = Readable.from(src)
+    .on('error', (e) => z.destroy(e))
+    .pipe(z);
   return (async function* () {
     try {
       for await (const b of out) yield b as Buffer;
@@ -145,19 +149,30 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held:
   const data = entries.filter((e) => !e.fileName.endsWith('/') && !IGNORED.test(e.fileName));
   if (data.length !== 1) {
     zip.close();
-    throw new InputError(data.length ? 'zip.many_files' : 'zip.empty',
-      data.length ? `the zip holds ${data.length} files (${data.slice(0, 5).map((e) => e.fileName).join(', ')}${data.length > 5 ? ', …' : ''}); send one list per zip`
-        : 'the zip holds no file; send the list itself');
+    throw new InputError(
+      data.length ? 'zip.many_files' : 'zip.empty',
+      data.length
+        ? `the zip holds ${data.length} files (${data
+            .slice(0, 5)
+            .map((e) => e.fileName)
+            .join(', ')}${data.length > 5 ? ', …' : ''}); send one list per zip`
+        : 'the zip holds no file; send the list itself',
+    );
   }
   const entry = data[0];
   if (entry.isEncrypted()) {
     zip.close();
-    throw new InputError('zip.encrypted', `"${entry.fileName}" in the zip is password-protected; send it unencrypted over the agreed channel`);
+    throw new InputError(
+      'zip.encrypted',
+      `"${entry.fileName}" in the zip is password-protected; send it unencrypted over the agreed channel`,
+    );
   }
   if (entry.uncompressedSize > limits.maxBytes) {
     zip.close();
-    throw new InputError('file.too_large',
-      `"${entry.fileName}" is ${entry.uncompressedSize} bytes once unzipped, larger than MAX_UPLOAD_BYTES (${limits.maxBytes} bytes); split the list or raise MAX_UPLOAD_BYTES`);
+    throw new InputError(
+      'file.too_large',
+      `"${entry.fileName}" is ${entry.uncompressedSize} bytes once unzipped, larger than MAX_UPLOAD_BYTES (${limits.maxBytes} bytes); split the list or raise MAX_UPLOAD_BYTES`,
+    );
   }
   let stream: Readable;
   try {
@@ -179,13 +194,17 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held:
   const inner = await peek(bounded(raw, limits.maxBytes, `"${entry.fileName}" once unzipped`), LOCAL_HEADER_PEEK);
   if (ZIP(inner.head)) {
     const first = firstZipName(inner.head);
-    if (!looksLikeXlsx(first)) throw nested('zip.nested', `"${entry.fileName}" in the zip is itself a zip archive${first ? ` (holding "${first}")` : ''}`);
+    if (!looksLikeXlsx(first))
+      throw nested('zip.nested', `"${entry.fileName}" in the zip is itself a zip archive${first ? ` (holding "${first}")` : ''}`);
     return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(Readable.from(inner.all)) };
   }
   if (GZIP(inner.head)) {
     const unzipped = await peek(bounded(gunzip(inner.all), limits.maxBytes, `"${entry.fileName}" once decompressed`));
     if (ZIP(unzipped.head) || GZIP(unzipped.head)) {
-      throw nested('zip.nested', `"${entry.fileName}" in the zip is a gzip that holds another ${ZIP(unzipped.head) ? 'zip' : 'gzip'} archive`);
+      throw nested(
+        'zip.nested',
+        `"${entry.fileName}" in the zip is a gzip that holds another ${ZIP(unzipped.head) ? 'zip' : 'gzip'} archive`,
+      );
     }
     if (OLE(unzipped.head)) throw legacyXls();
     return { kind: 'text', container: 'zip', inner: entry.fileName, bytes: unzipped.all };
@@ -202,7 +221,8 @@ async function openGzip(all: AsyncIterable<Buffer>, limits: InputLimits): Promis
   let data = await peek(bounded(gunzip(all), limits.maxBytes, 'the file once decompressed'));
   if (GZIP(data.head)) {
     data = await peek(bounded(gunzip(data.all), limits.maxBytes, 'the file once decompressed twice'));
-    if (GZIP(data.head) || ZIP(data.head)) throw nested('gzip.nested', `the gzip holds a gzip that holds another ${ZIP(data.head) ? 'zip' : 'gzip'} archive`);
+    if (GZIP(data.head) || ZIP(data.head))
+      throw nested('gzip.nested', `the gzip holds a gzip that holds another ${ZIP(data.head) ? 'zip' : 'gzip'} archive`);
   }
   if (ZIP(data.head)) throw nested('gzip.nested', 'the gzip holds a zip archive');
   if (OLE(data.head)) throw legacyXls();
@@ -223,8 +243,7 @@ function firstZipName(head: Buffer): string | null {
 }
 
 /** An .xlsx's first part is one of its package parts (Excel writes `[Content_Types].xml` first). */
-const looksLikeXlsx = (name: string | null) =>
-  name !== null && /^(\[Content_Types\]\.xml$|_rels\/|docProps\/|xl\/|customXml\/)/.test(name);
+const looksLikeXlsx = (name: string | null) => name !== null && /^(\[Content_Types\]\.xml$|_rels\/|docProps\/|xl\/|customXml\/)/.test(name);
 
 /**
  * exceljs keeps an .xlsx's shared strings and styles whole in memory and reads them before any
@@ -234,14 +253,23 @@ const looksLikeXlsx = (name: string | null) =>
  */
 async function checkXlsxParts(zip: yauzl.ZipFile, entries: yauzl.Entry[], max: NonNullable<InputLimits['xlsx']>): Promise<void> {
   const parts = [
-    { re: /^xl\/sharedStrings\.xml$/i, max: max.maxSharedStringsBytes, code: 'xlsx.shared_strings_too_large', setting: 'XLSX_MAX_SHARED_STRINGS_BYTES', what: 'shared strings' },
+    {
+      re: /^xl\/sharedStrings\.xml$/i,
+      max: max.maxSharedStringsBytes,
+      code: 'xlsx.shared_strings_too_large',
+      setting: 'XLSX_MAX_SHARED_STRINGS_BYTES',
+      what: 'shared strings',
+    },
     { re: /^xl\/styles\.xml$/i, max: max.maxStylesBytes, code: 'xlsx.styles_too_large', setting: 'XLSX_MAX_STYLES_BYTES', what: 'styles' },
   ];
   for (const part of parts) {
     const found = entries.filter((e) => part.re.test(e.fileName));
-    const tooLarge = (size: number | string) => new InputError(part.code,
-      `the workbook's ${part.what} (${found[0].fileName}) take ${size} bytes once unzipped, more than ${part.setting} (${part.max}); ` +
-      'save the sheet as CSV, or split the list');
+    const tooLarge = (size: number | string) =>
+      new InputError(
+        part.code,
+        `the workbook's ${part.what} (${found[0].fileName}) take ${size} bytes once unzipped, more than ${part.setting} (${part.max}); ` +
+          'save the sheet as CSV, or split the list',
+      );
     let total = 0;
     for (const e of found) total += e.uncompressedSize;
     if (total > part.max) throw tooLarge(total);
@@ -258,7 +286,10 @@ async function checkXlsxParts(zip: yauzl.ZipFile, entries: yauzl.Entry[], max: N
         }
       } catch (err) {
         if (err instanceof InputError) throw err;
-        throw new InputError('file.bad_xlsx', `the workbook's ${e.fileName} cannot be read (${(err as Error).message}); save it again from Excel as .xlsx or CSV`);
+        throw new InputError(
+          'file.bad_xlsx',
+          `the workbook's ${e.fileName} cannot be read (${(err as Error).message}); save it again from Excel as .xlsx or CSV`,
+        );
       }
     }
   }

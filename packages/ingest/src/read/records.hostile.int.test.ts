@@ -39,7 +39,10 @@ describe('openRecords on hostile files', () => {
 
   it('a file with no line break is refused at INGEST_MAX_LINE_BYTES, not searched for ever', async () => {
     // 4 MiB without a newline: the old header search ran over everything read, again at every piece
-    await expect(read(Buffer.alloc(4 << 20, 'a'))).rejects.toMatchObject({ code: 'file.line_too_long', message: expect.stringContaining('INGEST_MAX_LINE_BYTES (1048576)') });
+    await expect(read(Buffer.alloc(4 << 20, 'a'))).rejects.toMatchObject({
+      code: 'file.line_too_long',
+      message: expect.stringContaining('INGEST_MAX_LINE_BYTES (1048576)'),
+    });
     await expect(read(Buffer.alloc(300_000, 'b'), { maxLineBytes: 100_000 })).rejects.toMatchObject({ code: 'file.line_too_long' });
   });
 
@@ -51,7 +54,10 @@ describe('openRecords on hostile files', () => {
 
   it('a long line after the header is refused too, and lines under the bound are read', async () => {
     const long = 'ip,observed_at\n1.2.3.4,2015-04-20 10:00\n' + 'x'.repeat(200_000) + '\n';
-    await expect(read(Buffer.from(long), { maxLineBytes: 100_000 })).rejects.toMatchObject({ code: 'file.line_too_long', message: expect.stringContaining('at byte 40') });
+    await expect(read(Buffer.from(long), { maxLineBytes: 100_000 })).rejects.toMatchObject({
+      code: 'file.line_too_long',
+      message: expect.stringContaining('at byte 40'),
+    });
     const r = await read(Buffer.from(long), { maxLineBytes: 300_000 });
     expect(r.recs.map((x) => x.line)).toEqual([2, 3]);
   });
@@ -72,24 +78,34 @@ describe('openRecords on hostile files', () => {
     await expect(read(gzipOf(zipOf([{ name: 'l.csv', data: CSV }])))).rejects.toMatchObject({ code: 'gzip.nested' });
     expect((await read(zipOf([{ name: 'l.csv.gz', data: gzipOf(CSV) }]))).recs).toHaveLength(2);
     expect((await read(gzipOf(gzipOf(CSV)))).recs).toHaveLength(2);
-    const xlsx = await xlsxOf([['ip', 'observed_at'], ['1.2.3.4', '2015-04-20 10:00']]);
+    const xlsx = await xlsxOf([
+      ['ip', 'observed_at'],
+      ['1.2.3.4', '2015-04-20 10:00'],
+    ]);
     expect((await read(zipOf([{ name: 'list.xlsx', data: xlsx }]))).recs).toHaveLength(1);
   });
 
   it('an .xlsx whose shared strings or styles unzip past their bound is refused before exceljs reads them', async () => {
-    const rows = [['ip', 'observed_at', 'note'], ...Array.from({ length: 2000 }, (_, i) => [`10.0.${i >> 8}.${i & 255}`, '2015-04-20 10:00', `note ${i} `.repeat(5)])];
+    const rows = [
+      ['ip', 'observed_at', 'note'],
+      ...Array.from({ length: 2000 }, (_, i) => [`10.0.${i >> 8}.${i & 255}`, '2015-04-20 10:00', `note ${i} `.repeat(5)]),
+    ];
     const xlsx = await xlsxOf(rows);
     const limits = { maxSharedStringsBytes: 20_000, maxStylesBytes: 1 << 20 };
     await expect(read(xlsx, { xlsx: limits })).rejects.toMatchObject({
-      code: 'xlsx.shared_strings_too_large', message: expect.stringContaining('XLSX_MAX_SHARED_STRINGS_BYTES (20000)'),
+      code: 'xlsx.shared_strings_too_large',
+      message: expect.stringContaining('XLSX_MAX_SHARED_STRINGS_BYTES (20000)'),
     });
-    await expect(read(xlsx, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 100 } })).rejects.toMatchObject({ code: 'xlsx.styles_too_large' });
+    await expect(read(xlsx, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 100 } })).rejects.toMatchObject({
+      code: 'xlsx.styles_too_large',
+    });
     expect((await read(xlsx, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 1 << 30 } })).recs).toHaveLength(2000);
   });
 
   it('a reader past its deadline stops with list.time_limit', async () => {
     await expect(read(Buffer.from(CSV), { deadline: { at: Date.now() - 1, seconds: 7 } })).rejects.toMatchObject({
-      code: 'list.time_limit', message: expect.stringContaining('INGEST_JOB_MAX_SECONDS (7 s)'),
+      code: 'list.time_limit',
+      message: expect.stringContaining('INGEST_JOB_MAX_SECONDS (7 s)'),
     });
   });
 });

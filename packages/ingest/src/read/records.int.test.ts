@@ -37,7 +37,10 @@ describe('openRecords reads every container and encoding from the stored file', 
     const r = await read(Buffer.from(CSV));
     expect(r.header).toEqual(['ip', 'observed_at', 'port']);
     expect(r.format).toBe('utf-8/csv(,)');
-    expect(simple(r.recs)).toEqual([[1, 2, '1.2.3.4|2015/04/20 10:15:30|80'], [2, 3, '5.6.7.8|2015/04/20 10:16:00|']]);
+    expect(simple(r.recs)).toEqual([
+      [1, 2, '1.2.3.4|2015/04/20 10:15:30|80'],
+      [2, 3, '5.6.7.8|2015/04/20 10:16:00|'],
+    ]);
   });
 
   it('Shift_JIS with Japanese headers, and TSV', async () => {
@@ -54,7 +57,12 @@ describe('openRecords reads every container and encoding from the stored file', 
   });
 
   it('zip with one data file (ignoring macOS metadata), and a gzip inside a zip', async () => {
-    const r = await read(zipOf([{ name: '__MACOSX/._list.csv', data: 'junk' }, { name: 'list.csv', data: iconv.encode(CSV, 'cp932') }]));
+    const r = await read(
+      zipOf([
+        { name: '__MACOSX/._list.csv', data: 'junk' },
+        { name: 'list.csv', data: iconv.encode(CSV, 'cp932') },
+      ]),
+    );
     expect(r.format).toBe('zip(list.csv)/utf-8/csv(,)');
     expect(simple(r.recs)).toHaveLength(2);
     const g = await read(zipOf([{ name: 'list.csv.gz', data: gzipOf(CSV) }]));
@@ -62,29 +70,47 @@ describe('openRecords reads every container and encoding from the stored file', 
   });
 
   it('refuses a zip holding several lists, naming them', async () => {
-    await expect(read(zipOf([{ name: 'a.csv', data: CSV }, { name: 'b.csv', data: CSV }]))).rejects.toMatchObject({
-      code: 'zip.many_files', message: expect.stringContaining('a.csv, b.csv'),
+    await expect(
+      read(
+        zipOf([
+          { name: 'a.csv', data: CSV },
+          { name: 'b.csv', data: CSV },
+        ]),
+      ),
+    ).rejects.toMatchObject({
+      code: 'zip.many_files',
+      message: expect.stringContaining('a.csv, b.csv'),
     });
   });
 
   it('xlsx: the first sheet, dates as wall-clock text, sheet rows as lines', async () => {
-    const xlsx = await xlsxOf([
-      ['感染端末一覧'],
-      ['IPアドレス', '観測日時', 'ポート'],
-      ['1.2.3.4', new Date(Date.UTC(2015, 3, 20, 10, 15, 30)), 80],
-      [],
-      ['5.6.7.8', '2015/04/20 10:16', null],
-    ], [['ip', 'observed_at'], ['9.9.9.9', 'x']]);
+    const xlsx = await xlsxOf(
+      [
+        ['感染端末一覧'],
+        ['IPアドレス', '観測日時', 'ポート'],
+        ['1.2.3.4', new Date(Date.UTC(2015, 3, 20, 10, 15, 30)), 80],
+        [],
+        ['5.6.7.8', '2015/04/20 10:16', null],
+      ],
+      [
+        ['ip', 'observed_at'],
+        ['9.9.9.9', 'x'],
+      ],
+    );
     const r = await read(xlsx, { isHeader: (f) => f.includes('IPアドレス') });
     expect(r.format).toBe('xlsx');
     expect(r.header).toEqual(['IPアドレス', '観測日時', 'ポート']);
-    expect(simple(r.recs)).toEqual([[1, 3, '1.2.3.4|2015-04-20 10:15:30|80'], [2, 5, '5.6.7.8|2015/04/20 10:16']]);
+    expect(simple(r.recs)).toEqual([
+      [1, 3, '1.2.3.4|2015-04-20 10:15:30|80'],
+      [2, 5, '5.6.7.8|2015/04/20 10:16'],
+    ]);
   });
 
   it('bounds the decompressed size, naming MAX_UPLOAD_BYTES', async () => {
     const bomb = gzipOf(Buffer.alloc(5_000_000, 0x41));
     await expect(read(bomb, { maxBytes: 1_000_000 })).rejects.toMatchObject({
-      code: 'file.too_large', message: expect.stringContaining('MAX_UPLOAD_BYTES (1000000 bytes)'),
+      code: 'file.too_large',
+      message: expect.stringContaining('MAX_UPLOAD_BYTES (1000000 bytes)'),
     });
     await expect(read(zipOf([{ name: 'big.csv', data: Buffer.alloc(3_000_000, 0x41) }]), { maxBytes: 1_000_000 })).rejects.toMatchObject({
       code: 'file.too_large',
@@ -93,7 +119,10 @@ describe('openRecords reads every container and encoding from the stored file', 
 
   it('bounds the text of an xlsx sheet too', async () => {
     const xlsx = await xlsxOf([['ip', 'observed_at'], ...Array.from({ length: 200 }, (_, i) => [`203.0.113.${i % 250}`, 'x'.repeat(500)])]);
-    await expect(read(xlsx, { maxBytes: 50_000 })).rejects.toMatchObject({ code: 'file.too_large', message: expect.stringContaining('MAX_UPLOAD_BYTES (50000 bytes)') });
+    await expect(read(xlsx, { maxBytes: 50_000 })).rejects.toMatchObject({
+      code: 'file.too_large',
+      message: expect.stringContaining('MAX_UPLOAD_BYTES (50000 bytes)'),
+    });
   });
 
   it('names a damaged gzip and a legacy .xls', async () => {
@@ -103,7 +132,9 @@ describe('openRecords reads every container and encoding from the stored file', 
   });
 
   it('skips a title line above the header', async () => {
-    const r = await read(Buffer.from('感染端末リスト 2015年4月\nip,time\n1.2.3.4,2015-04-20 10:00\n'), { isHeader: (f) => f.includes('ip') });
+    const r = await read(Buffer.from('感染端末リスト 2015年4月\nip,time\n1.2.3.4,2015-04-20 10:00\n'), {
+      isHeader: (f) => f.includes('ip'),
+    });
     expect(r.header).toEqual(['ip', 'time']);
     expect(simple(r.recs)).toEqual([[1, 3, '1.2.3.4|2015-04-20 10:00']]);
   });

@@ -59,7 +59,8 @@ export async function openRecords(db: Queryable, sha256: Buffer, opt: ReadOption
 }
 
 async function readRecords(input: Input, opt: ReadOptions): Promise<Omit<RecordSource, 'close'>> {
-  const where = input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
+  const where =
+    input.container === 'plain' || input.container === 'xlsx' ? '' : `${input.container}${input.inner ? `(${input.inner})` : ''}/`;
   if (input.kind === 'xlsx') {
     const rows = paced(xlsxRows(input.stream, opt.maxBytes), opt.deadline);
     const batches = async function* () {
@@ -95,7 +96,10 @@ async function readRecords(input: Input, opt: ReadOptions): Promise<Omit<RecordS
  * small upload without a line break kept the worker busy for hours), and a line longer than
  * `maxLine` characters fails the file, as do more than `maxLine` characters of blank lines above it.
  */
-async function firstNonBlankLine(it: AsyncIterator<string>, maxLine: number): Promise<{ early: string[]; firstLine: string | null; ended: boolean }> {
+async function firstNonBlankLine(
+  it: AsyncIterator<string>,
+  maxLine: number,
+): Promise<{ early: string[]; firstLine: string | null; ended: boolean }> {
   const early: string[] = [];
   let line: string[] = [];
   let lineLength = 0;
@@ -130,7 +134,10 @@ async function firstNonBlankLine(it: AsyncIterator<string>, maxLine: number): Pr
 }
 
 async function withHeader(
-  src: AsyncIterable<Omit<SourceRecord, 'row'>[]>, opt: ReadOptions, format: string, encoding: string,
+  src: AsyncIterable<Omit<SourceRecord, 'row'>[]>,
+  opt: ReadOptions,
+  format: string,
+  encoding: string,
 ): Promise<Omit<RecordSource, 'close'>> {
   const it = src[Symbol.asyncIterator]();
   const early: Omit<SourceRecord, 'row'>[] = [];

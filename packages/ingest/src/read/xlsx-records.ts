@@ -47,7 +47,11 @@ export function cellText(v: unknown): string {
 export async function* xlsxRows(stream: Readable, maxBytes = Number.MAX_SAFE_INTEGER): AsyncGenerator<SheetRow> {
   let total = 0;
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
-    worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'emit',
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'emit',
   });
   try {
     for await (const sheet of reader) {
@@ -60,8 +64,10 @@ export async function* xlsxRows(stream: Readable, maxBytes = Number.MAX_SAFE_INT
           fields.push(t);
         }
         if (total > maxBytes) {
-          throw new InputError('file.too_large',
-            `the first sheet holds more than MAX_UPLOAD_BYTES (${maxBytes} bytes) of text; split the list or raise MAX_UPLOAD_BYTES`);
+          throw new InputError(
+            'file.too_large',
+            `the first sheet holds more than MAX_UPLOAD_BYTES (${maxBytes} bytes) of text; split the list or raise MAX_UPLOAD_BYTES`,
+          );
         }
         yield { fields, line: row.number };
       }
@@ -69,6 +75,9 @@ export async function* xlsxRows(stream: Readable, maxBytes = Number.MAX_SAFE_INT
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError('file.bad_xlsx', `the workbook cannot be read (${(err as Error).message}); save it again from Excel as .xlsx or CSV`);
+    throw new InputError(
+      'file.bad_xlsx',
+      `the workbook cannot be read (${(err as Error).message}); save it again from Excel as .xlsx or CSV`,
+    );
   }
 }

@@ -2,7 +2,10 @@ import type { PoolClient } from 'pg';
 import { withPlanner, type ListRow, type Queryable } from '@deliveryline/shared';
 import type { ListCounts } from '../jobs/parse-list.job';
 
-export async function listSource(db: Queryable, sourceId: string): Promise<{ default_timezone: string | null; default_profile: string | null }> {
+export async function listSource(
+  db: Queryable,
+  sourceId: string,
+): Promise<{ default_timezone: string | null; default_profile: string | null }> {
   const r = await db.query('SELECT default_timezone, default_profile FROM sources WHERE id = $1', [sourceId]);
   return r.rows[0] ?? { default_timezone: null, default_profile: null };
 }
@@ -19,9 +22,12 @@ export async function listSource(db: Queryable, sourceId: string): Promise<{ def
  * their partitions are searched. Rows are written only where a repeat is found.
  */
 export async function markRepeats(client: PoolClient, list: ListRow, table = 'entries'): Promise<void> {
-  const earlier = (await client.query(
-    `SELECT id FROM lists WHERE campaign_id = $1 AND id < $2 AND state <> 'failed' ORDER BY id`, [list.campaign_id, list.id])).rows
-    .map((r) => Number(r.id));
+  const earlier = (
+    await client.query(`SELECT id FROM lists WHERE campaign_id = $1 AND id < $2 AND state <> 'failed' ORDER BY id`, [
+      list.campaign_id,
+      list.id,
+    ])
+  ).rows.map((r) => Number(r.id));
   if (!earlier.length) return;
   // ids are integers from the database: written into the statement, so partitions are pruned when it is planned
   const ids = `'{${earlier.join(',')}}'::bigint[]`;
@@ -29,10 +35,13 @@ export async function markRepeats(client: PoolClient, list: ListRow, table = 'en
     `SELECT p.id FROM entries p
       WHERE p.ip = ${n}.ip AND p.observed_at = ${n}.observed_at AND p.port IS NOT DISTINCT FROM ${n}.port AND p.list_id = ANY(${ids})
       ORDER BY p.id LIMIT 1`;
-  await withPlanner(client, { enable_bitmapscan: 'off' }, () => client.query(
-    `UPDATE ${table} e SET repeat_of = (${first('e')})
+  await withPlanner(client, { enable_bitmapscan: 'off' }, () =>
+    client.query(
+      `UPDATE ${table} e SET repeat_of = (${first('e')})
       WHERE e.list_id = $1 AND EXISTS (${first('e')})`,
-    [list.id]));
+      [list.id],
+    ),
+  );
 }
 
 /** Moves the list to `parsed` with its counters. */
@@ -41,6 +50,7 @@ export async function finishParsedList(client: PoolClient, list: ListRow, c: Lis
     `UPDATE lists SET state = 'parsed', rows_read = $2, rejected = $3, duplicates = $4, received = $5,
             columns = $6, read_as = $7, parsed_at = now(), route_run = 1, updated_at = now()
       WHERE id = $1 AND state = 'parsing'`,
-    [list.id, c.rowsRead, c.rejected, c.duplicates, c.received, header, readAs]);
+    [list.id, c.rowsRead, c.rejected, c.duplicates, c.received, header, readAs],
+  );
   if (done.rowCount !== 1) throw new Error(`list ${list.id} left the parsing state while it was parsed`);
 }

@@ -30,7 +30,8 @@ export async function saveSourceProfile(db: Queryable, sourceId: string, profile
   await db.query(
     `INSERT INTO ingest_profiles (source_id, name, definition) VALUES ($1, $2, $3)
      ON CONFLICT (source_id, name) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
-    [sourceId, name, definition]);
+    [sourceId, name, definition],
+  );
 }
 
 export function fileProfile(dataDir: string, name: string): Profile | null {
@@ -55,6 +56,8 @@ export async function findProfile(db: Queryable, dataDir: string, sourceId: stri
   const builtIn = BUILT_IN.find((p) => p.name === name);
   if (builtIn) return builtIn;
   const known = [...(await sourceProfiles(db, sourceId)).map((p) => p.name), ...BUILT_IN.map((p) => p.name)];
-  throw new InputError('list.unknown_profile',
-    `no profile "${name}" for source ${sourceId}; known: ${known.join(', ')} (or put ${name}.json in ${path.join(dataDir, 'profiles')})`);
+  throw new InputError(
+    'list.unknown_profile',
+    `no profile "${name}" for source ${sourceId}; known: ${known.join(', ')} (or put ${name}.json in ${path.join(dataDir, 'profiles')})`,
+  );
 }

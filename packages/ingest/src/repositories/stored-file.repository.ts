@@ -21,7 +21,8 @@ export async function readStoredRange(db: Queryable, sha256: Buffer, start: numb
       WHERE sha256 = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
     // PostgreSQL's substring is 1-based; one window over the first chunk is enough for the
     // short reads zip does, longer ranges take whole chunks
-    [sha256, first, last, first === last ? (start % CHUNK) + 1 : 1, first === last ? end - start : 2 ** 31 - 1]);
+    [sha256, first, last, first === last ? (start % CHUNK) + 1 : 1, first === last ? end - start : 2 ** 31 - 1],
+  );
   if (first === last) return r.rows[0]?.data ?? Buffer.alloc(0);
   const whole = Buffer.concat(r.rows.map((x) => x.data as Buffer));
   return whole.subarray(start - first * CHUNK, end - first * CHUNK);
@@ -29,7 +30,10 @@ export async function readStoredRange(db: Queryable, sha256: Buffer, start: numb
 
 /** yauzl's random access over a stored file, so a zip is read without holding it in memory. */
 export class StoredFileReader extends yauzl.RandomAccessReader {
-  constructor(private readonly db: Queryable, private readonly sha256: Buffer) {
+  constructor(
+    private readonly db: Queryable,
+    private readonly sha256: Buffer,
+  ) {
     super();
   }
 

@@ -27,13 +27,20 @@ describe('copyText through PostgreSQL COPY', () => {
   const value = fc.option(text, { nil: null, freq: 6 });
 
   it('reads back every value as it was given', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), async (rows, cuts) => {
-      await client.query('TRUNCATE copied');
-      const data = Buffer.from(rows.map(([a, b], i) => `${i}\t${copyText(a)}\t${copyText(b)}\n`).join(''), 'utf8');
-      await copyIn(client, 'COPY copied (n, a, b) FROM STDIN', data, cuts);
-      const back = await client.query<{ a: string | null; b: string | null }>('SELECT a, b FROM copied ORDER BY n');
-      const clean = (v: string | null) => (v === null ? null : v.replace(/\u0000/g, ''));
-      expect(back.rows.map((r) => [r.a, r.b])).toEqual(rows.map(([a, b]) => [clean(a), clean(b)]));
-    }), { numRuns: fcRuns(40) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (rows, cuts) => {
+          await client.query('TRUNCATE copied');
+          const data = Buffer.from(rows.map(([a, b], i) => `${i}\t${copyText(a)}\t${copyText(b)}\n`).join(''), 'utf8');
+          await copyIn(client, 'COPY copied (n, a, b) FROM STDIN', data, cuts);
+          const back = await client.query<{ a: string | null; b: string | null }>('SELECT a, b FROM copied ORDER BY n');
+          const clean = (v: string | null) => (v === null ? null : v.replace(/\u0000/g, ''));
+          expect(back.rows.map((r) => [r.a, r.b])).toEqual(rows.map(([a, b]) => [clean(a), clean(b)]));
+        },
+      ),
+      { numRuns: fcRuns(40) },
+    );
   });
 });

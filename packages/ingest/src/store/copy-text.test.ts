@@ -54,11 +54,14 @@ const text = fc.oneof(
 
 describe('copyText', () => {
   it('escapes exactly as the plain writer does, and reads back as the value without NUL', () => {
-    fc.assert(fc.property(fc.option(text, { nil: null }), (v) => {
-      const s = copyText(v);
-      expect(s).toBe(referenceCopyText(v));
-      expect(readCopyField(s)).toBe(v === null ? null : v.replace(/\u0000/g, ''));
-    }), { numRuns: fcRuns(2000) });
+    fc.assert(
+      fc.property(fc.option(text, { nil: null }), (v) => {
+        const s = copyText(v);
+        expect(s).toBe(referenceCopyText(v));
+        expect(readCopyField(s)).toBe(v === null ? null : v.replace(/\u0000/g, ''));
+      }),
+      { numRuns: fcRuns(2000) },
+    );
   });
 
   it('writes null as \\N and text that reads "\\N" so that it is not null', () => {

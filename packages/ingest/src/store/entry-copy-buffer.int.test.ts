@@ -31,22 +31,38 @@ describe('EntryCopyBuffer through PostgreSQL COPY (FORMAT binary)', () => {
   };
 
   it('reads back every row as it was added, sorted or not', async () => {
-    await fc.assert(fc.asyncProperty(entryRows(60), fc.array(fc.nat(), { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(),
-      async (rows, windowCuts, byteCuts, sorted) => {
-        await client.query('TRUNCATE copied');
-        const buf = new EntryCopyBuffer(2);
-        for (const w of windowsOf(rows, windowCuts)) {
-          for (const r of w) buf.add(r);
-          const out = buf.take(sorted);
-          if (out) await copyIn(client, 'COPY copied FROM STDIN (FORMAT binary)', out, byteCuts);
-        }
-        const back = await client.query(`SELECT list_id::text, seq, row_no, encode(inet_send(ip), 'hex') AS ip,
+    await fc.assert(
+      fc.asyncProperty(
+        entryRows(60),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.boolean(),
+        async (rows, windowCuts, byteCuts, sorted) => {
+          await client.query('TRUNCATE copied');
+          const buf = new EntryCopyBuffer(2);
+          for (const w of windowsOf(rows, windowCuts)) {
+            for (const r of w) buf.add(r);
+            const out = buf.take(sorted);
+            if (out) await copyIn(client, 'COPY copied FROM STDIN (FORMAT binary)', out, byteCuts);
+          }
+          const back = await client.query(`SELECT list_id::text, seq, row_no, encode(inet_send(ip), 'hex') AS ip,
           (extract(epoch FROM observed_at) * 1000)::int8::text AS t, port, malware, extra FROM copied ORDER BY row_no`);
-        const want = rows; // row_no goes up in file order
-        const shape = (r: EntryRow) => [String(r.listId), r.rowNo, inetHex(r), String(r.observedAt), r.port, r.malware, r.extra === null ? null : JSON.parse(r.extra)];
-        expect(back.rows.map((r) => [r.list_id, r.row_no, r.ip, r.t, r.port, r.malware, r.extra])).toEqual(want.map(shape));
-        // seq: as given, or renumbered within each window's own range
-        expect(back.rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq).sort((a, b) => a - b));
-      }), { numRuns: fcRuns(30) });
+          const want = rows; // row_no goes up in file order
+          const shape = (r: EntryRow) => [
+            String(r.listId),
+            r.rowNo,
+            inetHex(r),
+            String(r.observedAt),
+            r.port,
+            r.malware,
+            r.extra === null ? null : JSON.parse(r.extra),
+          ];
+          expect(back.rows.map((r) => [r.list_id, r.row_no, r.ip, r.t, r.port, r.malware, r.extra])).toEqual(want.map(shape));
+          // seq: as given, or renumbered within each window's own range
+          expect(back.rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq).sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: fcRuns(30) },
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { EntryCopyBuffer, type EntryRow } from './entry-copy-buffer';
 
 const row = (seq: number, family: 4 | 6, w: number[], observedAt: number): EntryRow => ({
-  listId: 1, seq, rowNo: seq, family, w, observedAt, port: seq % 3 ? 80 : null, malware: seq % 2 ? 'goz' : null, extra: seq % 4 ? null : '{"a":"b"}',
+  listId: 1,
+  seq,
+  rowNo: seq,
+  family,
+  w,
+  observedAt,
+  port: seq % 3 ? 80 : null,
+  malware: seq % 2 ? 'goz' : null,
+  extra: seq % 4 ? null : '{"a":"b"}',
 });
 
 /** Splits a binary COPY payload into its rows' bytes (the first field after the count is list_id). */
@@ -61,7 +69,7 @@ describe('EntryCopyBuffer', () => {
     expect(rowsOf(buf.take(true)!).map(seqOf)).toEqual([1]);
   });
 
-  it('sorts like a comparator over every field, and keeps the window\'s seq range', () => {
+  it("sorts like a comparator over every field, and keeps the window's seq range", () => {
     // many rows share an address's first word: IPv6 of one /32 and repeated IPv4 addresses
     const buf = new EntryCopyBuffer();
     const input: EntryRow[] = [];
@@ -73,7 +81,8 @@ describe('EntryCopyBuffer', () => {
     for (const r of input) buf.add(r);
     const key = (r: EntryRow) => [r.family === 4 ? 0 : 1, ...r.w.map((x) => x >>> 0), r.observedAt];
     const cmp = (a: EntryRow, b: EntryRow) => {
-      const x = key(a), y = key(b);
+      const x = key(a),
+        y = key(b);
       for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k] - y[k];
       return 0;
     };

@@ -11,27 +11,33 @@ import { entryRows, plainCopy, tightWindows, windowsOf } from '../testing/entry-
  */
 describe('EntryCopyBuffer, windows of any size', () => {
   it('writes every window exactly as the plain writer does', () => {
-    fc.assert(fc.property(
-      entryRows(40), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 8 }), fc.boolean(),
-      (rows, cuts, capacity, sorted) => {
-        const buf = new EntryCopyBuffer(capacity);
-        const kept: { out: Buffer; copy: Buffer }[] = [];
-        for (const w of windowsOf(rows, cuts)) {
-          for (const r of w) buf.add(r);
-          expect(buf.rows).toBe(w.length);
-          const out = buf.take(sorted);
-          if (w.length === 0) {
-            expect(out).toBeNull();
-            continue;
+    fc.assert(
+      fc.property(
+        entryRows(40),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        (rows, cuts, capacity, sorted) => {
+          const buf = new EntryCopyBuffer(capacity);
+          const kept: { out: Buffer; copy: Buffer }[] = [];
+          for (const w of windowsOf(rows, cuts)) {
+            for (const r of w) buf.add(r);
+            expect(buf.rows).toBe(w.length);
+            const out = buf.take(sorted);
+            if (w.length === 0) {
+              expect(out).toBeNull();
+              continue;
+            }
+            expect(out!.toString('hex')).toBe(plainCopy(w, sorted).toString('hex'));
+            kept.push({ out: out!, copy: Buffer.from(out!) });
+            // what the last TAKES_KEPT takes returned is still theirs
+            for (const k of kept.slice(-TAKES_KEPT)) expect(k.out.equals(k.copy)).toBe(true);
           }
-          expect(out!.toString('hex')).toBe(plainCopy(w, sorted).toString('hex'));
-          kept.push({ out: out!, copy: Buffer.from(out!) });
-          // what the last TAKES_KEPT takes returned is still theirs
-          for (const k of kept.slice(-TAKES_KEPT)) expect(k.out.equals(k.copy)).toBe(true);
-        }
-        expect(buf.take(sorted)).toBeNull();
-      },
-    ), { numRuns: fcRuns(300) });
+          expect(buf.take(sorted)).toBeNull();
+        },
+      ),
+      { numRuns: fcRuns(300) },
+    );
   });
 
   it('fills its output to the byte, also in memory of an earlier take one byte too small', () => {

@@ -5,15 +5,20 @@ const MALWARE = ['goz', 'vawtrak', 'ゼウス'];
 function rowAt(i: number): EntryRow {
   const v6 = i % 5 === 0;
   return {
-    listId: 3, seq: i + 1, rowNo: i + 2, family: v6 ? 6 : 4,
+    listId: 3,
+    seq: i + 1,
+    rowNo: i + 2,
+    family: v6 ? 6 : 4,
     w: v6 ? [0x20010db8, (i * 31) % 7, 0, (i * 7919) % 65536] : [((i * 2654435761) >>> 0) % 4294967296],
-    observedAt: Date.UTC(2015, 3, 1) + ((i * 104729) % 86_400) * 1000, port: i % 4 ? (i * 13) % 65536 : null,
-    malware: i % 7 ? MALWARE[i % 3] : null, extra: i % 9 ? null : JSON.stringify({ n: `値${i}` }),
+    observedAt: Date.UTC(2015, 3, 1) + ((i * 104729) % 86_400) * 1000,
+    port: i % 4 ? (i * 13) % 65536 : null,
+    malware: i % 7 ? MALWARE[i % 3] : null,
+    extra: i % 9 ? null : JSON.stringify({ n: `値${i}` }),
   };
 }
 
 describe('ThreadedEntryBuffer', () => {
-  it('encodes every window in its thread byte for byte as the caller\'s thread does', async () => {
+  it("encodes every window in its thread byte for byte as the caller's thread does", async () => {
     const threaded = new ThreadedEntryBuffer();
     const here = new EntryCopyBuffer();
     try {

@@ -91,5 +91,9 @@ function startEncoder(): Worker {
   const file = path.join(__dirname, `entry-encoder.worker${ext}`);
   if (ext === '.js') return new Worker(file);
   const tsx = require.resolve('tsx/cjs/api');
-  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`, { eval: true, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`, {
+    eval: true,
+    execArgv: [],
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
 }

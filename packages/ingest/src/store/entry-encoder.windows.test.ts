@@ -21,27 +21,30 @@ describe('ThreadedEntryBuffer, windows of any size', () => {
     for (const p of pairs) await p.threaded.close();
   });
 
-  it('encodes every window as the caller\'s thread and the plain writer do', async () => {
-    await fc.assert(fc.asyncProperty(entryRows(60), fc.array(fc.nat(), { maxLength: 6 }), fc.nat({ max: 2 }), async (rows, cuts, which) => {
-      const { threaded, here } = pairs[which];
-      const kept: { out: Buffer; copy: Buffer }[] = [];
-      for (const w of windowsOf(rows, cuts)) {
-        for (const r of w) {
-          threaded.add(r);
-          here.add(r);
+  it("encodes every window as the caller's thread and the plain writer do", async () => {
+    await fc.assert(
+      fc.asyncProperty(entryRows(60), fc.array(fc.nat(), { maxLength: 6 }), fc.nat({ max: 2 }), async (rows, cuts, which) => {
+        const { threaded, here } = pairs[which];
+        const kept: { out: Buffer; copy: Buffer }[] = [];
+        for (const w of windowsOf(rows, cuts)) {
+          for (const r of w) {
+            threaded.add(r);
+            here.add(r);
+          }
+          const a = await threaded.take();
+          const b = here.take(true);
+          if (w.length === 0) {
+            expect([a, b]).toEqual([null, null]);
+            continue;
+          }
+          expect(a!.toString('hex')).toBe(b!.toString('hex'));
+          expect(a!.equals(plainCopy(w, true))).toBe(true);
+          kept.push({ out: a!, copy: Buffer.from(a!) });
+          for (const k of kept.slice(-TAKES_KEPT)) expect(k.out.equals(k.copy)).toBe(true);
         }
-        const a = await threaded.take();
-        const b = here.take(true);
-        if (w.length === 0) {
-          expect([a, b]).toEqual([null, null]);
-          continue;
-        }
-        expect(a!.toString('hex')).toBe(b!.toString('hex'));
-        expect(a!.equals(plainCopy(w, true))).toBe(true);
-        kept.push({ out: a!, copy: Buffer.from(a!) });
-        for (const k of kept.slice(-TAKES_KEPT)) expect(k.out.equals(k.copy)).toBe(true);
-      }
-    }), { numRuns: fcRuns(150) });
+      }),
+      { numRuns: fcRuns(150) },
+    );
   });
   it('fills its output to the byte, also in memory sent back one byte too small', async () => {
     const threaded = new ThreadedEntryBuffer(1);

@@ -22,7 +22,8 @@ port.on('message', (m: EncodeRequest) => {
   try {
     const size = encodedSize(m.cols);
     // never a pooled Buffer: its memory is sent back whole
-    const o = m.spare && m.spare.byteLength >= size ? Buffer.from(m.spare) : Buffer.allocUnsafeSlow(Math.max(size, m.spare?.byteLength ?? 0));
+    const o =
+      m.spare && m.spare.byteLength >= size ? Buffer.from(m.spare) : Buffer.allocUnsafeSlow(Math.max(size, m.spare?.byteLength ?? 0));
     const out = encodeColumns(m.cols, true, o, names);
     const cols = Object.fromEntries(COLUMN_ARRAYS.map((k) => [k, m.cols[k]])) as Extract<EncodeReply, { cols: unknown }>['cols'];
     const reply: EncodeReply = { id: m.id, buffer: o.buffer as ArrayBuffer, length: out.length, cols };

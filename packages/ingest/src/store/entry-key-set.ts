@@ -33,8 +33,15 @@ export class EntryKeySet {
       if (slot === 0) break;
       const i = slot - 1;
       const o = i * 4;
-      if (this.times[i] === time && this.portFam[i] === pf && this.words[o] === w0 >>> 0 &&
-          this.words[o + 1] === w1 >>> 0 && this.words[o + 2] === w2 >>> 0 && this.words[o + 3] === w3 >>> 0) return false;
+      if (
+        this.times[i] === time &&
+        this.portFam[i] === pf &&
+        this.words[o] === w0 >>> 0 &&
+        this.words[o + 1] === w1 >>> 0 &&
+        this.words[o + 2] === w2 >>> 0 &&
+        this.words[o + 3] === w3 >>> 0
+      )
+        return false;
       h = (h + 1) & mask;
     }
     if (this.n >= this.times.length) this.grow();

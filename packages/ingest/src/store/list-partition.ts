@@ -26,10 +26,14 @@ export async function createListPartition(client: PoolClient, listId: number): P
  */
 export async function attachListPartition(pool: Pool, own: PoolClient, tx: PoolClient, listId: number): Promise<void> {
   const t = listPartition(listId);
-  await buildIndexesInLanes(pool, [
-    [`CREATE INDEX ${t}_ip_idx ON ${t} (ip, observed_at)`],
-    [`CREATE UNIQUE INDEX ${t}_list_seq_idx ON ${t} (list_id, seq)`, `CREATE INDEX ${t}_id_idx ON ${t} (id)`],
-  ], own);
+  await buildIndexesInLanes(
+    pool,
+    [
+      [`CREATE INDEX ${t}_ip_idx ON ${t} (ip, observed_at)`],
+      [`CREATE UNIQUE INDEX ${t}_list_seq_idx ON ${t} (list_id, seq)`, `CREATE INDEX ${t}_id_idx ON ${t} (id)`],
+    ],
+    own,
+  );
   await tx.query(`ALTER TABLE entries ATTACH PARTITION ${t} FOR VALUES IN (${Math.trunc(listId)})`);
 }
 

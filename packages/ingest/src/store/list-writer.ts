@@ -87,7 +87,8 @@ export class ListWriter {
   private readonly threadRows: number;
 
   constructor(
-    private readonly client: PoolClient, private readonly chunk: number,
+    private readonly client: PoolClient,
+    private readonly chunk: number,
     private readonly own?: { listId: number; pool: Pool },
     sizes: { sortWindow?: number; threadRows?: number } = {},
   ) {
@@ -158,7 +159,14 @@ export class ListWriter {
     const e = hold ? null : this.threaded ? this.threaded.take() : this.entries.take(true);
     if (e instanceof Promise) {
       this.encoding++;
-      e.then(() => { this.encoding--; }, () => { this.encoding--; }); // (a failure is seen by send())
+      e.then(
+        () => {
+          this.encoding--;
+        },
+        () => {
+          this.encoding--;
+        },
+      ); // (a failure is seen by send())
     }
     // the windows after a big list's first are encoded in a thread (the first shows the list is big)
     if (create) {
@@ -179,10 +187,13 @@ export class ListWriter {
   }
 
   private async send(
-    entries: Buffer | null | Promise<Buffer | null>, rejects: Buffer | null, create: boolean, after: Promise<void> | undefined,
+    entries: Buffer | null | Promise<Buffer | null>,
+    rejects: Buffer | null,
+    create: boolean,
+    after: Promise<void> | undefined,
   ): Promise<void> {
     await after; // its failure is this one's: the chunks go in order or not at all
-    const stop = () => new Error('the list\'s writer was abandoned');
+    const stop = () => new Error("the list's writer was abandoned");
     if (this.abandoned) throw stop();
     if (create) {
       const c = await this.own!.pool.connect();

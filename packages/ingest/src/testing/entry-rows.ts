@@ -13,28 +13,44 @@ const unit = fc.oneof(
 );
 /** a handful of names repeat, as in a list; others are one-offs (the name cache sees both) */
 const malware = fc.oneof(fc.constantFrom('goz', 'vawtrak', 'ゼウス', 'ゲームオーバーゼウス', '😀bot'), fc.string({ unit, maxLength: 40 }));
-const extra = fc.dictionary(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 30 }), { maxKeys: 4 }).map((o) => JSON.stringify(o));
+const extra = fc
+  .dictionary(fc.string({ unit, maxLength: 8 }), fc.string({ unit, maxLength: 30 }), { maxKeys: 4 })
+  .map((o) => JSON.stringify(o));
 
-const entryRow: fc.Arbitrary<EntryRow> = fc.record({
-  listId: fc.integer({ min: 1, max: 2 ** 40 }),
-  seq: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  rowNo: fc.constant(0),
-  v6: fc.boolean(),
-  // a few addresses only, so that rows share an address (and a first word) and sort on the rest
-  w: fc.oneof(
-    fc.tuple(fc.constantFrom(0, 1, 0x0a000001, 0xcb007101, 0xffffffff, 0x20010db8), fc.constantFrom(0, 1, 0xffffffff), fc.constantFrom(0, 7), fc.constantFrom(0, 1, 0x80000000)),
-    fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff })),
-  ),
-  // times from about 855 to 3084: microseconds since 2000 stay exact in a double
-  observedAt: fc.oneof(fc.constantFrom(Date.UTC(2000, 0, 1), Date.UTC(2015, 3, 20, 1, 15, 30), 0, -1, Date.UTC(2000, 0, 1) - 1), fc.integer({ min: -(2 ** 45), max: 2 ** 45 })),
-  port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }),
-  malware: fc.option(malware, { nil: null }),
-  extra: fc.option(extra, { nil: null }),
-}).map(({ v6, w, ...r }) => ({ ...r, family: v6 ? 6 : 4, w: v6 ? w : [w[0], 0, 0, 0] }));
+const entryRow: fc.Arbitrary<EntryRow> = fc
+  .record({
+    listId: fc.integer({ min: 1, max: 2 ** 40 }),
+    seq: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    rowNo: fc.constant(0),
+    v6: fc.boolean(),
+    // a few addresses only, so that rows share an address (and a first word) and sort on the rest
+    w: fc.oneof(
+      fc.tuple(
+        fc.constantFrom(0, 1, 0x0a000001, 0xcb007101, 0xffffffff, 0x20010db8),
+        fc.constantFrom(0, 1, 0xffffffff),
+        fc.constantFrom(0, 7),
+        fc.constantFrom(0, 1, 0x80000000),
+      ),
+      fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff })),
+    ),
+    // times from about 855 to 3084: microseconds since 2000 stay exact in a double
+    observedAt: fc.oneof(
+      fc.constantFrom(Date.UTC(2000, 0, 1), Date.UTC(2015, 3, 20, 1, 15, 30), 0, -1, Date.UTC(2000, 0, 1) - 1),
+      fc.integer({ min: -(2 ** 45), max: 2 ** 45 }),
+    ),
+    port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }),
+    malware: fc.option(malware, { nil: null }),
+    extra: fc.option(extra, { nil: null }),
+  })
+  .map(({ v6, w, ...r }) => ({ ...r, family: v6 ? 6 : 4, w: v6 ? w : [w[0], 0, 0, 0] }));
 
 /** Rows as a list numbers them: seq counts up from some start, row_no (file lines) goes up with gaps. */
 export const entryRows = (maxLength: number): fc.Arbitrary<EntryRow[]> =>
-  fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 - maxLength }), fc.array(fc.tuple(entryRow, fc.integer({ min: 1, max: 1000 })), { maxLength }))
+  fc
+    .tuple(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 - maxLength }),
+      fc.array(fc.tuple(entryRow, fc.integer({ min: 1, max: 1000 })), { maxLength }),
+    )
     .map(([first, rows]) => {
       let line = 0;
       return rows.map(([r, gap], i) => ({ ...r, seq: first + i, rowNo: (line += gap) }));
@@ -109,12 +125,15 @@ export function windowsOf<T>(rows: T[], cuts: number[]): T[][] {
  */
 export function tightWindows(): EntryRow[][] {
   const row = (seq: number, malware: string): EntryRow => ({
-    listId: 2 ** 40 + seq, seq, rowNo: seq, family: 6, w: [0x20010db8, seq, 0xffffffff, 1], observedAt: Date.UTC(2000, 0, 1) + seq, port: 65535, malware, extra: '',
+    listId: 2 ** 40 + seq,
+    seq,
+    rowNo: seq,
+    family: 6,
+    w: [0x20010db8, seq, 0xffffffff, 1],
+    observedAt: Date.UTC(2000, 0, 1) + seq,
+    port: 65535,
+    malware,
+    extra: '',
   });
-  return [
-    [row(1, 'ゼ'.repeat(56))],
-    [row(2, 'ウス'), row(3, '')],
-    [row(4, 'ゼ'), row(5, ''), row(6, '')],
-    [row(7, 'ス'.repeat(57))],
-  ];
+  return [[row(1, 'ゼ'.repeat(56))], [row(2, 'ウス'), row(3, '')], [row(4, 'ゼ'), row(5, ''), row(6, '')], [row(7, 'ス'.repeat(57))]];
 }

@@ -10,23 +10,44 @@ import { HttpError } from '../web/errors';
 import { route, id, type PortalRoute } from '../web/route-table';
 
 export const batchJson = (b: BatchView) => ({
-  id: b.id, listId: b.list_id, member: b.member_id, campaign: b.campaign_id, round: b.round, tlp: b.tlp, entries: b.entries,
-  state: b.state, dueAt: b.due_at, overdue: b.overdue, reported: b.reported, notifiedAt: b.notified_at,
-  firstDownloadedAt: b.first_downloaded_at, closedAt: b.closed_at,
+  id: b.id,
+  listId: b.list_id,
+  member: b.member_id,
+  campaign: b.campaign_id,
+  round: b.round,
+  tlp: b.tlp,
+  entries: b.entries,
+  state: b.state,
+  dueAt: b.due_at,
+  overdue: b.overdue,
+  reported: b.reported,
+  notifiedAt: b.notified_at,
+  firstDownloadedAt: b.first_downloaded_at,
+  closedAt: b.closed_at,
 });
 
 const batchParam = z.object({ batchId: id });
 
 export const batchApi: PortalRoute[] = [
   route({
-    method: 'GET', url: '/api/v1/batches', kind: 'api', roles: ['coordinator', 'member'], summary: 'batches you may see (a member: its own)',
+    method: 'GET',
+    url: '/api/v1/batches',
+    kind: 'api',
+    roles: ['coordinator', 'member'],
+    summary: 'batches you may see (a member: its own)',
     query: z.object({ list: id.optional(), overdue: z.enum(['0', '1']).optional() }),
     handler: async ({ ctx, caller, query }) => ({
-      batches: (await withScope(ctx.pool, caller, (db) => scopedBatches(db, caller, { listId: query.list, overdue: query.overdue === '1' }))).map(batchJson),
+      batches: (
+        await withScope(ctx.pool, caller, (db) => scopedBatches(db, caller, { listId: query.list, overdue: query.overdue === '1' }))
+      ).map(batchJson),
     }),
   }),
   route({
-    method: 'GET', url: '/api/v1/batches/:batchId', kind: 'api', roles: ['coordinator', 'member'], summary: 'one batch with its current outcomes',
+    method: 'GET',
+    url: '/api/v1/batches/:batchId',
+    kind: 'api',
+    roles: ['coordinator', 'member'],
+    summary: 'one batch with its current outcomes',
     params: batchParam,
     handler: async ({ ctx, caller, params }) => {
       const b = await batchOr404(ctx, caller, params.batchId);
@@ -35,8 +56,13 @@ export const batchApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/batches/:batchId/download', kind: 'api', roles: ['coordinator', 'member'],
-    summary: 'the batch\'s entries: csv, excel (CSV with BOM) or json', params: batchParam, query: z.object({ format: z.enum(FORMATS).default('csv') }),
+    method: 'GET',
+    url: '/api/v1/batches/:batchId/download',
+    kind: 'api',
+    roles: ['coordinator', 'member'],
+    summary: "the batch's entries: csv, excel (CSV with BOM) or json",
+    params: batchParam,
+    query: z.object({ format: z.enum(FORMATS).default('csv') }),
     handler: async ({ ctx, caller, params, query, reply }) => {
       const b = await batchOr404(ctx, caller, params.batchId);
       const f = await batchDownload(ctx, caller, b, query.format);
@@ -44,9 +70,14 @@ export const batchApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'POST', url: '/api/v1/batches/:batchId/outcomes', kind: 'api', roles: ['member'],
-    summary: 'report outcomes: JSON {"outcomes":[{entryId,outcome,notifiedAt?,channel?,note?}]}, or the downloaded file filled in as a text/csv body (raw bytes: UTF-8, Shift_JIS or UTF-16) or multipart (field file); rows with an empty outcome are skipped and counted',
-    params: batchParam, body: z.unknown(),
+    method: 'POST',
+    url: '/api/v1/batches/:batchId/outcomes',
+    kind: 'api',
+    roles: ['member'],
+    summary:
+      'report outcomes: JSON {"outcomes":[{entryId,outcome,notifiedAt?,channel?,note?}]}, or the downloaded file filled in as a text/csv body (raw bytes: UTF-8, Shift_JIS or UTF-16) or multipart (field file); rows with an empty outcome are skipped and counted',
+    params: batchParam,
+    body: z.unknown(),
     handler: async ({ ctx, caller, params, req, reply }) => {
       const b = await batchOr404(ctx, caller, params.batchId);
       let r;
@@ -67,7 +98,10 @@ export const batchApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/figures', kind: 'api', roles: ['coordinator', 'member', 'source', 'viewer'],
+    method: 'GET',
+    url: '/api/v1/figures',
+    kind: 'api',
+    roles: ['coordinator', 'member', 'source', 'viewer'],
     summary: 'figures in your scope: a member its own batches, a source its own lists, coordinators and viewers all',
     handler: async ({ ctx, caller }) => figuresFor(ctx, caller),
   }),

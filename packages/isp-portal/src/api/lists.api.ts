@@ -14,11 +14,29 @@ import { failureText, t, type Lang } from '../web/i18n';
 import { route, id, type PortalRoute } from '../web/route-table';
 
 export const listJson = (l: ListView, lang: Lang) => ({
-  id: l.id, campaign: l.campaign_id, source: l.source_id, round: l.round, fileName: l.file_name, tlp: l.tlp,
-  state: l.state, stateLabel: t(lang, `state.${l.state}`), failure: l.failure, failureMessage: l.failure ? failureText(lang, l.failure).text : null,
-  counts: { rowsRead: l.rows_read, rejected: l.rejected, duplicates: l.duplicates, received: l.received, delivered: l.delivered, returned: l.returned },
+  id: l.id,
+  campaign: l.campaign_id,
+  source: l.source_id,
+  round: l.round,
+  fileName: l.file_name,
+  tlp: l.tlp,
+  state: l.state,
+  stateLabel: t(lang, `state.${l.state}`),
+  failure: l.failure,
+  failureMessage: l.failure ? failureText(lang, l.failure).text : null,
+  counts: {
+    rowsRead: l.rows_read,
+    rejected: l.rejected,
+    duplicates: l.duplicates,
+    received: l.received,
+    delivered: l.delivered,
+    returned: l.returned,
+  },
   routeChunks: { done: l.chunks_done, total: l.route_chunks },
-  createdAt: l.created_at, parsedAt: l.parsed_at, routedAt: l.routed_at, releasedAt: l.released_at,
+  createdAt: l.created_at,
+  parsedAt: l.parsed_at,
+  routedAt: l.routed_at,
+  releasedAt: l.released_at,
 });
 
 const listParam = z.object({ listId: id });
@@ -26,7 +44,11 @@ const fmt = z.object({ format: z.enum(['csv', 'excel', 'sjis', 'json']).default(
 
 export const listApi: PortalRoute[] = [
   route({
-    method: 'POST', url: '/api/v1/lists', kind: 'api', roles: ['coordinator', 'source'], multipart: true,
+    method: 'POST',
+    url: '/api/v1/lists',
+    kind: 'api',
+    roles: ['coordinator', 'source'],
+    multipart: true,
     summary: 'upload a list (multipart: file, campaign, source, round, profile, encoding, timezone, tlp)',
     handler: async ({ ctx, req, reply, caller, lang }) => {
       const up = await readUpload(req, caller);
@@ -36,13 +58,24 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'lists you may see, newest first',
+    method: 'GET',
+    url: '/api/v1/lists',
+    kind: 'api',
+    roles: ['coordinator', 'source', 'viewer'],
+    summary: 'lists you may see, newest first',
     query: z.object({ campaign: z.string().max(100).optional() }),
-    handler: async ({ ctx, caller, lang, query }) =>
-      ({ lists: (await withScope(ctx.pool, caller, (db) => scopedLists(db, caller, { campaignId: query.campaign }))).map((l) => listJson(l, lang)) }),
+    handler: async ({ ctx, caller, lang, query }) => ({
+      lists: (await withScope(ctx.pool, caller, (db) => scopedLists(db, caller, { campaignId: query.campaign }))).map((l) =>
+        listJson(l, lang),
+      ),
+    }),
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'a list\'s state and counters',
+    method: 'GET',
+    url: '/api/v1/lists/:listId',
+    kind: 'api',
+    roles: ['coordinator', 'source', 'viewer'],
+    summary: "a list's state and counters",
     params: listParam,
     handler: async ({ ctx, caller, lang, params }) => {
       const l = await withScope(ctx.pool, caller, (db) => scopedList(db, caller, params.listId));
@@ -51,9 +84,13 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId/rejects', kind: 'api', roles: ['coordinator', 'source'],
+    method: 'GET',
+    url: '/api/v1/lists/:listId/rejects',
+    kind: 'api',
+    roles: ['coordinator', 'source'],
     summary: 'rows refused while reading: json, csv (UTF-8), excel (UTF-8 with BOM) or sjis (Shift_JIS)',
-    params: listParam, query: fmt,
+    params: listParam,
+    query: fmt,
     handler: async ({ ctx, caller, params, query, reply }) => {
       const rows = await withScope(ctx.pool, caller, async (db) => {
         if (!(await scopedList(db, caller, params.listId))) throw notFound();
@@ -61,14 +98,28 @@ export const listApi: PortalRoute[] = [
       });
       if (query.format === 'json') return { rejects: rows };
       reply.header('content-disposition', `attachment; filename="list-${params.listId}-rejects.csv"`).type(csvContentType(query.format));
-      return reply.send(Readable.from(encodeCsv([csvLine(['row', 'line', 'reason', 'message', 'raw']) +
-        rows.map((r) => csvLine([r.row, r.line, r.reason, r.message, r.raw], new Set([0, 1]))).join('')], query.format)));
+      return reply.send(
+        Readable.from(
+          encodeCsv(
+            [
+              csvLine(['row', 'line', 'reason', 'message', 'raw']) +
+                rows.map((r) => csvLine([r.row, r.line, r.reason, r.message, r.raw], new Set([0, 1]))).join(''),
+            ],
+            query.format,
+          ),
+        ),
+      );
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId/returned', kind: 'api', roles: ['coordinator', 'source'],
-    summary: "entries no member took, in the source file's own columns plus return_reason: csv (UTF-8), excel (UTF-8 with BOM), sjis (Shift_JIS, as Japanese offices send) or json",
-    params: listParam, query: fmt,
+    method: 'GET',
+    url: '/api/v1/lists/:listId/returned',
+    kind: 'api',
+    roles: ['coordinator', 'source'],
+    summary:
+      "entries no member took, in the source file's own columns plus return_reason: csv (UTF-8), excel (UTF-8 with BOM), sjis (Shift_JIS, as Japanese offices send) or json",
+    params: listParam,
+    query: fmt,
     handler: async ({ ctx, caller, params, query, reply }) => {
       const rows = await withScope(ctx.pool, caller, async (db) => {
         if (!(await scopedList(db, caller, params.listId))) throw notFound();
@@ -82,15 +133,24 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/lists/:listId/batches', kind: 'api', roles: ['coordinator'], summary: 'the batches a list was split into',
+    method: 'GET',
+    url: '/api/v1/lists/:listId/batches',
+    kind: 'api',
+    roles: ['coordinator'],
+    summary: 'the batches a list was split into',
     params: listParam,
-    handler: async ({ ctx, caller, params }) => withScope(ctx.pool, caller, async (db) => {
-      if (!(await scopedList(db, caller, params.listId))) throw notFound();
-      return { batches: await scopedBatches(db, caller, { listId: params.listId }) };
-    }),
+    handler: async ({ ctx, caller, params }) =>
+      withScope(ctx.pool, caller, async (db) => {
+        if (!(await scopedList(db, caller, params.listId))) throw notFound();
+        return { batches: await scopedBatches(db, caller, { listId: params.listId }) };
+      }),
   }),
   route({
-    method: 'POST', url: '/api/v1/lists/:listId/approve', kind: 'api', roles: ['coordinator'], summary: 'release a list awaiting approval (not by its uploader)',
+    method: 'POST',
+    url: '/api/v1/lists/:listId/approve',
+    kind: 'api',
+    roles: ['coordinator'],
+    summary: 'release a list awaiting approval (not by its uploader)',
     params: listParam,
     handler: async ({ ctx, caller, params }) => {
       await approveListAs(ctx, caller, params.listId);
@@ -98,20 +158,32 @@ export const listApi: PortalRoute[] = [
     },
   }),
   route({
-    method: 'POST', url: '/api/v1/lists/:listId/retry', kind: 'api', roles: ['coordinator'],
+    method: 'POST',
+    url: '/api/v1/lists/:listId/retry',
+    kind: 'api',
+    roles: ['coordinator'],
     summary: 'run a failed list again from the stage it failed in (optionally with the time zone its times were written in)',
-    params: listParam, body: z.object({ timezone: z.string().min(1).max(64).optional() }).optional(),
+    params: listParam,
+    body: z.object({ timezone: z.string().min(1).max(64).optional() }).optional(),
     handler: async ({ ctx, caller, params, body, reply }) => {
       const stage = await retryListAs(ctx, caller, params.listId, { timezone: body?.timezone ?? null });
       return reply.code(202).send({ list: { id: params.listId, retrying: stage } });
     },
   }),
   route({
-    method: 'GET', url: '/api/v1/campaigns', kind: 'api', roles: ['coordinator', 'source', 'viewer'], summary: 'campaigns with lists you may see',
+    method: 'GET',
+    url: '/api/v1/campaigns',
+    kind: 'api',
+    roles: ['coordinator', 'source', 'viewer'],
+    summary: 'campaigns with lists you may see',
     handler: async ({ ctx, caller }) => ({ campaigns: await withScope(ctx.pool, caller, (db) => scopedCampaigns(db, caller)) }),
   }),
   route({
-    method: 'GET', url: '/api/v1/campaigns/:campaignId/report', kind: 'api', roles: ['coordinator', 'viewer'], summary: 'the per-round table of a campaign',
+    method: 'GET',
+    url: '/api/v1/campaigns/:campaignId/report',
+    kind: 'api',
+    roles: ['coordinator', 'viewer'],
+    summary: 'the per-round table of a campaign',
     params: z.object({ campaignId: z.string().max(100) }),
     handler: async ({ ctx, caller, params }) => {
       const known = await withScope(ctx.pool, caller, (db) => scopedCampaigns(db, caller));

@@ -18,52 +18,129 @@ async function accountPage(c: RouteCall<unknown, unknown, unknown>, extra: { new
   const totp = caller.hasTotp
     ? html`<p>${t(lang, 'totp.enabled')}</p>`
     : html`${caller.pending === 'totp-setup' ? html`<div class="flash error">${t(lang, 'totp.required')}</div>` : ''}
-<p>${t(lang, 'totp.setup.help')}</p><p class="secret" id="totp-secret">${secret}</p><p class="muted"><code>${totpUri(secret, caller.email)}</code></p>
-<form method="post" action="/account/totp" class="row">${csrfField(caller)}<input type="hidden" name="secret" value="${secret}">
-<label>${t(lang, 'totp.code')}<input name="code" inputmode="numeric" pattern="[0-9]{6}" required></label><button>${t(lang, 'common.save')}</button></form>`;
-  const tokenPart = caller.pending ? '' : html`<h2>${t(lang, 'account.tokens')}</h2>
-${extra.newToken ? html`<div class="card"><p>${t(lang, 'account.token.shown')}</p><p class="secret" id="new-token">${extra.newToken}</p></div>` : ''}
-<form method="post" action="/account/tokens" class="row card">${csrfField(caller)}
-<label>${t(lang, 'account.token.name')}<input name="name" required maxlength="100"></label>
-<label>${t(lang, 'account.token.scope')}<select name="scope"><option value="read">read</option><option value="write">write</option></select></label>
-<button>${t(lang, 'account.token.create')}</button></form>
-${table([t(lang, 'account.token.name'), t(lang, 'account.token.scope'), t(lang, 'common.created'), t(lang, 'account.token.lastUsed'), ''],
-    tokens.map((k) => [k.name, k.scope, fmtDate(k.created_at, lang), fmtDate(k.last_used_at, lang),
-      k.revoked_at ? t(lang, 'account.token.revoked')
-        : html`<form method="post" action="/account/tokens/${k.id}/revoke" class="inline">${csrfField(caller)}<button class="secondary">${t(lang, 'account.token.revoke')}</button></form>`]))}`;
-  return page({ lang, title: t(lang, 'account.title'), caller, path: '/account', flash: extra.totpWrong ? { kind: 'error', text: t(lang, 'totp.wrong') } : null },
-    html`<div class="card"><p><span translate="no"><b>${caller.name}</b> &lt;${caller.email}&gt;</span> · ${t(lang, `role.${caller.role}`)}</p></div>
-<h2>${t(lang, 'totp.setup')}</h2><div class="card">${totp}</div>${tokenPart}`);
+        <p>${t(lang, 'totp.setup.help')}</p>
+        <p class="secret" id="totp-secret">${secret}</p>
+        <p class="muted"><code>${totpUri(secret, caller.email)}</code></p>
+        <form method="post" action="/account/totp" class="row">
+          ${csrfField(caller)}<input type="hidden" name="secret" value="${secret}" />
+          <label>${t(lang, 'totp.code')}<input name="code" inputmode="numeric" pattern="[0-9]{6}" required /></label
+          ><button>${t(lang, 'common.save')}</button>
+        </form>`;
+  const tokenPart = caller.pending
+    ? ''
+    : html`<h2>${t(lang, 'account.tokens')}</h2>
+        ${
+          extra.newToken
+            ? html`<div class="card">
+                <p>${t(lang, 'account.token.shown')}</p>
+                <p class="secret" id="new-token">${extra.newToken}</p>
+              </div>`
+            : ''
+        }
+        <form method="post" action="/account/tokens" class="row card">
+          ${csrfField(caller)}
+          <label>${t(lang, 'account.token.name')}<input name="name" required maxlength="100" /></label>
+          <label
+            >${t(lang, 'account.token.scope')}<select name="scope">
+              <option value="read">read</option>
+              <option value="write">write</option>
+            </select></label
+          >
+          <button>${t(lang, 'account.token.create')}</button>
+        </form>
+        ${table(
+          [t(lang, 'account.token.name'), t(lang, 'account.token.scope'), t(lang, 'common.created'), t(lang, 'account.token.lastUsed'), ''],
+          tokens.map((k) => [
+            k.name,
+            k.scope,
+            fmtDate(k.created_at, lang),
+            fmtDate(k.last_used_at, lang),
+            k.revoked_at
+              ? t(lang, 'account.token.revoked')
+              : html`<form method="post" action="/account/tokens/${k.id}/revoke" class="inline">
+                  ${csrfField(caller)}<button class="secondary">${t(lang, 'account.token.revoke')}</button>
+                </form>`,
+          ]),
+        )}`;
+  return page(
+    {
+      lang,
+      title: t(lang, 'account.title'),
+      caller,
+      path: '/account',
+      flash: extra.totpWrong ? { kind: 'error', text: t(lang, 'totp.wrong') } : null,
+    },
+    html`<div class="card">
+        <p>
+          <span translate="no"><b>${caller.name}</b> &lt;${caller.email}&gt;</span> · ${t(lang, `role.${caller.role}`)}
+        </p>
+      </div>
+      <h2>${t(lang, 'totp.setup')}</h2>
+      <div class="card">${totp}</div>
+      ${tokenPart}`,
+  );
 }
 
 export const accountRoutes: PortalRoute[] = [
   route({
-    method: 'GET', url: '/account', kind: 'page', roles: everyone, allowPending: true, summary: 'account: second factor and API tokens',
+    method: 'GET',
+    url: '/account',
+    kind: 'page',
+    roles: everyone,
+    allowPending: true,
+    summary: 'account: second factor and API tokens',
     handler: async (c) => c.reply.type('text/html').send(await accountPage(c)),
   }),
   route({
-    method: 'POST', url: '/account/totp', kind: 'page', roles: everyone, allowPending: true, summary: 'turn on the TOTP second factor',
+    method: 'POST',
+    url: '/account/totp',
+    kind: 'page',
+    roles: everyone,
+    allowPending: true,
+    summary: 'turn on the TOTP second factor',
     body: z.object({ secret: z.string().regex(/^[A-Z2-7]{16,64}$/), code: z.string().max(10), _csrf: z.string().optional() }),
     handler: async (c) => {
       if (c.caller.pending === 'totp') throw new HttpError(401, 'unauthenticated');
       if (c.caller.hasTotp) return c.reply.redirect('/account', 303);
-      if (!checkTotp(c.body.secret, c.body.code.trim())) return c.reply.code(400).type('text/html').send(await accountPage(c, { totpWrong: true }));
+      if (!checkTotp(c.body.secret, c.body.code.trim()))
+        return c.reply
+          .code(400)
+          .type('text/html')
+          .send(await accountPage(c, { totpWrong: true }));
       await setTotpSecret(c.ctx.pool, c.caller.userId, c.body.secret);
       await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.totp_enabled', object: `user:${c.caller.userId}` });
       return c.reply.redirect('/account', 303);
     },
   }),
   route({
-    method: 'POST', url: '/account/tokens', kind: 'page', roles: everyone, summary: 'create an API token (shown once)',
-    body: z.object({ name: z.string().trim().min(1).max(100), scope: z.enum(['read', 'write']).default('read'), _csrf: z.string().optional() }),
+    method: 'POST',
+    url: '/account/tokens',
+    kind: 'page',
+    roles: everyone,
+    summary: 'create an API token (shown once)',
+    body: z.object({
+      name: z.string().trim().min(1).max(100),
+      scope: z.enum(['read', 'write']).default('read'),
+      _csrf: z.string().optional(),
+    }),
     handler: async (c) => {
-      const { token } = await createToken(c.ctx.pool, { userId: c.caller.userId, name: c.body.name, scope: c.body.scope, actor: c.caller.actor });
+      const { token } = await createToken(c.ctx.pool, {
+        userId: c.caller.userId,
+        name: c.body.name,
+        scope: c.body.scope,
+        actor: c.caller.actor,
+      });
       return c.reply.type('text/html').send(await accountPage(c, { newToken: token }));
     },
   }),
   route({
-    method: 'POST', url: '/account/tokens/:tokenId/revoke', kind: 'page', roles: everyone, summary: 'revoke one of your API tokens',
-    params: z.object({ tokenId: id }), body: z.object({ _csrf: z.string().optional() }),
+    method: 'POST',
+    url: '/account/tokens/:tokenId/revoke',
+    kind: 'page',
+    roles: everyone,
+    summary: 'revoke one of your API tokens',
+    params: z.object({ tokenId: id }),
+    body: z.object({ _csrf: z.string().optional() }),
     handler: async (c) => {
       if (!(await revokeToken(c.ctx.pool, c.caller.userId, c.params.tokenId))) throw notFound();
       await audit(c.ctx.pool, { actor: c.caller.actor, action: 'token.revoke', object: `token:${c.params.tokenId}` });

@@ -24,8 +24,19 @@ function toCaller(u: UserRow, via: Caller['via'], actor: string, extra: Partial<
   if (!pending && via === 'session' && u.must_change_password) pending = 'password';
   if (!pending && via === 'session' && u.role === 'coordinator' && s.requireTotp && !hasTotp) pending = 'totp-setup';
   return {
-    userId: Number(u.id), email: u.email, name: u.name, role: u.role, memberId: u.member_id, sourceId: u.source_id, actor, via,
-    csrf: null, tokenScope: null, hasTotp, ...extra, pending,
+    userId: Number(u.id),
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    memberId: u.member_id,
+    sourceId: u.source_id,
+    actor,
+    via,
+    csrf: null,
+    tokenScope: null,
+    hasTotp,
+    ...extra,
+    pending,
   };
 }
 
@@ -48,11 +59,22 @@ export function installCallerResolution(app: FastifyInstance, ctx: AppContext, s
     const s = await sessionUser(ctx.pool, hash);
     if (!s) return;
     req.sessionHash = hash;
-    req.caller = toCaller(s.user, 'session', `user:${s.user.id}`,
-      { csrf: s.csrf, pending: s.user.totp_secret && !s.secondFactorOk ? 'totp' : null }, settings);
+    req.caller = toCaller(
+      s.user,
+      'session',
+      `user:${s.user.id}`,
+      { csrf: s.csrf, pending: s.user.totp_secret && !s.secondFactorOk ? 'totp' : null },
+      settings,
+    );
   });
 }
 
 export function setSessionCookie(reply: FastifyReply, value: string, s: PortalSettings): void {
-  reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: s.cookieSecure, maxAge: s.sessionHours * 3600 });
+  reply.setCookie(SESSION_COOKIE, value, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: s.cookieSecure,
+    maxAge: s.sessionHours * 3600,
+  });
 }

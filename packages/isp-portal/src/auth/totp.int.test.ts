@@ -38,9 +38,19 @@ describe('TOTP second factor', () => {
 
     const account = await send({ url: '/account', cookies: { dl_session: s1 } });
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(account.body)![1];
-    const wrong = await send({ method: 'POST', url: '/account/totp', cookies: { dl_session: s1 }, payload: { secret, code: '000000', _csrf: csrfOf(account.body) } });
+    const wrong = await send({
+      method: 'POST',
+      url: '/account/totp',
+      cookies: { dl_session: s1 },
+      payload: { secret, code: '000000', _csrf: csrfOf(account.body) },
+    });
     expect(wrong.statusCode).toBe(400);
-    const ok = await send({ method: 'POST', url: '/account/totp', cookies: { dl_session: s1 }, payload: { secret, code: currentTotp(secret), _csrf: csrfOf(account.body) } });
+    const ok = await send({
+      method: 'POST',
+      url: '/account/totp',
+      cookies: { dl_session: s1 },
+      payload: { secret, code: currentTotp(secret), _csrf: csrfOf(account.body) },
+    });
     expect(ok.statusCode).toBe(303);
     expect((await send({ url: '/dashboard', cookies: { dl_session: s1 } })).statusCode).toBe(200);
 
@@ -48,12 +58,24 @@ describe('TOTP second factor', () => {
     const pending = await send({ url: '/dashboard', cookies: { dl_session: s2 } });
     expect(pending.headers.get('location')).toBe('/signin/totp');
     const form = await send({ url: '/signin/totp', cookies: { dl_session: s2 } });
-    const bad = await send({ method: 'POST', url: '/signin/totp', cookies: { dl_session: s2 }, payload: { code: '123456', _csrf: csrfOf(form.body) } });
+    const bad = await send({
+      method: 'POST',
+      url: '/signin/totp',
+      cookies: { dl_session: s2 },
+      payload: { code: '123456', _csrf: csrfOf(form.body) },
+    });
     expect(bad.headers.get('location')).toMatch(/wrong=1/);
-    const good = await send({ method: 'POST', url: '/signin/totp', cookies: { dl_session: s2 }, payload: { code: currentTotp(secret), _csrf: csrfOf(form.body) } });
+    const good = await send({
+      method: 'POST',
+      url: '/signin/totp',
+      cookies: { dl_session: s2 },
+      payload: { code: currentTotp(secret), _csrf: csrfOf(form.body) },
+    });
     expect(good.headers.get('location')).toBe('/dashboard');
     expect((await send({ url: '/dashboard', cookies: { dl_session: s2 } })).statusCode).toBe(200);
-    const actions = (await ctx.pool.query(`SELECT action FROM audit_events WHERE action LIKE 'user.totp%' ORDER BY id`)).rows.map((r) => r.action);
+    const actions = (await ctx.pool.query(`SELECT action FROM audit_events WHERE action LIKE 'user.totp%' ORDER BY id`)).rows.map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(['user.totp_enabled', 'user.totp_failed', 'user.totp_ok']);
   });
 

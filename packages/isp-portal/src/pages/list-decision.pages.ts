@@ -15,8 +15,10 @@ import { render } from './render';
 export async function listDecisionForms(c: RouteCall<unknown, unknown, unknown>, l: ListView): Promise<Safe | string> {
   const { lang, caller } = c;
   if (l.state === 'refused') {
-    return html`<div class="flash error" id="list-refused">${t(lang, 'list.refused.by', { by: l.refused_by ?? '', at: fmtDate(l.refused_at, lang) })}<br>
-${t(lang, 'list.refused.reason')}: ${data(l.refusal_reason)}</div>`;
+    return html`<div class="flash error" id="list-refused">
+      ${t(lang, 'list.refused.by', { by: l.refused_by ?? '', at: fmtDate(l.refused_at, lang) })}<br />
+      ${t(lang, 'list.refused.reason')}: ${data(l.refusal_reason)}
+    </div>`;
   }
   if (l.state !== 'awaiting_approval') return '';
   if (!mayDecide(caller, l)) return html`<p class="flash" id="decision-not-yours">${t(lang, 'error.approval.same_person')}</p>`;
@@ -26,24 +28,40 @@ ${t(lang, 'list.refused.reason')}: ${data(l.refusal_reason)}</div>`;
 export function decisionForms(c: RouteCall<unknown, unknown, unknown>, listId: number, reason = ''): Safe {
   const { lang, caller } = c;
   return html`<div class="row" id="decision">
-<form method="post" action="/approvals/lists/${listId}" class="inline">${csrfField(caller)}<button id="approve-${listId}">${t(lang, 'approvals.release')}</button></form>
-<form method="post" action="/approvals/lists/${listId}/refuse" class="row">${csrfField(caller)}
-<label>${t(lang, 'list.refuse.reason')}<input name="reason" required maxlength="2000" value="${reason}" size="34"></label>
-<button class="danger" id="refuse-${listId}">${t(lang, 'list.refuse')}</button></form></div>`;
+    <form method="post" action="/approvals/lists/${listId}" class="inline">
+      ${csrfField(caller)}<button id="approve-${listId}">${t(lang, 'approvals.release')}</button>
+    </form>
+    <form method="post" action="/approvals/lists/${listId}/refuse" class="row">
+      ${csrfField(caller)}
+      <label>${t(lang, 'list.refuse.reason')}<input name="reason" required maxlength="2000" value="${reason}" size="34" /></label>
+      <button class="danger" id="refuse-${listId}">${t(lang, 'list.refuse')}</button>
+    </form>
+  </div>`;
 }
 
 /** A refused decision comes back to the list page with the translated reason, not a bare status. */
 async function decisionError(c: RouteCall<{ listId: number }, unknown, unknown>, e: HttpError) {
   const l = await withScope(c.ctx.pool, c.caller, (db) => scopedList(db, c.caller, c.params.listId));
   if (!l) throw notFound();
-  return render(c, `${t(c.lang, 'list.title')} #${l.id}`, html`<div class="card"><p><a href="/lists/${l.id}">${t(c.lang, 'list.back')}</a></p></div>`,
-    { status: e.status, flash: { kind: 'error', text: messageOf(c.lang, e) } });
+  return render(
+    c,
+    `${t(c.lang, 'list.title')} #${l.id}`,
+    html`<div class="card">
+      <p><a href="/lists/${l.id}">${t(c.lang, 'list.back')}</a></p>
+    </div>`,
+    { status: e.status, flash: { kind: 'error', text: messageOf(c.lang, e) } },
+  );
 }
 
 export const listDecisionPages: PortalRoute[] = [
   route({
-    method: 'POST', url: '/approvals/lists/:listId', kind: 'page', roles: ['coordinator'], summary: 'release a list awaiting approval (not its uploader)',
-    params: z.object({ listId: id }), body: z.object({ _csrf: z.string().optional() }),
+    method: 'POST',
+    url: '/approvals/lists/:listId',
+    kind: 'page',
+    roles: ['coordinator'],
+    summary: 'release a list awaiting approval (not its uploader)',
+    params: z.object({ listId: id }),
+    body: z.object({ _csrf: z.string().optional() }),
     handler: async (c) => {
       try {
         await approveListAs(c.ctx, c.caller, c.params.listId);
@@ -55,9 +73,13 @@ export const listDecisionPages: PortalRoute[] = [
     },
   }),
   route({
-    method: 'POST', url: '/approvals/lists/:listId/refuse', kind: 'page', roles: ['coordinator'],
+    method: 'POST',
+    url: '/approvals/lists/:listId/refuse',
+    kind: 'page',
+    roles: ['coordinator'],
     summary: 'refuse a list awaiting approval, with a reason (audited; the source is told by e-mail)',
-    params: z.object({ listId: id }), body: z.object({ reason: z.string().max(2000).default(''), _csrf: z.string().optional() }),
+    params: z.object({ listId: id }),
+    body: z.object({ reason: z.string().max(2000).default(''), _csrf: z.string().optional() }),
     handler: async (c) => {
       try {
         await refuseListAs(c.ctx, c.deps.mailer, c.caller, c.params.listId, c.body.reason);

@@ -1,7 +1,23 @@
 import type { Queryable } from '@deliveryline/shared';
 
-export interface AuditFilter { actor?: string; action?: string; object?: string; from?: string; to?: string; limit?: number; offset?: number }
-export interface AuditRow { id: number; at: Date; actor: string; action: string; object: string | null; details: Record<string, unknown>; who: string | null }
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  object?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  object: string | null;
+  details: Record<string, unknown>;
+  who: string | null;
+}
 
 /** Coordinators only (the route says so); `who` resolves user:N and token:N to an address. */
 const AUDIT_FROM = `audit_events a
@@ -17,11 +33,11 @@ export async function findAudit(db: Queryable, f: AuditFilter): Promise<AuditRow
   const r = await db.query(
     `SELECT a.id, a.at, a.actor, a.action, a.object, a.details, coalesce(u.email, tu.email) AS who
        FROM ${AUDIT_FROM} ORDER BY a.id DESC LIMIT $6 OFFSET $7`,
-    [...auditArgs(f), f.limit ?? 500, f.offset ?? 0]);
+    [...auditArgs(f), f.limit ?? 500, f.offset ?? 0],
+  );
   return r.rows;
 }
 
 export async function countAudit(db: Queryable, f: AuditFilter): Promise<number> {
   return (await db.query(`SELECT count(*)::int AS n FROM ${AUDIT_FROM}`, auditArgs(f))).rows[0].n;
 }
-

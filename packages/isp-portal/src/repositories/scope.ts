@@ -28,7 +28,8 @@ export async function openScope(pool: Pool, scope: Scope): Promise<{ db: PoolCli
     await client.query('SET LOCAL ROLE deliveryline_scoped');
     await client.query(
       `SELECT set_config('app.role', $1, true), set_config('app.member_id', $2, true), set_config('app.source_id', $3, true)`,
-      [scope.role, scope.memberId ?? '', scope.sourceId ?? '']);
+      [scope.role, scope.memberId ?? '', scope.sourceId ?? ''],
+    );
   } catch (err) {
     client.release();
     throw err;

@@ -13,7 +13,12 @@ export type BatchFormat = (typeof FORMATS)[number];
  * opens the Japanese in the right encoding.
  */
 export async function batchDownload(ctx: AppContext, caller: Caller, b: BatchView, format: BatchFormat) {
-  await audit(ctx.pool, { actor: caller.actor, action: 'batch.download', object: `batch:${b.id}`, details: { format, member: b.member_id, list: b.list_id, entries: b.entries } });
+  await audit(ctx.pool, {
+    actor: caller.actor,
+    action: 'batch.download',
+    object: `batch:${b.id}`,
+    details: { format, member: b.member_id, list: b.list_id, entries: b.entries },
+  });
   if (caller.role === 'member') await markBatchDownloaded(ctx.pool, b.id);
   const gen = async function* () {
     // The scoped transaction stays open while the response streams and ends with it, so the

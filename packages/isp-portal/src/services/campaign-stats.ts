@@ -6,7 +6,11 @@ import { memberHasBatchIn, sourceHasListIn } from '../repositories/lists.reposit
 
 /** The caller's role and organisation as the figures' scope (shared/src/stats decides who sees what). */
 export const statsScope = (c: Caller): StatsScope =>
-  c.role === 'member' ? { role: 'member', memberId: c.memberId! } : c.role === 'source' ? { role: 'source', sourceId: c.sourceId! } : { role: c.role };
+  c.role === 'member'
+    ? { role: 'member', memberId: c.memberId! }
+    : c.role === 'source'
+      ? { role: 'source', sourceId: c.sourceId! }
+      : { role: c.role };
 
 /**
  * A campaign's figures for the caller, or 404 when the campaign is not theirs to see: a member

@@ -7,7 +7,9 @@ import { t } from '../web/i18n';
 
 /** Whether the caller may decide on a list: a coordinator who did not upload it (the four-eyes rule, which the approval service enforces too). */
 export function mayDecide(caller: Caller, l: { state: string; uploaded_by: string | null }): boolean {
-  return caller.role === 'coordinator' && l.state === 'awaiting_approval' && (l.uploaded_by ?? '').toLowerCase() !== caller.email.toLowerCase();
+  return (
+    caller.role === 'coordinator' && l.state === 'awaiting_approval' && (l.uploaded_by ?? '').toLowerCase() !== caller.email.toLowerCase()
+  );
 }
 
 const asHttp = (e: ListDecisionError) => new HttpError(e.code === 'list.not_found' ? 404 : 409, e.code, { detail: e.message });
@@ -22,7 +24,10 @@ export async function approveListAs(ctx: AppContext, caller: Caller, listId: num
   }
 }
 
-export interface Refusal { listId: number; told: string[] }
+export interface Refusal {
+  listId: number;
+  told: string[];
+}
 
 /**
  * A coordinator other than the uploader refuses a list awaiting approval: it ends `refused`
@@ -38,8 +43,12 @@ export async function refuseListAs(ctx: AppContext, mailer: Mailer, caller: Call
     if (l.state !== 'awaiting_approval') throw new HttpError(409, 'list.not_awaiting_approval');
     if ((l.uploaded_by ?? '').toLowerCase() === caller.email.toLowerCase()) throw new HttpError(409, 'approval.same_person');
     await markRefused(tx, listId, caller.email, why);
-    await audit(tx, { actor: caller.actor, action: 'list.refuse', object: `list:${listId}`,
-      details: { by: caller.email, reason: why, uploadedBy: l.uploaded_by, sourceId: l.source_id, received: l.received } });
+    await audit(tx, {
+      actor: caller.actor,
+      action: 'list.refuse',
+      object: `list:${listId}`,
+      details: { by: caller.email, reason: why, uploadedBy: l.uploaded_by, sourceId: l.source_id, received: l.received },
+    });
     return l;
   });
   const to = (await sourceContacts(ctx.pool, l.source_id)).map((u) => u.email);

@@ -1,5 +1,14 @@
 import { Readable } from 'node:stream';
-import { audit, csvLine, importOutcomesCsv, OutcomeFileError, recordOutcomes, type AppContext, type OutcomeImportResult, type OutcomeRejection } from '@deliveryline/shared';
+import {
+  audit,
+  csvLine,
+  importOutcomesCsv,
+  OutcomeFileError,
+  recordOutcomes,
+  type AppContext,
+  type OutcomeImportResult,
+  type OutcomeRejection,
+} from '@deliveryline/shared';
 import { decodeTextFile, InputError } from '@deliveryline/ingest';
 import type { Caller } from '../auth/caller';
 import type { BatchView } from '../repositories/batches.repository';
@@ -20,7 +29,13 @@ const delimiterOf = (text: string) => {
  * reader takes columns by header name, so the downloaded file, filled in, works. JSON rows go
  * straight to `recordOutcomes`.
  */
-export async function reportOutcomes(ctx: AppContext, caller: Caller, b: BatchView, input: { bytes: Buffer } | { rows: unknown[] }, via: string): Promise<OutcomeReport> {
+export async function reportOutcomes(
+  ctx: AppContext,
+  caller: Caller,
+  b: BatchView,
+  input: { bytes: Buffer } | { rows: unknown[] },
+  via: string,
+): Promise<OutcomeReport> {
   const who = { batchId: b.id, memberId: b.member_id, reportedBy: caller.email };
   let r: OutcomeReport;
   try {
@@ -36,11 +51,26 @@ export async function reportOutcomes(ctx: AppContext, caller: Caller, b: BatchVi
     if (e instanceof OutcomeFileError) throw new HttpError(400, e.code, { detail: e.message });
     throw e;
   }
-  await audit(ctx.pool, { actor: caller.actor, action: 'outcome.report', object: `batch:${b.id}`,
-    details: { via, rows: r.rows, stored: r.stored, skipped: r.skipped, unchanged: r.unchanged, rejected: r.rejected.length, batchClosed: r.batchClosed, encoding: r.encoding ?? null } });
+  await audit(ctx.pool, {
+    actor: caller.actor,
+    action: 'outcome.report',
+    object: `batch:${b.id}`,
+    details: {
+      via,
+      rows: r.rows,
+      stored: r.stored,
+      skipped: r.skipped,
+      unchanged: r.unchanged,
+      rejected: r.rejected.length,
+      batchClosed: r.batchClosed,
+      encoding: r.encoding ?? null,
+    },
+  });
   return r;
 }
 
 /** Every refused row as CSV (with a BOM, for Excel): what the result page offers beyond its first screenful. */
 export const rejectionsCsv = (rows: OutcomeRejection[]) =>
-  '\uFEFF' + csvLine(['row', 'field', 'code', 'message']) + rows.map((x) => csvLine([x.row, x.field, x.code, x.message], new Set([0]))).join('');
+  '\uFEFF' +
+  csvLine(['row', 'field', 'code', 'message']) +
+  rows.map((x) => csvLine([x.row, x.field, x.code, x.message], new Set([0]))).join('');

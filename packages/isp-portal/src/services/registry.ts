@@ -20,19 +20,35 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 export async function propose(ctx: AppContext, caller: Caller, p: z.infer<typeof ProposalSchema>): Promise<number> {
   const emails = typeof p.contactEmails === 'string' ? p.contactEmails.split(/[,;\s]+/).filter(Boolean) : p.contactEmails;
   if (p.kind === 'contacts') {
-    if (!emails?.length || emails.some((e) => !z.email().safeParse(e).success)) throw new HttpError(400, 'request.invalid', { detail: 'contactEmails: one or more valid e-mail addresses' });
-  } else if (!p.cidr || !CIDR.test(p.cidr.trim())) throw new HttpError(400, 'request.invalid', { detail: `cidr: "${p.cidr ?? ''}" is not a prefix such as 203.0.113.0/24` });
+    if (!emails?.length || emails.some((e) => !z.email().safeParse(e).success))
+      throw new HttpError(400, 'request.invalid', { detail: 'contactEmails: one or more valid e-mail addresses' });
+  } else if (!p.cidr || !CIDR.test(p.cidr.trim()))
+    throw new HttpError(400, 'request.invalid', { detail: `cidr: "${p.cidr ?? ''}" is not a prefix such as 203.0.113.0/24` });
   const validFrom = p.validFrom ? new Date(p.validFrom) : null;
-  if (validFrom && Number.isNaN(validFrom.getTime())) throw new HttpError(400, 'request.invalid', { detail: 'validFrom: a date such as 2026-12-01' });
+  if (validFrom && Number.isNaN(validFrom.getTime()))
+    throw new HttpError(400, 'request.invalid', { detail: 'validFrom: a date such as 2026-12-01' });
   let proposalId: number;
   try {
-    proposalId = await insertProposal(ctx.pool, { memberId: caller.memberId!, kind: p.kind, cidr: p.kind === 'contacts' ? null : p.cidr!.trim(),
-      contactEmails: p.kind === 'contacts' ? emails : null, validFrom: validFrom?.toISOString() ?? null, note: p.note, userId: caller.userId });
+    proposalId = await insertProposal(ctx.pool, {
+      memberId: caller.memberId!,
+      kind: p.kind,
+      cidr: p.kind === 'contacts' ? null : p.cidr!.trim(),
+      contactEmails: p.kind === 'contacts' ? emails : null,
+      validFrom: validFrom?.toISOString() ?? null,
+      note: p.note,
+      userId: caller.userId,
+    });
   } catch (e) {
-    if ((e as { code?: string }).code === '22P02') throw new HttpError(400, 'request.invalid', { detail: `cidr: "${p.cidr}" is not a valid prefix (host bits set?)` });
+    if ((e as { code?: string }).code === '22P02')
+      throw new HttpError(400, 'request.invalid', { detail: `cidr: "${p.cidr}" is not a valid prefix (host bits set?)` });
     throw e;
   }
-  await audit(ctx.pool, { actor: caller.actor, action: 'proposal.create', object: `proposal:${proposalId}`, details: { member: caller.memberId, kind: p.kind, cidr: p.cidr ?? null, contactEmails: emails ?? null } });
+  await audit(ctx.pool, {
+    actor: caller.actor,
+    action: 'proposal.create',
+    object: `proposal:${proposalId}`,
+    details: { member: caller.memberId, kind: p.kind, cidr: p.cidr ?? null, contactEmails: emails ?? null },
+  });
   return proposalId;
 }
 
@@ -46,8 +62,12 @@ export async function decide(ctx: AppContext, caller: Caller, proposalId: number
 }
 
 export const AuditQuery = z.object({
-  actor: z.string().max(320).optional(), action: z.string().max(100).optional(), object: z.string().max(100).optional(),
-  from: z.string().max(40).optional(), to: z.string().max(40).optional(), format: z.enum(['json', 'csv']).default('json'),
+  actor: z.string().max(320).optional(),
+  action: z.string().max(100).optional(),
+  object: z.string().max(100).optional(),
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
 });
 
 /** An instant in Japan time with its offset, to the millisecond: 2026-12-04T23:58:21.123+09:00. */
@@ -55,6 +75,8 @@ const jstMs = (d: Date | string) => new Date(new Date(d).getTime() + 9 * 3_600_0
 
 /** The audit log as CSV, times in Japan time with the offset written (the coordinator's clock, still exact). */
 export function auditCsv(rows: AuditRow[]): string {
-  return csvLine(['id', 'at', 'actor', 'who', 'action', 'object', 'details'])
-    + rows.map((r) => csvLine([r.id, jstMs(r.at), r.actor, r.who, r.action, r.object, JSON.stringify(r.details)], new Set([0]))).join('');
+  return (
+    csvLine(['id', 'at', 'actor', 'who', 'action', 'object', 'details']) +
+    rows.map((r) => csvLine([r.id, jstMs(r.at), r.actor, r.who, r.action, r.object, JSON.stringify(r.details)], new Set([0]))).join('')
+  );
 }

@@ -4,7 +4,14 @@ import type { Caller } from '../auth/caller';
 import { HttpError } from '../web/errors';
 
 export const sourceJson = (s: SourceRow) => ({
-  id: s.id, name: s.name, kind: s.kind, timezone: s.default_timezone, profile: s.default_profile, anonymous: s.anonymous, lists: s.lists, lastEncoding: s.last_encoding,
+  id: s.id,
+  name: s.name,
+  kind: s.kind,
+  timezone: s.default_timezone,
+  profile: s.default_profile,
+  anonymous: s.anonymous,
+  lists: s.lists,
+  lastEncoding: s.last_encoding,
 });
 
 /** A coordinator changes a source's defaults (portal form and API); a bad zone or profile is a 400 with the reason. */

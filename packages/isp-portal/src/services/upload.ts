@@ -10,7 +10,12 @@ import type { Caller } from '../auth/caller';
 import { checkCsrf } from '../web/route-table';
 import { HttpError } from '../web/errors';
 
-export interface Upload { path: string; fileName: string; fields: Record<string, string>; cleanup(): Promise<void> }
+export interface Upload {
+  path: string;
+  fileName: string;
+  fields: Record<string, string>;
+  cleanup(): Promise<void>;
+}
 
 /**
  * Streams a multipart upload to a temporary file (never whole in memory) and collects its
@@ -43,7 +48,8 @@ export async function readUpload(req: FastifyRequest, caller: Caller): Promise<U
   }
 }
 
-const maxUpload = (req: FastifyRequest) => (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit;
+const maxUpload = (req: FastifyRequest) =>
+  (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit;
 
 /**
  * A multipart body that ends without its closing boundary leaves the file part open for ever
@@ -66,15 +72,29 @@ function incomplete(req: FastifyRequest, file: NodeJS.ReadableStream): Promise<n
   });
 }
 
-const slug = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . - only').max(100);
+const slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . - only')
+  .max(100);
 export const UploadFieldsSchema = z.object({
   campaign: slug,
   source: slug.optional(),
-  round: z.coerce.number().int().positive().max(10000).optional().or(z.literal('').transform(() => undefined)),
+  round: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10000)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   profile: z.string().max(100).optional(),
   encoding: z.string().max(40).optional(),
   timezone: z.string().max(60).optional(),
-  tlp: z.enum(['clear', 'green', 'amber', 'amber+strict', 'red']).optional().or(z.literal('').transform(() => undefined)),
+  tlp: z
+    .enum(['clear', 'green', 'amber', 'amber+strict', 'red'])
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 /** A coordinator names the source; a source user always uploads as itself. */
@@ -95,12 +115,23 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
   if (!sourceId) throw new HttpError(400, 'request.invalid', { detail: 'source: required' });
   try {
     const listId = await submitList(ctx, {
-      path: up.path, fileName: up.fileName, sourceId, campaignId: f.data.campaign, round: f.data.round ?? null,
-      profile: f.data.profile || null, encoding: f.data.encoding || null, timezone: f.data.timezone || null, tlp: f.data.tlp ?? null,
+      path: up.path,
+      fileName: up.fileName,
+      sourceId,
+      campaignId: f.data.campaign,
+      round: f.data.round ?? null,
+      profile: f.data.profile || null,
+      encoding: f.data.encoding || null,
+      timezone: f.data.timezone || null,
+      tlp: f.data.tlp ?? null,
       uploadedBy: caller.email,
     });
-    await audit(ctx.pool, { actor: caller.actor, action: 'list.upload', object: `list:${listId}`,
-      details: { file: up.fileName, campaign: f.data.campaign, source: sourceId, round: f.data.round ?? null } });
+    await audit(ctx.pool, {
+      actor: caller.actor,
+      action: 'list.upload',
+      object: `list:${listId}`,
+      details: { file: up.fileName, campaign: f.data.campaign, source: sourceId, round: f.data.round ?? null },
+    });
     return listId;
   } catch (e) {
     if (e instanceof DuplicateListError) throw new HttpError(409, 'list.duplicate', { listId: e.firstListId });
@@ -110,4 +141,3 @@ export async function submitUpload(ctx: AppContext, caller: Caller, up: Upload):
     await up.cleanup();
   }
 }
-

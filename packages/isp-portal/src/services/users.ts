@@ -18,7 +18,10 @@ export const NewUserSchema = z.object({
 export type NewUserInput = z.input<typeof NewUserSchema>;
 
 export class UserInputError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -34,17 +37,29 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
     throw new UserInputError('request.invalid', `${i.path.join('.')}: ${i.message}`);
   }
   const u = p.data;
-  if (u.password.length < MIN_PASSWORD) throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  if (u.password.length < MIN_PASSWORD)
+    throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
   if (await userByEmail(pool, u.email)) throw new UserInputError('user.exists', `${u.email} already has an account`);
   const org = u.org || null;
-  if (u.role === 'member' && (!org || !(await memberExists(pool, org)))) throw new UserInputError('user.org', `a member user needs an existing member id (--member); "${org ?? ''}" is not one (see dline members import)`);
+  if (u.role === 'member' && (!org || !(await memberExists(pool, org))))
+    throw new UserInputError(
+      'user.org',
+      `a member user needs an existing member id (--member); "${org ?? ''}" is not one (see dline members import)`,
+    );
   if (u.role === 'source') {
-    if (!org || !/^[a-z0-9][a-z0-9_.-]*$/.test(org)) throw new UserInputError('user.org', 'a source user needs a source id (--source), lower-case letters, digits, _ . -');
+    if (!org || !/^[a-z0-9][a-z0-9_.-]*$/.test(org))
+      throw new UserInputError('user.org', 'a source user needs a source id (--source), lower-case letters, digits, _ . -');
     await ensureSource(pool, org);
   }
   const userId = await insertUser(pool, {
-    email: u.email, name: u.name, role: u.role, memberId: u.role === 'member' ? org : null, sourceId: u.role === 'source' ? org : null,
-    passwordHash: await hashPassword(u.password), language: u.language, mustChangePassword: u.mustChangePassword,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    memberId: u.role === 'member' ? org : null,
+    sourceId: u.role === 'source' ? org : null,
+    passwordHash: await hashPassword(u.password),
+    language: u.language,
+    mustChangePassword: u.mustChangePassword,
   });
   await audit(pool, { actor, action: 'user.add', object: `user:${userId}`, details: { email: u.email.toLowerCase(), role: u.role, org } });
   return userId;
@@ -54,20 +69,31 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
 export function oneTimePassword(): string {
   const abc = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
   const bytes = crypto.randomBytes(16);
-  return Array.from(bytes, (b) => abc[b % abc.length]).join('').replace(/(.{4})(?!$)/g, '$1-');
+  return Array.from(bytes, (b) => abc[b % abc.length])
+    .join('')
+    .replace(/(.{4})(?!$)/g, '$1-');
 }
 
 /** The user's own password replaces the one-time one (the first sign-in asks for it); an audit event. */
 export async function changePassword(pool: Pool, a: { userId: number; password: string; actor: string }): Promise<void> {
-  if (a.password.length < MIN_PASSWORD) throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  if (a.password.length < MIN_PASSWORD)
+    throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
   await setPassword(pool, a.userId, await hashPassword(a.password));
   await audit(pool, { actor: a.actor, action: 'user.password_changed', object: `user:${a.userId}` });
 }
 
 /** A new API token for a user; the secret is returned once and only its hash is kept. */
-export async function createToken(pool: Pool, a: { userId: number; name: string; scope: 'read' | 'write'; actor: string }): Promise<{ id: number; token: string }> {
+export async function createToken(
+  pool: Pool,
+  a: { userId: number; name: string; scope: 'read' | 'write'; actor: string },
+): Promise<{ id: number; token: string }> {
   const token = newApiToken();
   const id = await insertToken(pool, { userId: a.userId, name: a.name, hash: sha256(token), scope: a.scope });
-  await audit(pool, { actor: a.actor, action: 'token.create', object: `token:${id}`, details: { user: a.userId, name: a.name, scope: a.scope } });
+  await audit(pool, {
+    actor: a.actor,
+    action: 'token.create',
+    object: `token:${id}`,
+    details: { user: a.userId, name: a.name, scope: a.scope },
+  });
   return { id, token };
 }

@@ -18,7 +18,10 @@ export const POLICE_MARKERS = ['police', 'police-list.csv'];
 
 export interface World {
   ctx: TestContext;
-  users: Record<'coordinator' | 'memberA' | 'memberB' | 'sourceA' | 'sourceB' | 'viewer', { id: number; email: string; role: Role; token: string; tokenId: number }>;
+  users: Record<
+    'coordinator' | 'memberA' | 'memberB' | 'sourceA' | 'sourceB' | 'viewer',
+    { id: number; email: string; role: Role; token: string; tokenId: number }
+  >;
   lists: { a: number; b: number };
   batches: { a: number[]; b: number[] };
   dir: string;
@@ -54,8 +57,12 @@ export async function seedRegistry(ctx: TestContext): Promise<void> {
 
 export async function seedUsers(ctx: TestContext): Promise<World['users']> {
   const spec = {
-    coordinator: { role: 'coordinator', org: undefined }, memberA: { role: 'member', org: 'isp-a' }, memberB: { role: 'member', org: 'isp-b' },
-    sourceA: { role: 'source', org: 'jpcert' }, sourceB: { role: 'source', org: 'police' }, viewer: { role: 'viewer', org: undefined },
+    coordinator: { role: 'coordinator', org: undefined },
+    memberA: { role: 'member', org: 'isp-a' },
+    memberB: { role: 'member', org: 'isp-b' },
+    sourceA: { role: 'source', org: 'jpcert' },
+    sourceB: { role: 'source', org: 'police' },
+    viewer: { role: 'viewer', org: undefined },
   } as const;
   const users = {} as World['users'];
   for (const [k, s] of Object.entries(spec)) {
@@ -81,9 +88,17 @@ export async function buildWorld(startWorkers: (ctx: TestContext) => Worker[]): 
     if (state !== 'released') throw new Error(`list ${id} ended ${state}`);
   }
   const rows = (await ctx.pool.query('SELECT id, member_id FROM batches ORDER BY id')).rows;
-  const batches = { a: rows.filter((r) => r.member_id === 'isp-a').map((r) => Number(r.id)), b: rows.filter((r) => r.member_id === 'isp-b').map((r) => Number(r.id)) };
+  const batches = {
+    a: rows.filter((r) => r.member_id === 'isp-a').map((r) => Number(r.id)),
+    b: rows.filter((r) => r.member_id === 'isp-b').map((r) => Number(r.id)),
+  };
   return {
-    ctx, users, lists: { a, b }, batches, dir, workers,
+    ctx,
+    users,
+    lists: { a, b },
+    batches,
+    dir,
+    workers,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await ctx.close();

@@ -10,13 +10,25 @@ import { HttpError, forbidden, sendError } from './errors';
  * they are instead of Redis INFO (which that backend has not).
  */
 class QueueAdapter extends BullMQAdapter {
-  constructor(queue: AppContext['queues']['queues']['ingest'], private readonly ctx: AppContext) {
+  constructor(
+    queue: AppContext['queues']['queues']['ingest'],
+    private readonly ctx: AppContext,
+  ) {
     super(queue);
   }
   override async getRedisInfo(): Promise<string> {
     if (this.ctx.queues.backend === 'redis') return super.getRedisInfo();
-    return [`redis_version:${this.ctx.queues.where}`, 'redis_mode:postgres', `tcp_port:0`, `uptime_in_seconds:${Math.round(process.uptime())}`,
-      'used_memory:0', 'total_system_memory:0', 'mem_fragmentation_ratio:0', 'connected_clients:0', 'blocked_clients:0'].join('\r\n');
+    return [
+      `redis_version:${this.ctx.queues.where}`,
+      'redis_mode:postgres',
+      `tcp_port:0`,
+      `uptime_in_seconds:${Math.round(process.uptime())}`,
+      'used_memory:0',
+      'total_system_memory:0',
+      'mem_fragmentation_ratio:0',
+      'connected_clients:0',
+      'blocked_clients:0',
+    ].join('\r\n');
   }
 }
 

@@ -6,7 +6,11 @@ import { html, page } from './html';
 
 /** An error a person should read: a stable code (also the i18n key `error.<code>`) and values for it. */
 export class HttpError extends Error {
-  constructor(public status: number, public code: string, public vars: Record<string, unknown> = {}) {
+  constructor(
+    public status: number,
+    public code: string,
+    public vars: Record<string, unknown> = {},
+  ) {
     super(code);
   }
 }
@@ -27,8 +31,15 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, e: HttpError
   if (isApi(req) || !(req.headers.accept ?? '').includes('text/html')) {
     return reply.type('application/json').send({ error: { code: e.code, message, ...(e.vars.rows ? { rows: e.vars.rows } : {}) } });
   }
-  return reply.type('text/html').send(page({ lang, title: `${e.status}`, caller: req.caller, path: req.url },
-    html`<div class="card"><p>${message}</p><p><a href="/">${t(lang, 'common.back')}</a></p></div>`));
+  return reply.type('text/html').send(
+    page(
+      { lang, title: `${e.status}`, caller: req.caller, path: req.url },
+      html`<div class="card">
+        <p>${message}</p>
+        <p><a href="/">${t(lang, 'common.back')}</a></p>
+      </div>`,
+    ),
+  );
 }
 
 /** Fastify's own errors (body too large, bad JSON, rate limit) and ours; never a stack trace to the client. */
@@ -37,7 +48,13 @@ export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
     if (err instanceof HttpError) return sendError(req, reply, err);
     const status = err.statusCode ?? 500;
     if (status === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT') {
-      return sendError(req, reply, new HttpError(413, 'upload.too_large', { max: (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit }));
+      return sendError(
+        req,
+        reply,
+        new HttpError(413, 'upload.too_large', {
+          max: (req.server as unknown as { dlMaxUpload?: number }).dlMaxUpload ?? req.server.initialConfig.bodyLimit,
+        }),
+      );
     }
     if (status === 429) return sendError(req, reply, new HttpError(429, 'rate_limited'));
     if (status >= 400 && status < 500) return sendError(req, reply, new HttpError(status, 'request.invalid', { detail: err.message }));

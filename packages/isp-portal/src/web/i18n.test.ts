@@ -24,7 +24,7 @@ describe('i18n', () => {
     expect(missing).toEqual([]);
   });
 
-  it('picks the cookie first, then the browser\'s first of ja/en, then Japanese', () => {
+  it("picks the cookie first, then the browser's first of ja/en, then Japanese", () => {
     expect(pickLang('en', 'ja,en;q=0.8')).toBe('en');
     expect(pickLang(undefined, 'fr-FR,en-US;q=0.8,ja;q=0.5')).toBe('en');
     expect(pickLang(undefined, 'ja-JP,en;q=0.5')).toBe('ja');

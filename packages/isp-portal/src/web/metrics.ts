@@ -10,10 +10,24 @@ import { listsByState } from '../repositories/lists.repository';
 export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deliveryline_portal_' });
-  const requests = new Counter({ name: 'deliveryline_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const duration = new Histogram({ name: 'deliveryline_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers: [registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+  const requests = new Counter({
+    name: 'deliveryline_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'deliveryline_http_request_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    registers: [registry],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  });
   new Gauge({
-    name: 'deliveryline_queue_jobs', help: 'jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry],
+    name: 'deliveryline_queue_jobs',
+    help: 'jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
     async collect() {
       for (const q of QUEUES) {
         const counts = await ctx.queues.queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
@@ -22,20 +36,28 @@ export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
     },
   });
   new Gauge({
-    name: 'deliveryline_queue_workers', help: 'workers listening per queue (this database\'s only)', labelNames: ['queue', 'backend'], registers: [registry],
+    name: 'deliveryline_queue_workers',
+    help: "workers listening per queue (this database's only)",
+    labelNames: ['queue', 'backend'],
+    registers: [registry],
     async collect() {
       for (const q of QUEUES) this.set({ queue: q, backend: ctx.queues.backend }, await workerCount(ctx.queues, q));
     },
   });
   new Gauge({
-    name: 'deliveryline_lists', help: 'lists by state', labelNames: ['state'], registers: [registry],
+    name: 'deliveryline_lists',
+    help: 'lists by state',
+    labelNames: ['state'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const r of await listsByState(ctx.pool)) this.set({ state: r.state }, r.n);
     },
   });
   new Gauge({
-    name: 'deliveryline_batches_not_announced', help: 'batches of released lists whose notice has not gone out (retrying or stopped)', registers: [registry],
+    name: 'deliveryline_batches_not_announced',
+    help: 'batches of released lists whose notice has not gone out (retrying or stopped)',
+    registers: [registry],
     async collect() {
       this.set(await notAnnouncedCount(ctx.pool));
     },

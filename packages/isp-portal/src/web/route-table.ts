@@ -9,7 +9,11 @@ import type { Lang } from './i18n';
 import { HttpError, forbidden } from './errors';
 
 /** What every handler may use; the mailer tells people about decisions (e.g. a refused list). */
-export interface Deps { ctx: AppContext; settings: PortalSettings; mailer: Mailer }
+export interface Deps {
+  ctx: AppContext;
+  settings: PortalSettings;
+  mailer: Mailer;
+}
 
 export interface RouteCall<P, Q, B> {
   deps: Deps;
@@ -69,7 +73,8 @@ export function authorize(r: PortalRoute, req: FastifyRequest, d: Deps): Caller 
   if (r.roles === 'public') return req.caller;
   const c = req.caller;
   if (!c) throw new HttpError(401, 'unauthenticated');
-  if (c.pending && !r.allowPending) throw new HttpError(401, c.pending === 'totp' ? 'unauthenticated' : 'forbidden', { pending: c.pending });
+  if (c.pending && !r.allowPending)
+    throw new HttpError(401, c.pending === 'totp' ? 'unauthenticated' : 'forbidden', { pending: c.pending });
   if (!r.roles.includes(c.role)) throw forbidden();
   if (r.method === 'POST') {
     if (c.via === 'token' && c.tokenScope !== 'write') throw new HttpError(403, 'token.read_only');
@@ -90,17 +95,19 @@ export function registerRoutes(app: FastifyInstance, deps: Deps, routes: PortalR
       method: r.method,
       url: r.url,
       config: r.rateLimit ? { rateLimit: r.rateLimit(deps) } : {},
-      schema: Object.fromEntries(Object.entries({
-        summary: r.summary,
-        tags: [r.kind === 'api' ? 'api' : 'pages'],
-        hide: r.kind !== 'api',
-        params: jsonSchema(r.params),
-        querystring: jsonSchema(r.query),
-        body: r.multipart ? undefined : jsonSchema(r.body),
-        consumes: r.multipart ? ['multipart/form-data'] : undefined,
-        description: r.roles === 'public' ? 'public' : `roles: ${r.roles.join(', ')}`,
-        security: r.roles === 'public' ? undefined : [{ bearer: [] }, { session: [] }],
-      }).filter(([, v]) => v !== undefined)),
+      schema: Object.fromEntries(
+        Object.entries({
+          summary: r.summary,
+          tags: [r.kind === 'api' ? 'api' : 'pages'],
+          hide: r.kind !== 'api',
+          params: jsonSchema(r.params),
+          querystring: jsonSchema(r.query),
+          body: r.multipart ? undefined : jsonSchema(r.body),
+          consumes: r.multipart ? ['multipart/form-data'] : undefined,
+          description: r.roles === 'public' ? 'public' : `roles: ${r.roles.join(', ')}`,
+          security: r.roles === 'public' ? undefined : [{ bearer: [] }, { session: [] }],
+        }).filter(([, v]) => v !== undefined),
+      ),
       handler: async (req, reply) => {
         let caller: Caller | null;
         try {
@@ -108,8 +115,14 @@ export function registerRoutes(app: FastifyInstance, deps: Deps, routes: PortalR
         } catch (e) {
           if (r.kind === 'page' && e instanceof HttpError && e.status === 401) {
             const pending = e.vars.pending;
-            const to = pending === 'totp' ? '/signin/totp' : pending === 'totp-setup' ? '/account' : pending === 'password' ? '/account/password'
-              : `/signin?next=${encodeURIComponent(req.url)}`;
+            const to =
+              pending === 'totp'
+                ? '/signin/totp'
+                : pending === 'totp-setup'
+                  ? '/account'
+                  : pending === 'password'
+                    ? '/account/password'
+                    : `/signin?next=${encodeURIComponent(req.url)}`;
             return reply.redirect(to, 303);
           }
           throw e;
@@ -123,4 +136,8 @@ export function registerRoutes(app: FastifyInstance, deps: Deps, routes: PortalR
   }
 }
 
-export const id = z.coerce.number().int().positive().max(2 ** 53);
+export const id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 53);

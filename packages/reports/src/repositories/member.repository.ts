@@ -41,12 +41,20 @@ export async function memberCounts(db: Queryable, campaignId: string, at: Date, 
            FROM stats_batch_outcomes s WHERE s.batch_id = b.id) o ON true
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2)
       GROUP BY b.member_id, m.name ORDER BY b.member_id`,
-    values: [campaignId, memberId ?? null, at] });
+    values: [campaignId, memberId ?? null, at],
+  });
   const n = (v: unknown) => (v == null ? 0 : Number(v));
   return r.rows.map((x) => ({
-    memberId: x.member_id, name: x.name, batches: n(x.batches), delivered: n(x.delivered), reported: n(x.reported),
-    notified: n(x.notified), notIdentified: n(x.not_identified), overdueBatches: n(x.overdue_batches),
-    overdueEntries: n(x.overdue_entries), downloadedBatches: n(x.downloaded_batches),
+    memberId: x.member_id,
+    name: x.name,
+    batches: n(x.batches),
+    delivered: n(x.delivered),
+    reported: n(x.reported),
+    notified: n(x.notified),
+    notIdentified: n(x.not_identified),
+    overdueBatches: n(x.overdue_batches),
+    overdueEntries: n(x.overdue_entries),
+    downloadedBatches: n(x.downloaded_batches),
   }));
 }
 
@@ -56,7 +64,8 @@ export async function downloadTimes(db: Queryable, campaignId: string, memberId?
     name: 'stats.download-times',
     text: `SELECT b.member_id, extract(epoch FROM b.first_downloaded_at - b.created_at)::float8 AS s
        ${CAMPAIGN_BATCHES} AND b.first_downloaded_at IS NOT NULL`,
-    values: [campaignId, memberId ?? null] });
+    values: [campaignId, memberId ?? null],
+  });
   return r.rows.map((x) => ({ memberId: x.member_id, seconds: Math.max(0, x.s), weight: 1 }));
 }
 
@@ -67,6 +76,7 @@ export async function outcomeTimes(db: Queryable, campaignId: string, memberId?:
     text: `SELECT b.member_id, extract(epoch FROM f.reported_at - b.created_at)::float8 AS s, f.entries
        FROM stats_batch_first_reports f JOIN batches b ON b.id = f.batch_id JOIN lists l ON l.id = b.list_id
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2) AND f.entries > 0`,
-    values: [campaignId, memberId ?? null] });
+    values: [campaignId, memberId ?? null],
+  });
   return r.rows.map((x) => ({ memberId: x.member_id, seconds: Math.max(0, x.s), weight: Number(x.entries) }));
 }

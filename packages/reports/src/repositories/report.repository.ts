@@ -39,8 +39,13 @@ const n = (v: unknown) => (v == null ? 0 : Number(v));
 function outcomeCounts(row: Record<string, unknown>, delivered: number): OutcomeCounts {
   const reported = n(row.reported);
   return {
-    reported, notified: n(row.notified), notIdentified: n(row.not_identified), notOurAddress: n(row.not_our_address),
-    duplicate: n(row.duplicate), declined: n(row.declined), unhandled: delivered - reported,
+    reported,
+    notified: n(row.notified),
+    notIdentified: n(row.not_identified),
+    notOurAddress: n(row.not_our_address),
+    duplicate: n(row.duplicate),
+    declined: n(row.declined),
+    unhandled: delivered - reported,
   };
 }
 
@@ -56,9 +61,14 @@ export function toFigures(row: Record<string, unknown>): ListFigures {
   };
   const o = outcomeCounts(row, c.delivered);
   return {
-    listId: Number(row.id), listIds: [Number(row.id)], round: (row.round as number | null) ?? null, state: String(row.state),
-    ...c, handlingRate: rate(c.delivered, c.received),
-    ...o, notifyRate: rate(o.notified, c.delivered),
+    listId: Number(row.id),
+    listIds: [Number(row.id)],
+    round: (row.round as number | null) ?? null,
+    state: String(row.state),
+    ...c,
+    handlingRate: rate(c.delivered, c.received),
+    ...o,
+    notifyRate: rate(o.notified, c.delivered),
   };
 }
 

@@ -18,7 +18,8 @@ export async function campaignInfo(db: Queryable, campaignId: string, sourceId?:
                   WHERE campaign_id = $1 AND state NOT IN ('failed', 'refused', 'uploaded', 'parsing') AND ($2::text IS NULL OR source_id = $2)),
           o AS (SELECT min(e.observed_at) AS from_at, max(e.observed_at) AS to_at FROM entries e WHERE e.list_id IN (SELECT id FROM ls))
      SELECT c.id, c.name, c.tlp, o.from_at, o.to_at FROM campaigns c, o WHERE c.id = $1`,
-    values: [campaignId, sourceId ?? null] });
+    values: [campaignId, sourceId ?? null],
+  });
   const x = r.rows[0];
   return x && { id: x.id, name: x.name, tlp: x.tlp, from: x.from_at ?? null, to: x.to_at ?? null };
 }
@@ -38,7 +39,8 @@ export async function notifiedByDay(db: Queryable, campaignId: string, sourceId?
        FROM stats_batch_notified_days d JOIN batches b ON b.id = d.batch_id JOIN lists l ON l.id = b.list_id
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2)
       GROUP BY d.day HAVING sum(d.entries) <> 0 ORDER BY d.day`,
-    values: [campaignId, sourceId ?? null] });
+    values: [campaignId, sourceId ?? null],
+  });
   let acc = 0;
   return r.rows.map((x) => ({ day: x.day, notified: Number(x.n), cumulative: (acc += Number(x.n)) }));
 }
@@ -56,6 +58,7 @@ export async function returnsByReason(db: Queryable, campaignId: string, sourceI
        FROM stats_list_routes s JOIN lists l ON l.id = s.list_id
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2) AND s.state = 'returned'
       GROUP BY s.reason HAVING sum(s.entries) > 0 ORDER BY n DESC, s.reason`,
-    values: [campaignId, sourceId ?? null] });
+    values: [campaignId, sourceId ?? null],
+  });
   return r.rows.map((x) => ({ reason: x.reason || 'unknown', entries: Number(x.n) }));
 }

@@ -58,11 +58,30 @@ function enFacts(f: BatchMailFacts): string[] {
   ];
 }
 
-function compose(f: BatchMailFacts, to: string[], parts: { subjectJa: string; subjectEn: string; ja: string[]; en: string[] }, kind: string): Mail {
+function compose(
+  f: BatchMailFacts,
+  to: string[],
+  parts: { subjectJa: string; subjectEn: string; ja: string[]; en: string[] },
+  kind: string,
+): Mail {
   const lang = f.language ?? 'both';
   const tlp = tlpOf(f);
-  const ja = [`[${tlp}]`, `${f.memberName} ご担当者様`, '', ...parts.ja, '', `本メールにはエントリそのものは含まれていません。${tlp} に従って取り扱ってください。`];
-  const en = [`[${tlp}]`, `To the contacts of ${f.memberName},`, '', ...parts.en, '', `This message does not contain the entries. Handle it according to ${tlp}.`];
+  const ja = [
+    `[${tlp}]`,
+    `${f.memberName} ご担当者様`,
+    '',
+    ...parts.ja,
+    '',
+    `本メールにはエントリそのものは含まれていません。${tlp} に従って取り扱ってください。`,
+  ];
+  const en = [
+    `[${tlp}]`,
+    `To the contacts of ${f.memberName},`,
+    '',
+    ...parts.en,
+    '',
+    `This message does not contain the entries. Handle it according to ${tlp}.`,
+  ];
   const body = lang === 'ja' ? ja : lang === 'en' ? en : [...ja, '', '----', ...en];
   const subject = lang === 'ja' ? parts.subjectJa : lang === 'en' ? parts.subjectEn : `${parts.subjectJa} / ${parts.subjectEn}`;
   return {
@@ -77,12 +96,27 @@ function compose(f: BatchMailFacts, to: string[], parts: { subjectJa: string; su
 export function batchReadyMail(f: BatchMailFacts, to: string[]): Mail {
   const roundJa = f.round == null ? '' : ` 第${f.round}回`;
   const roundEn = f.round == null ? '' : `, round ${f.round}`;
-  return compose(f, to, {
-    subjectJa: `感染端末情報 ${f.campaignName}${roundJa}: ${f.entries} 件`,
-    subjectEn: `New batch: ${f.campaignName}${roundEn}, ${f.entries} entries`,
-    ja: ['感染端末情報の新しいバッチをお届けします。', ...jaFacts(f), '', 'ポータルにサインインしてダウンロードし、期限までに各件の対応結果をご報告ください。'],
-    en: ['A new batch of infected-host entries is ready for you.', ...enFacts(f), '', 'Sign in to the portal to download it, and report an outcome for each entry by the due date.'],
-  }, 'ready');
+  return compose(
+    f,
+    to,
+    {
+      subjectJa: `感染端末情報 ${f.campaignName}${roundJa}: ${f.entries} 件`,
+      subjectEn: `New batch: ${f.campaignName}${roundEn}, ${f.entries} entries`,
+      ja: [
+        '感染端末情報の新しいバッチをお届けします。',
+        ...jaFacts(f),
+        '',
+        'ポータルにサインインしてダウンロードし、期限までに各件の対応結果をご報告ください。',
+      ],
+      en: [
+        'A new batch of infected-host entries is ready for you.',
+        ...enFacts(f),
+        '',
+        'Sign in to the portal to download it, and report an outcome for each entry by the due date.',
+      ],
+    },
+    'ready',
+  );
 }
 
 /** A reminder: the batch is not downloaded yet, or entries lack an outcome near or past the due date. */
@@ -91,16 +125,23 @@ export function reminderMail(f: ReminderFacts, to: string[]): Mail {
   const roundEn = f.round == null ? '' : `, round ${f.round}`;
   const whyJa = !f.downloaded
     ? 'このバッチはまだダウンロードされていません。'
-    : f.overdue ? `対応期限を過ぎていますが、${f.open.toLocaleString('ja-JP')} 件の対応結果が未報告です。`
+    : f.overdue
+      ? `対応期限を過ぎていますが、${f.open.toLocaleString('ja-JP')} 件の対応結果が未報告です。`
       : `対応期限が近づいています。${f.open.toLocaleString('ja-JP')} 件の対応結果が未報告です。`;
   const whyEn = !f.downloaded
     ? 'This batch has not been downloaded yet.'
-    : f.overdue ? `The due date has passed and ${f.open.toLocaleString('en-US')} entries still have no outcome.`
+    : f.overdue
+      ? `The due date has passed and ${f.open.toLocaleString('en-US')} entries still have no outcome.`
       : `The due date is near and ${f.open.toLocaleString('en-US')} entries still have no outcome.`;
-  return compose(f, to, {
-    subjectJa: `【リマインド】感染端末情報 ${f.campaignName}${roundJa}: 未報告 ${f.open} 件`,
-    subjectEn: `Reminder: ${f.campaignName}${roundEn}, ${f.open} entries without outcome`,
-    ja: [whyJa, ...jaFacts(f), '', 'ポータルから対応結果をご報告ください。すでにご対応済みの場合は本メールを破棄してください。'],
-    en: [whyEn, ...enFacts(f), '', 'Please report the outcomes in the portal. If you already have, please disregard this message.'],
-  }, 'reminder');
+  return compose(
+    f,
+    to,
+    {
+      subjectJa: `【リマインド】感染端末情報 ${f.campaignName}${roundJa}: 未報告 ${f.open} 件`,
+      subjectEn: `Reminder: ${f.campaignName}${roundEn}, ${f.open} entries without outcome`,
+      ja: [whyJa, ...jaFacts(f), '', 'ポータルから対応結果をご報告ください。すでにご対応済みの場合は本メールを破棄してください。'],
+      en: [whyEn, ...enFacts(f), '', 'Please report the outcomes in the portal. If you already have, please disregard this message.'],
+    },
+    'reminder',
+  );
 }

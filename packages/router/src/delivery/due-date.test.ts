@@ -39,7 +39,8 @@ describe('Japanese business days (JST)', () => {
     for (let n = 1; n <= 30; n += 7) {
       const end = addBusinessDays(start, n);
       let count = 0;
-      for (let d = jstDayNumber(start) + 1; d <= end; d++) if ([1, 2, 3, 4, 5].includes(new Date(d * 86_400_000).getUTCDay()) && isBusinessDay(d)) count++;
+      for (let d = jstDayNumber(start) + 1; d <= end; d++)
+        if ([1, 2, 3, 4, 5].includes(new Date(d * 86_400_000).getUTCDay()) && isBusinessDay(d)) count++;
       expect(count).toBe(n);
       expect(isBusinessDay(end)).toBe(true);
     }

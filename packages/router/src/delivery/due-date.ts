@@ -37,7 +37,7 @@ export function closedBecause(day: number): string | undefined {
 /** The JST day `n` business days after the day of `from` (the day of `from` itself does not count). */
 export function addBusinessDays(from: Date, n: number): number {
   let day = jstDayNumber(from);
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     day += 1;
     if (isBusinessDay(day)) left -= 1;
   }

@@ -29,7 +29,8 @@ describe('batch e-mail: at least once, a repeat recognisable and recorded', () =
 
   async function oneBatch(member: string): Promise<{ batchId: number; listId: number }> {
     const listId = await makeRoutedList(ctx.pool, {
-      campaignId: `c-${member}`, members: [{ id: member, emails: [`abuse@${member}.example`] }],
+      campaignId: `c-${member}`,
+      members: [{ id: member, emails: [`abuse@${member}.example`] }],
       entries: [{ ip: '203.0.113.10', observedAt: '2014-06-02T10:00:00Z', memberId: member }],
     });
     await createBatches(ctx.pool, listId, dueDate(new Date(), 10), 10);
@@ -37,7 +38,8 @@ describe('batch e-mail: at least once, a repeat recognisable and recorded', () =
     return { batchId, listId };
   }
   const attempts = async (batchId: number) =>
-    (await ctx.pool.query(`SELECT status, message_id FROM deliveries WHERE batch_id = $1 AND channel = 'email' ORDER BY id`, [batchId])).rows;
+    (await ctx.pool.query(`SELECT status, message_id FROM deliveries WHERE batch_id = $1 AND channel = 'email' ORDER BY id`, [batchId]))
+      .rows;
 
   it('a server slower than the socket timeout: the retry repeats the same Message-ID, the first attempt is recorded unknown', async () => {
     let release!: () => void;
@@ -54,7 +56,10 @@ describe('batch e-mail: at least once, a repeat recognisable and recorded', () =
 
     const id = batchMessageId(batchId, listId, 'https://portal.example.jp');
     expect(smtp.mails.map((m) => m.headers['message-id'])).toEqual([id, id]);
-    expect(await attempts(batchId)).toEqual([{ status: 'unknown', message_id: id }, { status: 'sent', message_id: id }]);
+    expect(await attempts(batchId)).toEqual([
+      { status: 'unknown', message_id: id },
+      { status: 'sent', message_id: id },
+    ]);
     const b = (await ctx.pool.query('SELECT state, notified_at FROM batches WHERE id = $1', [batchId])).rows[0];
     expect(b.state).toBe('notified');
   });
@@ -77,11 +82,22 @@ describe('batch e-mail: at least once, a repeat recognisable and recorded', () =
     const smtp = await startSmtpCatcher({ holdReply: (n) => (n === 1 ? held : undefined) });
     smtps.push(smtp);
     const env = {
-      ...process.env, DATABASE_URL: ctx.databaseUrl, REDIS_URL: ctx.env.REDIS_URL, QUEUE_PREFIX: ctx.queues.prefix, SMTP_URL: smtp.url,
-      PUBLIC_URL: 'https://portal.example.jp', JOB_LOCK_MS: '2000', RECONCILE_INTERVAL_MS: '0', LOG_LEVEL: 'silent', DATA_DIR: ctx.env.dataDir,
+      ...process.env,
+      DATABASE_URL: ctx.databaseUrl,
+      REDIS_URL: ctx.env.REDIS_URL,
+      QUEUE_PREFIX: ctx.queues.prefix,
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: 'https://portal.example.jp',
+      JOB_LOCK_MS: '2000',
+      RECONCILE_INTERVAL_MS: '0',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: ctx.env.dataDir,
     };
     const worker = () => {
-      const p = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'packages/router/src/main.ts')], { env, stdio: 'ignore' });
+      const p = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'packages/router/src/main.ts')], {
+        env,
+        stdio: 'ignore',
+      });
       procs.push(p);
       return p;
     };
@@ -93,12 +109,18 @@ describe('batch e-mail: at least once, a repeat recognisable and recorded', () =
     await new Promise((r) => first.once('exit', r));
     release(); // the server answers a client that is gone
     worker();
-    await waitFor(async () => (await ctx.pool.query('SELECT notified_at FROM batches WHERE id = $1', [batchId])).rows[0].notified_at !== null,
-      'the batch announced by the second worker', 90_000);
+    await waitFor(
+      async () => (await ctx.pool.query('SELECT notified_at FROM batches WHERE id = $1', [batchId])).rows[0].notified_at !== null,
+      'the batch announced by the second worker',
+      90_000,
+    );
 
     const id = batchMessageId(batchId, listId, 'https://portal.example.jp');
     expect(smtp.mails.map((m) => m.headers['message-id'])).toEqual([id, id]);
     const rows = await attempts(batchId);
-    expect(rows).toEqual([{ status: 'unknown', message_id: id }, { status: 'sent', message_id: id }]);
+    expect(rows).toEqual([
+      { status: 'unknown', message_id: id },
+      { status: 'sent', message_id: id },
+    ]);
   }, 150_000);
 });

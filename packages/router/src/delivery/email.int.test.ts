@@ -35,14 +35,24 @@ describe('batch e-mail through a real SMTP server (STARTTLS + AUTH)', () => {
 
   it('sends one message per batch, Japanese then English, with counts, TLP, due date and link, never the entries', async () => {
     const listId = await makeRoutedList(ctx.pool, {
-      campaignName: 'GOZ 2014', sourceName: 'JPCERT/CC', anonymousSource: true, tlp: 'amber', round: 2, entries: ENTRIES,
+      campaignName: 'GOZ 2014',
+      sourceName: 'JPCERT/CC',
+      anonymousSource: true,
+      tlp: 'amber',
+      round: 2,
+      entries: ENTRIES,
       members: [
         { id: 'isp-a', name: 'ISP A', emails: ['abuse@isp-a.example', 'noc@isp-a.example'] },
         { id: 'isp-b', name: 'ISP B', emails: ['soc@isp-b.example'], language: 'en' },
       ],
     });
     await enqueue(ctx.queues, 'router.release-list', { listId });
-    await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND state = 'notified'`, [listId])).rows[0].n === 2, 'both batches notified');
+    await waitFor(
+      async () =>
+        (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND state = 'notified'`, [listId])).rows[0].n ===
+        2,
+      'both batches notified',
+    );
 
     const a = smtp.mails.filter((m) => m.to.some((t) => t.endsWith('@isp-a.example')));
     expect(a).toHaveLength(1);
@@ -71,29 +81,47 @@ describe('batch e-mail through a real SMTP server (STARTTLS + AUTH)', () => {
     expect(b[0].text).not.toContain('ご担当者様'); // member language: English only
     expect(smtp.mails.some((m) => m.to.some((x) => x.includes('192.0.2')))).toBe(false);
 
-    const d = await ctx.pool.query(`SELECT status, final, response FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1`, [listId]);
-    expect(d.rows.map((r) => [r.status, r.final])).toEqual([['sent', true], ['sent', true]]);
+    const d = await ctx.pool.query(
+      `SELECT status, final, response FROM deliveries d JOIN batches b ON b.id = d.batch_id WHERE b.list_id = $1`,
+      [listId],
+    );
+    expect(d.rows.map((r) => [r.status, r.final])).toEqual([
+      ['sent', true],
+      ['sent', true],
+    ]);
     expect(d.rows[0].response).toMatch(/^250/);
   });
 
   it('retries with backoff after the server refused, records each attempt, and delivers once', async () => {
     const listId = await makeRoutedList(ctx.pool, {
-      round: 3, entries: [{ ip: '203.0.113.50', observedAt: '2014-07-01T00:00:00Z', memberId: 'isp-c' }],
+      round: 3,
+      entries: [{ ip: '203.0.113.50', observedAt: '2014-07-01T00:00:00Z', memberId: 'isp-c' }],
       members: [{ id: 'isp-c', emails: ['abuse@isp-c.example'] }],
     });
     await enqueue(ctx.queues, 'router.release-list', { listId });
-    await waitFor(async () => (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0].n === 1, 'the refused batch to be notified', 60_000);
+    await waitFor(
+      async () =>
+        (await ctx.pool.query(`SELECT count(*)::int AS n FROM batches WHERE list_id = $1 AND notified_at IS NOT NULL`, [listId])).rows[0]
+          .n === 1,
+      'the refused batch to be notified',
+      60_000,
+    );
     expect(smtp.refused).toBe(2);
     expect(smtp.mails.filter((m) => m.to.includes('abuse@isp-c.example'))).toHaveLength(1);
     const d = await deliveryAttempts(ctx.pool, { listId });
-    expect(d.map((r) => [r.attempt, r.status, r.final])).toEqual([[1, 'failed', false], [2, 'failed', false], [3, 'sent', true]]);
+    expect(d.map((r) => [r.attempt, r.status, r.final])).toEqual([
+      [1, 'failed', false],
+      [2, 'failed', false],
+      [3, 'sent', true],
+    ]);
     expect(d[0].response).toContain('451');
     expect(d[2].recipients).toEqual(['abuse@isp-c.example']);
   });
 
   it('sends exactly one message when the job runs twice, concurrently and again later', async () => {
     const listId = await makeRoutedList(ctx.pool, {
-      round: 4, entries: [{ ip: '203.0.113.60', observedAt: '2014-07-02T00:00:00Z', memberId: 'isp-d' }],
+      round: 4,
+      entries: [{ ip: '203.0.113.60', observedAt: '2014-07-02T00:00:00Z', memberId: 'isp-d' }],
       members: [{ id: 'isp-d', emails: ['abuse@isp-d.example'] }],
     });
     // The batch is made without the queue, so only the direct runs below can send.
@@ -104,7 +132,13 @@ describe('batch e-mail through a real SMTP server (STARTTLS + AUTH)', () => {
     await Promise.all([notifyBatch({ batchId }, deps), notifyBatch({ batchId }, deps), notifyBatch({ batchId }, deps)]);
     await notifyBatch({ batchId }, deps);
     await enqueue(ctx.queues, 'router.notify-batch', { batchId });
-    await waitFor(async () => (await ctx.queues.queues.deliver.getJobCounts('waiting', 'active', 'delayed')).waiting + (await ctx.queues.queues.deliver.getJobCounts('active')).active === 0, 'the queued run to finish');
+    await waitFor(
+      async () =>
+        (await ctx.queues.queues.deliver.getJobCounts('waiting', 'active', 'delayed')).waiting +
+          (await ctx.queues.queues.deliver.getJobCounts('active')).active ===
+        0,
+      'the queued run to finish',
+    );
     mailer.close();
     expect(smtp.mails.filter((m) => m.to.includes('abuse@isp-d.example'))).toHaveLength(1);
     const sent = await ctx.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE batch_id = $1 AND status = 'sent'`, [batchId]);

@@ -4,7 +4,11 @@ import { loadBatchForDelivery, recordAttempt, type AttemptRecord, type BatchDeli
 
 /** A failed attempt to record (outside the rolled-back transaction) before the job fails with `cause`. */
 export class AttemptFailure extends Error {
-  constructor(public record: AttemptRecord, public cause: unknown, public after?: (pool: Pool) => Promise<unknown>) {
+  constructor(
+    public record: AttemptRecord,
+    public cause: unknown,
+    public after?: (pool: Pool) => Promise<unknown>,
+  ) {
     super(String((cause as Error)?.message ?? cause));
   }
 }
@@ -15,7 +19,11 @@ export class AttemptFailure extends Error {
  * success is recorded in the same transaction as the state change; a failure is recorded on its
  * own, then rethrown for BullMQ to retry with backoff.
  */
-export async function withLockedBatch(pool: Pool, batchId: number, fn: (tx: PoolClient, b: BatchDeliveryRow) => Promise<void>): Promise<void> {
+export async function withLockedBatch(
+  pool: Pool,
+  batchId: number,
+  fn: (tx: PoolClient, b: BatchDeliveryRow) => Promise<void>,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

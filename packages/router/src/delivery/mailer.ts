@@ -37,7 +37,14 @@ export function smtpMailer(url: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpTransportUrl(url));
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers, messageId: mail.messageId });
+      const info = await transport.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        headers: mail.headers,
+        messageId: mail.messageId,
+      });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     },
     close: () => transport.close(),
@@ -49,9 +56,18 @@ export function outboxMailer(dir: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: mail.headers, messageId: mail.messageId });
+      const info = await transport.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        headers: mail.headers,
+        messageId: mail.messageId,
+      });
       fs.mkdirSync(dir, { recursive: true });
-      const id = String(info.messageId).replace(/[<>]/g, '').replace(/[^\w.@-]/g, '_');
+      const id = String(info.messageId)
+        .replace(/[<>]/g, '')
+        .replace(/[^\w.@-]/g, '_');
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}_${id}.eml`);
       fs.writeFileSync(file, info.message as Buffer);
       return { messageId: info.messageId, response: `written to ${file}` };

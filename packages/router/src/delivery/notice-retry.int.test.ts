@@ -26,23 +26,41 @@ describe('notices that failed every attempt are retried on a schedule', () => {
   it('delivers each notice exactly once after the outage, and not one a coordinator stopped', async () => {
     const at = '2014-06-02T10:00:00Z';
     const listId = await makeRoutedList(ctx.pool, {
-      campaignName: 'outage', sourceName: 'JPCERT/CC', round: 1,
-      entries: ['isp-a', 'isp-b', 'isp-c'].map((m, i) => ({ ip: `203.0.113.${i + 1}`, observedAt: at, port: 80, malware: 'x', memberId: m })),
+      campaignName: 'outage',
+      sourceName: 'JPCERT/CC',
+      round: 1,
+      entries: ['isp-a', 'isp-b', 'isp-c'].map((m, i) => ({
+        ip: `203.0.113.${i + 1}`,
+        observedAt: at,
+        port: 80,
+        malware: 'x',
+        memberId: m,
+      })),
       members: ['isp-a', 'isp-b', 'isp-c'].map((id) => ({ id, name: id, emails: [`abuse@${id}.example`] })),
     });
     await enqueue(ctx.queues, 'router.release-list', { listId });
-    const batches = async () => (await ctx.pool.query(
-      'SELECT id, member_id, notified_at, notify_failed_at FROM batches WHERE list_id = $1 ORDER BY member_id', [listId])).rows;
+    const batches = async () =>
+      (
+        await ctx.pool.query('SELECT id, member_id, notified_at, notify_failed_at FROM batches WHERE list_id = $1 ORDER BY member_id', [
+          listId,
+        ])
+      ).rows;
     // the outage outlasts every attempt: the backoff waits are skipped, never the attempts
-    await waitFor(async () => {
-      for (const j of await ctx.queues.queues.deliver.getDelayed()) await j.promote().catch(() => undefined);
-      const b = await batches();
-      return b.length === 3 && b.every((x) => x.notify_failed_at);
-    }, 'every notice to fail its last attempt', 120_000);
-    const jobState = async (id: number) => (await ctx.queues.queues.deliver.getJob(JOBS['router.notify-batch'].jobId({ batchId: id })))?.getState();
+    await waitFor(
+      async () => {
+        for (const j of await ctx.queues.queues.deliver.getDelayed()) await j.promote().catch(() => undefined);
+        const b = await batches();
+        return b.length === 3 && b.every((x) => x.notify_failed_at);
+      },
+      'every notice to fail its last attempt',
+      120_000,
+    );
+    const jobState = async (id: number) =>
+      (await ctx.queues.queues.deliver.getJob(JOBS['router.notify-batch'].jobId({ batchId: id })))?.getState();
     const [a, b, c] = (await batches()).map((x) => Number(x.id));
     expect(await jobState(a)).toBe('failed');
-    const attempts = (await ctx.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE batch_id = $1 AND status = 'failed'`, [a])).rows[0].n;
+    const attempts = (await ctx.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE batch_id = $1 AND status = 'failed'`, [a]))
+      .rows[0].n;
     expect(attempts).toBe(JOBS['router.notify-batch'].attempts);
     expect(await notAnnouncedCount(ctx.pool)).toBe(3);
 

@@ -34,7 +34,10 @@ export interface ReleasePreview {
 }
 
 export class PreviewError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -44,47 +47,102 @@ const PREVIEWABLE = ['routed', 'awaiting_approval', 'released', 'returned_sent']
 async function buildPreview(db: Queryable, env: AppContext['env'], listId: number, rows: number, now: Date): Promise<ReleasePreview> {
   const l = await getList(db, listId);
   if (!l) throw new PreviewError('list.not_found', `list ${listId} does not exist`);
-  if (!PREVIEWABLE.includes(l.state)) throw new PreviewError('list.not_routed', `list ${listId} is ${l.state}; a preview exists once it is routed`);
-  const head = (await db.query(
-    `SELECT c.name AS campaign_name, coalesce(c.due_days, $2::int) AS due_days, CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
+  if (!PREVIEWABLE.includes(l.state))
+    throw new PreviewError('list.not_routed', `list ${listId} is ${l.state}; a preview exists once it is routed`);
+  const head = (
+    await db.query(
+      `SELECT c.name AS campaign_name, coalesce(c.due_days, $2::int) AS due_days, CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
        FROM lists l JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id WHERE l.id = $1`,
-    [listId, env.DEFAULT_DUE_DAYS])).rows[0];
+      [listId, env.DEFAULT_DUE_DAYS],
+    )
+  ).rows[0];
   const due = dueDate(now, head.due_days);
-  const counts = (await db.query(
-    `SELECT r.member_id, m.name, m.contact_emails, m.language, m.webhook_url IS NOT NULL AS webhook, count(*)::int AS entries,
+  const counts = (
+    await db.query(
+      `SELECT r.member_id, m.name, m.contact_emails, m.language, m.webhook_url IS NOT NULL AS webhook, count(*)::int AS entries,
             count(*) FILTER (WHERE EXISTS (
               SELECT 1 FROM entries e2 WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
                  AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = r.member_id ORDER BY o.id DESC LIMIT 1) = 'notified'))::int AS relapses
        FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq JOIN members m ON m.id = r.member_id
       WHERE r.list_id = $1 AND r.state = 'delivered' GROUP BY r.member_id, m.name, m.contact_emails, m.language, m.webhook_url ORDER BY r.member_id`,
-    [listId])).rows;
-  const first = (await db.query(
-    `SELECT member_id, ip, port, observed_at, malware FROM (
+      [listId],
+    )
+  ).rows;
+  const first = (
+    await db.query(
+      `SELECT member_id, ip, port, observed_at, malware FROM (
        SELECT r.member_id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.seq,
               row_number() OVER (PARTITION BY r.member_id ORDER BY r.seq) AS n
          FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
         WHERE r.list_id = $1 AND r.state = 'delivered') x
-      WHERE n <= $2 ORDER BY member_id, seq`, [listId, rows])).rows;
+      WHERE n <= $2 ORDER BY member_id, seq`,
+      [listId, rows],
+    )
+  ).rows;
   const members = counts.map((c): MemberPreview => {
-    const mail = batchReadyMail({
-      batchId: null, memberName: c.name, campaignName: head.campaign_name, listId, round: l.round, entries: c.entries, tlp: l.tlp,
-      dueAt: due, portalUrl: env.publicUrl, sourceName: head.source_name, language: c.language, relapses: c.relapses,
-    }, c.contact_emails ?? []);
+    const mail = batchReadyMail(
+      {
+        batchId: null,
+        memberName: c.name,
+        campaignName: head.campaign_name,
+        listId,
+        round: l.round,
+        entries: c.entries,
+        tlp: l.tlp,
+        dueAt: due,
+        portalUrl: env.publicUrl,
+        sourceName: head.source_name,
+        language: c.language,
+        relapses: c.relapses,
+      },
+      c.contact_emails ?? [],
+    );
     return {
-      memberId: c.member_id, memberName: c.name, contacts: c.contact_emails ?? [], language: c.language, webhook: c.webhook,
-      entries: c.entries, relapses: c.relapses, dueAt: due.toISOString(), mail: { to: mail.to, subject: mail.subject, text: mail.text },
-      firstRows: first.filter((f) => f.member_id === c.member_id).map((f) => ({
-        ip: f.ip, port: f.port, observedAtJst: isoJst(f.observed_at), observedAtUtc: isoUtc(f.observed_at), malware: f.malware,
-      })),
+      memberId: c.member_id,
+      memberName: c.name,
+      contacts: c.contact_emails ?? [],
+      language: c.language,
+      webhook: c.webhook,
+      entries: c.entries,
+      relapses: c.relapses,
+      dueAt: due.toISOString(),
+      mail: { to: mail.to, subject: mail.subject, text: mail.text },
+      firstRows: first
+        .filter((f) => f.member_id === c.member_id)
+        .map((f) => ({
+          ip: f.ip,
+          port: f.port,
+          observedAtJst: isoJst(f.observed_at),
+          observedAtUtc: isoUtc(f.observed_at),
+          malware: f.malware,
+        })),
     };
   });
-  return { listId, state: l.state, campaign: head.campaign_name, round: l.round, tlp: tlpLabel(l.tlp), delivered: l.delivered ?? 0, returned: l.returned ?? 0, members };
+  return {
+    listId,
+    state: l.state,
+    campaign: head.campaign_name,
+    round: l.round,
+    tlp: tlpLabel(l.tlp),
+    delivered: l.delivered ?? 0,
+    returned: l.returned ?? 0,
+    members,
+  };
 }
 
 /** What each member would receive; recorded as a `list.preview` audit event. */
-export async function previewRelease(ctx: Pick<AppContext, 'pool' | 'env'>, listId: number, a: { actor: string; rows?: number; now?: Date }): Promise<ReleasePreview> {
+export async function previewRelease(
+  ctx: Pick<AppContext, 'pool' | 'env'>,
+  listId: number,
+  a: { actor: string; rows?: number; now?: Date },
+): Promise<ReleasePreview> {
   const p = await buildPreview(ctx.pool, ctx.env, listId, a.rows ?? 5, a.now ?? new Date());
-  await audit(ctx.pool, { actor: a.actor, action: 'list.preview', object: `list:${listId}`, details: { members: p.members.length, delivered: p.delivered } });
+  await audit(ctx.pool, {
+    actor: a.actor,
+    action: 'list.preview',
+    object: `list:${listId}`,
+    details: { members: p.members.length, delivered: p.delivered },
+  });
   return p;
 }
 
@@ -99,7 +157,12 @@ export interface TestSendResult {
  * (subject marked [TEST], the real recipients named in the body). Nothing is released and no
  * member is contacted. Each message is a `release_tests` row; the whole send an audit event.
  */
-export async function sendReleaseTest(ctx: Pick<AppContext, 'pool' | 'env'>, mailer: Mailer, listId: number, a: { to: string; actor: string; now?: Date }): Promise<TestSendResult[]> {
+export async function sendReleaseTest(
+  ctx: Pick<AppContext, 'pool' | 'env'>,
+  mailer: Mailer,
+  listId: number,
+  a: { to: string; actor: string; now?: Date },
+): Promise<TestSendResult[]> {
   const p = await buildPreview(ctx.pool, ctx.env, listId, 0, a.now ?? new Date());
   const results: TestSendResult[] = [];
   for (const m of p.members) {
@@ -120,10 +183,19 @@ export async function sendReleaseTest(ctx: Pick<AppContext, 'pool' | 'env'>, mai
     }
     await ctx.pool.query(
       `INSERT INTO release_tests (list_id, member_id, recipient, status, response, message_id, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [listId, m.memberId, a.to, r.status, r.response, messageId, a.actor]);
+      [listId, m.memberId, a.to, r.status, r.response, messageId, a.actor],
+    );
     results.push(r);
   }
-  await audit(ctx.pool, { actor: a.actor, action: 'list.test_send', object: `list:${listId}`,
-    details: { to: a.to, sent: results.filter((r) => r.status === 'sent').length, failed: results.filter((r) => r.status === 'failed').length } });
+  await audit(ctx.pool, {
+    actor: a.actor,
+    action: 'list.test_send',
+    object: `list:${listId}`,
+    details: {
+      to: a.to,
+      sent: results.filter((r) => r.status === 'sent').length,
+      failed: results.filter((r) => r.status === 'failed').length,
+    },
+  });
   return results;
 }

@@ -2,7 +2,13 @@ import { reminderDue, inOfficeHours, DEFAULT_REMINDER_POLICY, type ReminderState
 
 const jst = (s: string) => new Date(`${s}+09:00`);
 const batch = (o: Partial<ReminderState> = {}): ReminderState => ({
-  state: 'notified', notifiedAt: jst('2025-04-24T10:00:00'), firstDownloadedAt: null, dueAt: jst('2025-05-15T23:59:59'), lastRemindedAt: null, open: 10, ...o,
+  state: 'notified',
+  notifiedAt: jst('2025-04-24T10:00:00'),
+  firstDownloadedAt: null,
+  dueAt: jst('2025-05-15T23:59:59'),
+  lastRemindedAt: null,
+  open: 10,
+  ...o,
 });
 
 describe('reminderDue', () => {

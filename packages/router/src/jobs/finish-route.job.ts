@@ -15,24 +15,37 @@ export async function finishRoute(p: Payload<'router.finish-route'>, deps: Route
   const outcome = await withTransaction(pool, async (tx) => {
     const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
     if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
-    const runFigures = await hasRunTable(tx, p.listId, p.run) ? await runTableFigures(tx, p.listId, p.run) : null;
-    const c = runFigures ?? (await tx.query(
-      `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
+    const runFigures = (await hasRunTable(tx, p.listId, p.run)) ? await runTableFigures(tx, p.listId, p.run) : null;
+    const c =
+      runFigures ??
+      (
+        await tx.query(
+          `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE state = 'returned')::int AS returned
-         FROM routes WHERE list_id = $1`, [p.listId])).rows[0];
+         FROM routes WHERE list_id = $1`,
+          [p.listId],
+        )
+      ).rows[0];
     if (c.delivered + c.returned !== l.received) {
       throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
     }
     if (runFigures) await attachRunTable(tx, p.listId, p.run, runFigures);
     const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
     const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
-    await tx.query(
-      `UPDATE lists SET state = $2, delivered = $3, returned = $4, routed_at = now(), updated_at = now() WHERE id = $1`,
-      [p.listId, needsApproval ? 'awaiting_approval' : 'routed', c.delivered, c.returned]);
+    await tx.query(`UPDATE lists SET state = $2, delivered = $3, returned = $4, routed_at = now(), updated_at = now() WHERE id = $1`, [
+      p.listId,
+      needsApproval ? 'awaiting_approval' : 'routed',
+      c.delivered,
+      c.returned,
+    ]);
     if (needsApproval) {
       // The wait is on record too: who uploaded, what waits, so the approver's event has its pair.
-      await audit(tx, { actor: 'system', action: 'list.awaiting_approval', object: `list:${p.listId}`,
-        details: { uploadedBy: l.uploaded_by, delivered: c.delivered, returned: c.returned } });
+      await audit(tx, {
+        actor: 'system',
+        action: 'list.awaiting_approval',
+        object: `list:${p.listId}`,
+        details: { uploadedBy: l.uploaded_by, delivered: c.delivered, returned: c.returned },
+      });
     }
     return needsApproval ? ('approval' as const) : ('release' as const);
   });

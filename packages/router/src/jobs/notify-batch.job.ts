@@ -41,8 +41,13 @@ export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: Route
     const to = b.contacts;
     const base = { batchId: b.id, channel: 'email', kind: 'ready', attempt, recipients: to, status: 'failed' } as const;
     if (to.length === 0) {
-      throw new AttemptFailure({ ...base, response: 'the member has no contact e-mail address', final: true },
-        new UnrecoverableError(`member ${b.memberId} has no contact e-mail address; batch ${b.id} was not announced (add one with: dline members import)`), markFailed);
+      throw new AttemptFailure(
+        { ...base, response: 'the member has no contact e-mail address', final: true },
+        new UnrecoverableError(
+          `member ${b.memberId} has no contact e-mail address; batch ${b.id} was not announced (add one with: dline members import)`,
+        ),
+        markFailed,
+      );
     }
     const messageId = batchMessageId(b.id, b.facts.listId, deps.env.publicUrl);
     // committed on its own at once: it outlives this transaction if the process dies mid-send
@@ -52,11 +57,20 @@ export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: Route
       sent = await deps.mailer.send({ ...batchReadyMail({ ...b.facts, portalUrl: deps.env.publicUrl }, to), messageId });
     } catch (err) {
       const status = attemptOutcome(err);
-      deps.log.warn({ batchId: b.id, attempt, status, response: describeFailure(err) }, 'batch e-mail not sent; BullMQ retries with backoff');
-      throw new AttemptFailure({ ...base, id, status, messageId, response: describeFailure(err), final: lastAttempt }, err, lastAttempt ? markFailed : undefined);
+      deps.log.warn(
+        { batchId: b.id, attempt, status, response: describeFailure(err) },
+        'batch e-mail not sent; BullMQ retries with backoff',
+      );
+      throw new AttemptFailure(
+        { ...base, id, status, messageId, response: describeFailure(err), final: lastAttempt },
+        err,
+        lastAttempt ? markFailed : undefined,
+      );
     }
     await recordAttempt(tx, { ...base, id, status: 'sent', response: sent.response, messageId: sent.messageId, final: true });
     await tx.query(
-      `UPDATE batches SET notified_at = now(), notify_failed_at = NULL, state = CASE WHEN state = 'ready' THEN 'notified' ELSE state END WHERE id = $1`, [b.id]);
+      `UPDATE batches SET notified_at = now(), notify_failed_at = NULL, state = CASE WHEN state = 'ready' THEN 'notified' ELSE state END WHERE id = $1`,
+      [b.id],
+    );
   });
 }

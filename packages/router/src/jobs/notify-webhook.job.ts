@@ -24,19 +24,33 @@ export interface WebhookBody {
  * row is locked while posting, at most one success per batch, every attempt recorded, retried
  * with exponential backoff on any failure or non-2xx answer.
  */
-export async function notifyWebhook(p: Payload<'router.notify-webhook'>, deps: RouterDeps & { fetch?: typeof fetch }, attempt = 1): Promise<void> {
+export async function notifyWebhook(
+  p: Payload<'router.notify-webhook'>,
+  deps: RouterDeps & { fetch?: typeof fetch },
+  attempt = 1,
+): Promise<void> {
   const lastAttempt = attempt >= JOBS['router.notify-webhook'].attempts;
   await withLockedBatch(deps.pool, p.batchId, async (tx, b) => {
     if (b.webhookSentAt || !b.webhookUrl) return;
     const base = { batchId: b.id, channel: 'webhook', kind: 'ready', attempt, recipients: [b.webhookUrl] } as const;
     if (!b.webhookSecret) {
-      throw new AttemptFailure({ ...base, status: 'failed', response: 'no webhook secret', final: true },
-        new UnrecoverableError(`member ${b.memberId} has a webhook URL but no webhook secret; nothing unsigned is ever sent`));
+      throw new AttemptFailure(
+        { ...base, status: 'failed', response: 'no webhook secret', final: true },
+        new UnrecoverableError(`member ${b.memberId} has a webhook URL but no webhook secret; nothing unsigned is ever sent`),
+      );
     }
     const base_ = deps.env.publicUrl.replace(/\/$/, '');
     const body: WebhookBody = {
-      event: 'batch.ready', batchId: b.id, listId: b.listId, memberId: b.memberId, campaign: b.facts.campaignName, round: b.facts.round,
-      entries: b.facts.entries, relapses: b.facts.relapses ?? 0, tlp: `TLP:${b.facts.tlp.toUpperCase()}`, dueAt: b.dueAt?.toISOString() ?? null,
+      event: 'batch.ready',
+      batchId: b.id,
+      listId: b.listId,
+      memberId: b.memberId,
+      campaign: b.facts.campaignName,
+      round: b.facts.round,
+      entries: b.facts.entries,
+      relapses: b.facts.relapses ?? 0,
+      tlp: `TLP:${b.facts.tlp.toUpperCase()}`,
+      dueAt: b.dueAt?.toISOString() ?? null,
       links: { portal: `${base_}/batches/${b.id}`, api: `${base_}/api/v1/batches/${b.id}` },
     };
     const raw = JSON.stringify(body);

@@ -16,7 +16,8 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
   const state = (await pool.query('SELECT state FROM lists WHERE id = $1', [p.listId])).rows[0]?.state as string | undefined;
   if (state !== 'routed' && state !== 'released' && state !== 'returned_sent') return;
   if (state === 'routed') {
-    const c = (await pool.query('SELECT c.due_days FROM lists l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id = $1', [p.listId])).rows[0];
+    const c = (await pool.query('SELECT c.due_days FROM lists l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id = $1', [p.listId]))
+      .rows[0];
     const days: number = c?.due_days ?? deps.env.DEFAULT_DUE_DAYS;
     // Given the pool, a big first release prepares its entries on two connections before its
     // transaction; the guard, first in that transaction, holds the list and checks it is still routed.
@@ -28,18 +29,40 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
   const tBatches = Date.now();
   const todo = await pool.query(
     `SELECT b.id, b.notified_at IS NULL AS mail, (m.webhook_url IS NOT NULL AND b.webhook_sent_at IS NULL) AS hook
-       FROM batches b JOIN members m ON m.id = b.member_id WHERE b.list_id = $1 ORDER BY b.id`, [p.listId]);
+       FROM batches b JOIN members m ON m.id = b.member_id WHERE b.list_id = $1 ORDER BY b.id`,
+    [p.listId],
+  );
   // all at once: each is a Redis round trip, and a big list has hundreds of batches
-  await Promise.all(todo.rows.flatMap((b) => [
-    ...(b.mail ? [enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) })] : []),
-    ...(b.hook ? [enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) })] : []),
-  ]));
+  await Promise.all(
+    todo.rows.flatMap((b) => [
+      ...(b.mail ? [enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) })] : []),
+      ...(b.hook ? [enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) })] : []),
+    ]),
+  );
   const tAnnounced = Date.now();
   await withTransaction(pool, async (tx) => {
-    const l = (await tx.query(`UPDATE lists SET state = 'released', released_at = now(), updated_at = now() WHERE id = $1 AND state = 'routed' RETURNING delivered, approved_by`, [p.listId])).rows[0];
+    const l = (
+      await tx.query(
+        `UPDATE lists SET state = 'released', released_at = now(), updated_at = now() WHERE id = $1 AND state = 'routed' RETURNING delivered, approved_by`,
+        [p.listId],
+      )
+    ).rows[0];
     if (!l) return;
-    const days = (await tx.query('SELECT due_business_days FROM batches WHERE list_id = $1 LIMIT 1', [p.listId])).rows[0]?.due_business_days ?? null;
-    await audit(tx, { actor: 'system', action: 'list.release', object: `list:${p.listId}`, details: { delivered: l.delivered, dueBusinessDays: days, approvedBy: l.approved_by } });
+    const days =
+      (await tx.query('SELECT due_business_days FROM batches WHERE list_id = $1 LIMIT 1', [p.listId])).rows[0]?.due_business_days ?? null;
+    await audit(tx, {
+      actor: 'system',
+      action: 'list.release',
+      object: `list:${p.listId}`,
+      details: { delivered: l.delivered, dueBusinessDays: days, approvedBy: l.approved_by },
+    });
   });
-  deps.log.info({ listId: p.listId, batches: todo.rowCount, ms: { batches: tBatches - t0, announce: tAnnounced - tBatches, released: Date.now() - tAnnounced } }, 'list released');
+  deps.log.info(
+    {
+      listId: p.listId,
+      batches: todo.rowCount,
+      ms: { batches: tBatches - t0, announce: tAnnounced - tBatches, released: Date.now() - tAnnounced },
+    },
+    'list released',
+  );
 }

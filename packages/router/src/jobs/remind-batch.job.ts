@@ -19,9 +19,17 @@ export async function remindBatch(p: Payload<'router.remind-batch'>, deps: Remin
     const base = { batchId: b.id, channel: 'email', kind: 'reminder', attempt, recipients: b.contacts } as const;
     let sent;
     try {
-      sent = await deps.mailer.send(reminderMail({ ...b.facts, portalUrl: deps.env.publicUrl, open: b.open, downloaded: !!b.firstDownloadedAt, overdue: why === 'overdue' }, b.contacts));
+      sent = await deps.mailer.send(
+        reminderMail(
+          { ...b.facts, portalUrl: deps.env.publicUrl, open: b.open, downloaded: !!b.firstDownloadedAt, overdue: why === 'overdue' },
+          b.contacts,
+        ),
+      );
     } catch (err) {
-      throw new AttemptFailure({ ...base, status: 'failed', response: describeFailure(err), final: attempt >= JOBS['router.remind-batch'].attempts }, err);
+      throw new AttemptFailure(
+        { ...base, status: 'failed', response: describeFailure(err), final: attempt >= JOBS['router.remind-batch'].attempts },
+        err,
+      );
     }
     await recordAttempt(tx, { ...base, status: 'sent', response: `${why}: ${sent.response}`, messageId: sent.messageId, final: true });
     await tx.query(`UPDATE batches SET last_reminded_at = $2, reminders = reminders + 1 WHERE id = $1`, [b.id, now]);

@@ -14,16 +14,28 @@ export const jstDayKey = (d: Date) => new Date(jstDayNumber(d) * 86_400_000).toI
  * the interval between reminders is then checked again under the batch's lock.
  */
 export async function remind(p: Payload<'router.remind'>, deps: RemindDeps): Promise<void> {
-  const now = p.at ? new Date(p.at) : deps.now?.() ?? new Date();
+  const now = p.at ? new Date(p.at) : (deps.now?.() ?? new Date());
   const policy = deps.reminderPolicy ?? DEFAULT_REMINDER_POLICY;
   const r = await deps.pool.query(
     `SELECT b.id, b.state, b.notified_at, b.first_downloaded_at, b.due_at, b.last_reminded_at,
             b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
-       FROM batches b WHERE b.state <> 'closed' AND b.notified_at IS NOT NULL`);
+       FROM batches b WHERE b.state <> 'closed' AND b.notified_at IS NOT NULL`,
+  );
   let n = 0;
   let overdue = 0;
   for (const b of r.rows) {
-    const why = reminderDue({ state: b.state, notifiedAt: b.notified_at, firstDownloadedAt: b.first_downloaded_at, dueAt: b.due_at, lastRemindedAt: b.last_reminded_at, open: b.open }, now, policy);
+    const why = reminderDue(
+      {
+        state: b.state,
+        notifiedAt: b.notified_at,
+        firstDownloadedAt: b.first_downloaded_at,
+        dueAt: b.due_at,
+        lastRemindedAt: b.last_reminded_at,
+        open: b.open,
+      },
+      now,
+      policy,
+    );
     if (why === 'overdue') overdue++;
     if (!why) continue;
     await enqueue(deps.queues, 'router.remind-batch', { batchId: Number(b.id), day: jstDayKey(now) });

@@ -49,19 +49,25 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
         const reader = await pool.connect();
         let failed: Error | undefined;
         try {
-          const src = reader.query(copyTo(
-            `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
-                    WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`));
-          await pipeline(src, new Writable({
-            write(chunk: Buffer, _enc, cb) {
-              try {
-                decisions.read(chunk);
-                cb();
-              } catch (err) {
-                cb(err as Error);
-              }
-            },
-          }));
+          const src = reader.query(
+            copyTo(
+              `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
+                    WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`,
+            ),
+          );
+          await pipeline(
+            src,
+            new Writable({
+              write(chunk: Buffer, _enc, cb) {
+                try {
+                  decisions.read(chunk);
+                  cb();
+                } catch (err) {
+                  cb(err as Error);
+                }
+              },
+            }),
+          );
           decisions.end();
           tRead = Date.now();
           sink.end();
@@ -76,10 +82,17 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       const [r, w] = await Promise.allSettled([reading, writing]);
       if (r.status === 'rejected') throw r.reason;
       if (w.status === 'rejected') throw w.reason;
-      await client.query('INSERT INTO route_chunks (list_id, run, chunk, figures) VALUES ($1, $2, $3, $4)',
-        [list.id, p.run, p.chunk, JSON.stringify(decisions.figures())]);
+      await client.query('INSERT INTO route_chunks (list_id, run, chunk, figures) VALUES ($1, $2, $3, $4)', [
+        list.id,
+        p.run,
+        p.chunk,
+        JSON.stringify(decisions.figures()),
+      ]);
       await client.query('COMMIT');
-      deps.log.debug({ listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } }, 'route chunk');
+      deps.log.debug(
+        { listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } },
+        'route chunk',
+      );
     }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

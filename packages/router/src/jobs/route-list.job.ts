@@ -18,7 +18,8 @@ export async function routeList(p: Payload<'router.route-list'>, deps: RouterDep
       const r = await tx.query(
         `UPDATE lists SET state = 'routing', route_chunks = $3, updated_at = now()
           WHERE id = $1 AND route_run = $2 AND state = 'parsed'`,
-        [list.id, p.run, chunks]);
+        [list.id, p.run, chunks],
+      );
       if (r.rowCount !== 1) return false;
       await openRunTable(tx, list.id, p.run, list.received ?? 0, env.ROUTE_OWN_TABLE_ABOVE);
       return true;

@@ -28,7 +28,12 @@ export interface SpaceRecords {
   count: number;
 }
 const REC = 6;
-const HI = 0, LO = 1, LEN = 2, FROM = 3, TO = 4, VALUE = 5;
+const HI = 0,
+  LO = 1,
+  LEN = 2,
+  FROM = 3,
+  TO = 4,
+  VALUE = 5;
 
 /**
  * The temporary arrays of a build, carved out of one allocation. V8 counts typed arrays' memory
@@ -136,11 +141,13 @@ function sortOrder(r: SpaceRecords, scratch: Scratch): Uint32Array {
   const { rec } = r;
   const order = scratch.u32(n);
   const cmp = (a: number, b: number) => {
-    const x = a * REC, y = b * REC;
+    const x = a * REC,
+      y = b * REC;
     return rec[x + HI] - rec[y + HI] || rec[x + LO] - rec[y + LO] || rec[x + LEN] - rec[y + LEN];
   };
   const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  if (bits > 21) { // hi takes 32 of the 53 bits a double holds exactly
+  if (bits > 21) {
+    // hi takes 32 of the 53 bits a double holds exactly
     for (let i = 0; i < n; i++) order[i] = i;
     return order.sort(cmp);
   }
@@ -150,7 +157,7 @@ function sortOrder(r: SpaceRecords, scratch: Scratch): Uint32Array {
   keys.sort();
   for (let j = 0; j < n; j++) order[j] = keys[j] - Math.floor(keys[j] / scale) * scale;
   // records sharing a high word are neighbours in keys: their runs are found without reading rec
-  for (let s = 0; s < n; ) {
+  for (let s = 0; s < n;) {
     let e = s + 1;
     const h = Math.floor(keys[s] / scale);
     while (e < n && Math.floor(keys[e] / scale) === h) e++;
@@ -186,14 +193,21 @@ export function buildSpace(r: SpaceRecords, scratch = OWN): Space {
   const order = sortOrder(r, scratch);
 
   // blocks = runs of records with the same (network, length)
-  const bHi = scratch.f64(n), bLo = scratch.f64(n), eHi = scratch.f64(n), eLo = scratch.f64(n);
+  const bHi = scratch.f64(n),
+    bLo = scratch.f64(n),
+    eHi = scratch.f64(n),
+    eLo = scratch.f64(n);
   const recStart = scratch.i32(n + 1);
-  const recFrom = new Float64Array(n), recTo = new Float64Array(n), recValue = new Int32Array(n);
+  const recFrom = new Float64Array(n),
+    recTo = new Float64Array(n),
+    recValue = new Int32Array(n);
   let nb = 0;
   let lastLen = -1;
   for (let k = 0; k < n; k++) {
     const o = order[k] * REC;
-    const h = rec[o + HI], l0 = rec[o + LO], l = rec[o + LEN];
+    const h = rec[o + HI],
+      l0 = rec[o + LO],
+      l = rec[o + LEN];
     if (k === 0 || h !== bHi[nb - 1] || l0 !== bLo[nb - 1] || l !== lastLen) {
       bHi[nb] = h;
       bLo[nb] = l0;
@@ -215,15 +229,19 @@ export function buildSpace(r: SpaceRecords, scratch = OWN): Space {
   recStart[nb] = n;
 
   const cap = 2 * nb + 2;
-  const startHi = scratch.f64(cap), startLo = scratch.f64(cap), node = scratch.i32(cap);
+  const startHi = scratch.f64(cap),
+    startLo = scratch.f64(cap),
+    node = scratch.i32(cap);
   const parent = new Int32Array(nb).fill(-1);
   let m = 0;
   const stack = scratch.i32(nb + 1);
   let sp = 0;
-  let cHi = 0, cLo = 0; // the sweep's cursor: everything before it is emitted
+  let cHi = 0,
+    cLo = 0; // the sweep's cursor: everything before it is emitted
   // b === nb is a sentinel past the end of the space, which closes every open block
   for (let b = 0; b <= nb; b++) {
-    const sHi = b < nb ? bHi[b] : TWO32, sLo = b < nb ? bLo[b] : 0;
+    const sHi = b < nb ? bHi[b] : TWO32,
+      sLo = b < nb ? bLo[b] : 0;
     while (sp > 0) {
       const t = stack[sp - 1];
       if (!(eHi[t] < sHi || (eHi[t] === sHi && eLo[t] <= sLo))) break;
@@ -249,7 +267,8 @@ export function buildSpace(r: SpaceRecords, scratch = OWN): Space {
   if (m === 0) m = put(startHi, startLo, node, m, 0, 0, -1);
 
   const resolved = new Int32Array(m);
-  const tlTime: number[] = [], tlValue: number[] = [];
+  const tlTime: number[] = [],
+    tlValue: number[] = [];
   for (let i = 0; i < m; i++) {
     const b = node[i];
     if (b < 0) resolved[i] = -1;
@@ -261,16 +280,29 @@ export function buildSpace(r: SpaceRecords, scratch = OWN): Space {
     }
   }
   const space: Space = {
-    startHi: startHi.slice(0, m), startLo: startLo.slice(0, m), startHL: interleave(startHi, startLo, m), resolved, node: node.slice(0, m), parent,
-    recStart: recStart.slice(0, nb + 1), recFrom, recTo, recValue, tlTime: Float64Array.from(tlTime), tlValue: Int32Array.from(tlValue),
-    intervals: m, blocks: nb,
+    startHi: startHi.slice(0, m),
+    startLo: startLo.slice(0, m),
+    startHL: interleave(startHi, startLo, m),
+    resolved,
+    node: node.slice(0, m),
+    parent,
+    recStart: recStart.slice(0, nb + 1),
+    recFrom,
+    recTo,
+    recValue,
+    tlTime: Float64Array.from(tlTime),
+    tlValue: Int32Array.from(tlValue),
+    intervals: m,
+    blocks: nb,
   };
   scratch.reset(mark);
   return space;
 }
 
 // scratch for timeline(): reused across intervals so a million-prefix build makes no garbage here
-const edges: number[] = [], times: number[] = [], values: number[] = [];
+const edges: number[] = [],
+  times: number[] = [],
+  values: number[] = [];
 
 /**
  * Flattens the chain of blocks above an interval into its answer over time: the windows' edges
@@ -278,8 +310,16 @@ const edges: number[] = [], times: number[] = [], values: number[] = [];
  * reads one short, contiguous list instead of chasing parents through scattered arrays.
  * Returns the `resolved` code: a value when the answer never changes, else WALK − offset.
  */
-function timeline(deepest: number, parent: Int32Array, recStart: Int32Array, recFrom: Float64Array, recTo: Float64Array,
-  recValue: Int32Array, tlTime: number[], tlValue: number[]): number {
+function timeline(
+  deepest: number,
+  parent: Int32Array,
+  recStart: Int32Array,
+  recFrom: Float64Array,
+  recTo: Float64Array,
+  recValue: Int32Array,
+  tlTime: number[],
+  tlValue: number[],
+): number {
   edges.length = 0;
   times.length = 0;
   values.length = 0;
@@ -336,7 +376,8 @@ export function bucketTable(s: Space, bits: number, base = 0, shift = 32 - bits)
   const size = 2 ** bits;
   const width = 2 ** shift;
   const first = new Int32Array(size + 1);
-  const st = s.startHi, sl = s.startLo;
+  const st = s.startHi,
+    sl = s.startLo;
   const n = s.intervals;
   let j = 0;
   for (let k = 0; k <= size; k++) {

@@ -26,9 +26,14 @@ export class V6Index {
   private div: number; // the address step of one sub-table entry, in units of the low word
   private sub: Int32Array;
 
-  constructor(private s: Space, bits: number, subFrom = 16) {
+  constructor(
+    private s: Space,
+    bits: number,
+    subFrom = 16,
+  ) {
     if (s.intervals > 2) {
-      const lo = s.startHi[1], hi = s.startHi[s.intervals - 1];
+      const lo = s.startHi[1],
+        hi = s.startHi[s.intervals - 1];
       this.shift = Math.max(0, Math.ceil(Math.log2(hi - lo + 1)) - bits);
       this.base = lo;
     } else this.shift = 32 - bits;
@@ -55,7 +60,8 @@ export class V6Index {
       let j = first[k];
       for (let e = 0; e < per; e++) {
         const step = e * this.div; // from the bucket's first address, in units of the low word
-        const h = startHi + Math.floor(step / TWO32), l = step % TWO32;
+        const h = startHi + Math.floor(step / TWO32),
+          l = step % TWO32;
         while (j + 1 < s.intervals && (s.startHi[j + 1] < h || (s.startHi[j + 1] === h && s.startLo[j + 1] <= l))) j++;
         this.sub[off + e] = j;
       }
@@ -83,7 +89,8 @@ export class V6Index {
 /** first[k]: the interval holding base + k·2^shift (k = 0..size; past the space: the last one). */
 function firstTable(s: Space, size: number, base: number, shift: number): Int32Array {
   const first = new Int32Array(size + 1);
-  const st = s.startHi, sl = s.startLo;
+  const st = s.startHi,
+    sl = s.startLo;
   let j = 0;
   for (let k = 0; k <= size; k++) {
     const at = base + k * 2 ** shift;

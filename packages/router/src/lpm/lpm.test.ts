@@ -3,8 +3,15 @@ import { LpmEngine, wordsOf, type PrefixInput, type LpmOptions } from './lpm';
 
 type Net = { family: 4 | 6; length: number; network: bigint };
 type Rec = PrefixInput & { network: bigint };
-const rec = (n: Net, value: number, validFrom = -Infinity, validTo = Infinity): Rec =>
-  ({ value, family: n.family, length: n.length, network: n.network, words: wordsOf(n.network, n.family), validFrom, validTo });
+const rec = (n: Net, value: number, validFrom = -Infinity, validTo = Infinity): Rec => ({
+  value,
+  family: n.family,
+  length: n.length,
+  network: n.network,
+  words: wordsOf(n.network, n.family),
+  validFrom,
+  validTo,
+});
 
 /** The reference: every prefix checked, the longest valid one wins. */
 function brute(prefixes: Rec[], family: 4 | 6, ip: bigint, t: number): number {
@@ -27,12 +34,28 @@ const look = (e: LpmEngine, family: 4 | 6, ip: bigint, t: number) =>
 
 const mask = (a: bigint, len: number, bits: number) => (len === 0 ? 0n : (a >> BigInt(bits - len)) << BigInt(bits - len));
 // small address alphabets so that prefixes nest and collide often, plus a random address now and then
-const v4Addr = fc.oneof(fc.constantFrom(0n, 0x0a000000n, 0x0a010000n, 0x0a010100n, 0xffffffffn, 0x0a0101ffn, 0x80000000n, 0x0a0101c0n), fc.bigInt({ min: 0n, max: 0xffffffffn }));
+const v4Addr = fc.oneof(
+  fc.constantFrom(0n, 0x0a000000n, 0x0a010000n, 0x0a010100n, 0xffffffffn, 0x0a0101ffn, 0x80000000n, 0x0a0101c0n),
+  fc.bigInt({ min: 0n, max: 0xffffffffn }),
+);
 const v6Addr = fc.oneof(
-  fc.constantFrom(0n, 0x24000000n << 96n, (0x24000000n << 96n) | 1n, (1n << 128n) - 1n, 0x2400ff00n << 96n, (0x24000000n << 96n) | (0xffffn << 64n), (0x24000000n << 96n) | (1n << 63n)),
-  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }));
-const v4Net = fc.tuple(fc.integer({ min: 0, max: 32 }), v4Addr).map(([len, a]): Net => ({ family: 4, length: len, network: mask(a, len, 32) }));
-const v6Net = fc.tuple(fc.integer({ min: 0, max: 128 }), v6Addr).map(([len, a]): Net => ({ family: 6, length: len, network: mask(a, len, 128) }));
+  fc.constantFrom(
+    0n,
+    0x24000000n << 96n,
+    (0x24000000n << 96n) | 1n,
+    (1n << 128n) - 1n,
+    0x2400ff00n << 96n,
+    (0x24000000n << 96n) | (0xffffn << 64n),
+    (0x24000000n << 96n) | (1n << 63n),
+  ),
+  fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+);
+const v4Net = fc
+  .tuple(fc.integer({ min: 0, max: 32 }), v4Addr)
+  .map(([len, a]): Net => ({ family: 4, length: len, network: mask(a, len, 32) }));
+const v6Net = fc
+  .tuple(fc.integer({ min: 0, max: 128 }), v6Addr)
+  .map(([len, a]): Net => ({ family: 6, length: len, network: mask(a, len, 128) }));
 const windowArb = fc.oneof(
   fc.constant([-Infinity, Infinity] as [number, number]),
   fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 100 })).map(([a, d]) => [a, a + d] as [number, number]),
@@ -44,12 +67,22 @@ function agreesWithBruteForce(opts: LpmOptions, numRuns: number) {
   fc.assert(
     fc.property(
       fc.array(fc.tuple(fc.oneof(v4Net, v6Net), windowArb), { maxLength: 40 }),
-      fc.array(fc.tuple(fc.nat(), fc.constantFrom('first', 'last', 'before', 'after', 'inside'), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: -5, max: 210 })), { minLength: 1, maxLength: 60 }),
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.constantFrom('first', 'last', 'before', 'after', 'inside'),
+          fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+          fc.integer({ min: -5, max: 210 }),
+        ),
+        { minLength: 1, maxLength: 60 },
+      ),
       (raw, probes) => {
         // one holder per block and time (the database's exclusion constraint): drop records overlapping an earlier one
         const prefixes: Rec[] = [];
         raw.forEach(([n, [from, to]], i) => {
-          const clash = prefixes.some((p) => p.family === n.family && p.length === n.length && p.network === n.network && p.validFrom < to && from < p.validTo);
+          const clash = prefixes.some(
+            (p) => p.family === n.family && p.length === n.length && p.network === n.network && p.validFrom < to && from < p.validTo,
+          );
           if (!clash) prefixes.push(rec(n, i, from, to));
         });
         const engine = new LpmEngine(prefixes, opts);
@@ -59,8 +92,16 @@ function agreesWithBruteForce(opts: LpmOptions, numRuns: number) {
           const bits = near.family === 4 ? 32 : 128;
           const top = (1n << BigInt(bits)) - 1n;
           const last = near.network + (1n << BigInt(bits - near.length)) - 1n;
-          const ip = where === 'first' ? near.network : where === 'last' ? last : where === 'before' ? near.network - 1n
-            : where === 'after' ? last + 1n : near.network + (noise % (last - near.network + 1n));
+          const ip =
+            where === 'first'
+              ? near.network
+              : where === 'last'
+                ? last
+                : where === 'before'
+                  ? near.network - 1n
+                  : where === 'after'
+                    ? last + 1n
+                    : near.network + (noise % (last - near.network + 1n));
           if (ip < 0n || ip > top) continue;
           // probe at exact window edges as well as at random times
           const t = times.length && tRaw % 3 === 0 ? times[Math.abs(tRaw) % times.length] : tRaw;

@@ -66,14 +66,16 @@ export class LpmEngine {
 
   constructor(prefixes: readonly PrefixInput[], opts: LpmOptions = {}) {
     this.size = prefixes.length;
-    let n4 = 0, n6 = 0;
+    let n4 = 0,
+      n6 = 0;
     for (const p of prefixes) {
       if (p.family === 4) n4++;
       else if (p.length <= 64) n6++;
     }
     // the records and either family's build, one allocation (Scratch); they are garbage once built
     const scratch = new Scratch(Scratch.records(n4) + Scratch.records(n6) + Scratch.space(Math.max(n4, n6)));
-    const r4 = newRecords(n4, scratch), r6 = newRecords(n6, scratch);
+    const r4 = newRecords(n4, scratch),
+      r6 = newRecords(n6, scratch);
     const long = new Map<number, Map<number, PrefixInput[]>>();
     for (const p of prefixes) {
       const w = p.words;
@@ -121,7 +123,8 @@ export class LpmEngine {
     const code = (i: number) => (res[i] <= W ? i : RESOLVED + 1 + res[i]);
     // sizes: a /24 gets a chunk when an interval starts inside it, off its first address; a /20
     // may need a line when an interval starts inside it (at most: equal /24s fold into one entry)
-    let nChunks = 0, nLines = 0;
+    let nChunks = 0,
+      nLines = 0;
     for (let i = 1, last24 = -1, last20 = -1; i < n; i++) {
       const a = st[i];
       if (a % 256 !== 0 && Math.floor(a / 256) !== last24) {
@@ -136,10 +139,11 @@ export class LpmEngine {
     const t20 = new Int32Array(1 << 20);
     const chunks = new Int32Array(256 * nChunks);
     let t20x = new Int32Array(16 * nLines);
-    let usedChunks = 0, usedLines = 0;
+    let usedChunks = 0,
+      usedLines = 0;
     const line = new Int32Array(16);
     let i = 0; // the interval holding the address being placed
-    for (let k = 0; k < 1 << 20; ) {
+    for (let k = 0; k < 1 << 20;) {
       const base = k * 4096;
       while (end(i) <= base) i++;
       if (end(i) >= base + 4096) {

@@ -1,6 +1,14 @@
 import {
-  changedHands, expiredWithArrivals, membersWithoutContacts, membersWithoutPrefixes, nestedAcrossMembers, prefixesAt,
-  type ChangedHands, type ExpiredWithArrivals, type NestedHolding, type Queryable,
+  changedHands,
+  expiredWithArrivals,
+  membersWithoutContacts,
+  membersWithoutPrefixes,
+  nestedAcrossMembers,
+  prefixesAt,
+  type ChangedHands,
+  type ExpiredWithArrivals,
+  type NestedHolding,
+  type Queryable,
 } from '@deliveryline/shared';
 import { jst } from './prefix-plan';
 
@@ -32,14 +40,25 @@ export function formatCheck(c: RegistryCheck): string {
     out.push(`${title} (${lines.length})`);
     out.push(...(lines.length ? lines.map((l) => `  ${l}`) : ['  —']));
   };
-  section('他会員のプレフィックス内のプレフィックス / prefixes inside another member\'s prefix (the more specific one wins)',
-    c.nested.map((n) => `${n.inner_cidr} (${n.inner_member}) inside ${n.outer_cidr} (${n.outer_member})`));
-  section('保有者が変わったプレフィックス / prefixes that changed hands',
-    c.changedHands.map((h) => `${h.cidr}: ${h.holders.map((x) => `${x.member_id} ${when(x.valid_from, '…')}–${when(x.valid_to, '…')}`).join(', ')}`));
+  section(
+    "他会員のプレフィックス内のプレフィックス / prefixes inside another member's prefix (the more specific one wins)",
+    c.nested.map((n) => `${n.inner_cidr} (${n.inner_member}) inside ${n.outer_cidr} (${n.outer_member})`),
+  );
+  section(
+    '保有者が変わったプレフィックス / prefixes that changed hands',
+    c.changedHands.map(
+      (h) => `${h.cidr}: ${h.holders.map((x) => `${x.member_id} ${when(x.valid_from, '…')}–${when(x.valid_to, '…')}`).join(', ')}`,
+    ),
+  );
   section('連絡先のない会員 / members without contacts', c.membersWithoutContacts);
   section('現在プレフィックスのない会員 / members holding no prefix now', c.membersWithoutPrefixes);
-  section('期限切れ後もエントリが届くプレフィックス / expired prefixes with entries still arriving (returned no_member)',
-    c.expiredWithArrivals.map((g) => `${g.cidr} of ${g.member_id} ended ${when(g.valid_to, '')}: ${g.entries} entries in ${g.lists} list(s) since, last observed ${when(g.last_observed, '')}`));
+  section(
+    '期限切れ後もエントリが届くプレフィックス / expired prefixes with entries still arriving (returned no_member)',
+    c.expiredWithArrivals.map(
+      (g) =>
+        `${g.cidr} of ${g.member_id} ended ${when(g.valid_to, '')}: ${g.entries} entries in ${g.lists} list(s) since, last observed ${when(g.last_observed, '')}`,
+    ),
+  );
   return out.join('\n');
 }
 
@@ -47,5 +66,9 @@ export function formatCheck(c: RegistryCheck): string {
 export async function exportPrefixes(db: Queryable, at: Date | null): Promise<string> {
   const rows = await prefixesAt(db, at);
   const iso = (d: Date | null) => (d ? jst(d) : '');
-  return ['member_id,cidr,valid_from,valid_to', ...rows.map((r) => `${r.member_id},${r.cidr},${iso(r.valid_from)},${iso(r.valid_to)}`)].join('\n') + '\n';
+  return (
+    ['member_id,cidr,valid_from,valid_to', ...rows.map((r) => `${r.member_id},${r.cidr},${iso(r.valid_from)},${iso(r.valid_to)}`)].join(
+      '\n',
+    ) + '\n'
+  );
 }

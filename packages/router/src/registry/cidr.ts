@@ -43,7 +43,11 @@ export function parseCidr(raw: string): CidrResult {
   const hostBits = BigInt(max - length);
   const network = (value >> hostBits) << hostBits;
   if (network !== value) {
-    return { ok: false, code: 'cidr.host_bits', message: `"${s}" has host bits set; the network is ${fromBigint(network, ip.family)}/${length}` };
+    return {
+      ok: false,
+      code: 'cidr.host_bits',
+      message: `"${s}" has host bits set; the network is ${fromBigint(network, ip.family)}/${length}`,
+    };
   }
   return { ok: true, family: ip.family, network, words: wordsOf(network, ip.family), length, text: `${ip.text}/${length}` };
 }

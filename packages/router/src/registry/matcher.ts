@@ -4,8 +4,7 @@ import { LpmEngine, type PrefixInput } from '../lpm/lpm';
 import { parseCidr } from './cidr';
 
 export type RouteDecision =
-  | { state: 'delivered'; memberId: string }
-  | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
+  { state: 'delivered'; memberId: string } | { state: 'returned'; reason: 'no_member' | 'member_inactive' | 'non_routable' };
 
 /** The registry's cidr text is canonical (PostgreSQL checked it), so the network's words come from parseIp, no BigInt. */
 function prefixInput(cidr: string, value: number, from: number, to: number): PrefixInput {

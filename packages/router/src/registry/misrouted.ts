@@ -1,6 +1,15 @@
 import {
-  type AppContext, audit, createBatches, enqueue, listDueDays, misroutedEntries, moveRoute, returnMisrouted, unannouncedBatches,
-  withTransaction, type MisroutedEntry,
+  type AppContext,
+  audit,
+  createBatches,
+  enqueue,
+  listDueDays,
+  misroutedEntries,
+  moveRoute,
+  returnMisrouted,
+  unannouncedBatches,
+  withTransaction,
+  type MisroutedEntry,
 } from '@deliveryline/shared';
 import { dueDate } from '../delivery/due-date';
 import { buildMatcher, type RouteDecision } from './matcher';
@@ -21,13 +30,22 @@ export async function listMisrouted(ctx: Pick<AppContext, 'pool'>, listId: numbe
   return rows.map((r) => ({ ...r, now: matcher.route(r.ip, new Date(r.observed_at).getTime()) }));
 }
 
-export interface MisroutedResult { moved: { entry_id: number; from: string; to: string }[]; returned: number; unchanged: number[] }
+export interface MisroutedResult {
+  moved: { entry_id: number; from: string; to: string }[];
+  returned: number;
+  unchanged: number[];
+}
 
 /**
  * `reroute`: moves the entries the registry now routes to another member (others stay listed);
  * `return`: returns them all with reason `not_our_address`. One audit event per list.
  */
-export async function resolveMisrouted(ctx: Pick<AppContext, 'pool' | 'queues' | 'env'>, action: 'reroute' | 'return', listId: number | null, actor = 'cli'): Promise<MisroutedResult> {
+export async function resolveMisrouted(
+  ctx: Pick<AppContext, 'pool' | 'queues' | 'env'>,
+  action: 'reroute' | 'return',
+  listId: number | null,
+  actor = 'cli',
+): Promise<MisroutedResult> {
   const views = await listMisrouted(ctx, listId);
   const result: MisroutedResult = { moved: [], returned: 0, unchanged: [] };
   const byList = new Map<number, MisroutedView[]>();
@@ -36,14 +54,27 @@ export async function resolveMisrouted(ctx: Pick<AppContext, 'pool' | 'queues' |
     const announce = await withTransaction(ctx.pool, async (tx) => {
       await tx.query('SELECT 1 FROM lists WHERE id = $1 FOR UPDATE', [list]);
       if (action === 'return') {
-        const n = await returnMisrouted(tx, list, items.map((v) => v.seq));
+        const n = await returnMisrouted(
+          tx,
+          list,
+          items.map((v) => v.seq),
+        );
         result.returned += n;
-        await audit(tx, { actor, action: 'route.return_misrouted', object: `list:${list}`, details: { entries: items.map((v) => v.entry_id), returned: n } });
+        await audit(tx, {
+          actor,
+          action: 'route.return_misrouted',
+          object: `list:${list}`,
+          details: { entries: items.map((v) => v.entry_id), returned: n },
+        });
         return [];
       }
       const moved: MisroutedResult['moved'] = [];
       for (const v of items) {
-        if (v.now.state === 'delivered' && v.now.memberId !== v.member_id && (await moveRoute(tx, list, v.seq, v.member_id, v.now.memberId))) {
+        if (
+          v.now.state === 'delivered' &&
+          v.now.memberId !== v.member_id &&
+          (await moveRoute(tx, list, v.seq, v.member_id, v.now.memberId))
+        ) {
           moved.push({ entry_id: v.entry_id, from: v.member_id, to: v.now.memberId });
         } else result.unchanged.push(v.entry_id);
       }

@@ -26,22 +26,32 @@ async function refused(p: Promise<unknown>): Promise<ImportError> {
 
 beforeAll(async () => {
   ctx = await openTestContext();
-  await importMembers(ctx.pool, csv('members.csv',
-    'member_id,name,contact_email,active,joined_on,left_on\n' +
-    'ocn,NTT OCN,abuse@ocn.example\n' +
-    'kddi,KDDI,abuse@kddi.example\n' +
-    'sbb,SoftBank,abuse@sbb.example;noc@sbb.example\n' +
-    'gone,Gone ISP,abuse@gone.example,true,2015-01-01,2023-12-31\n' +
-    'quiet,Quiet ISP,,,\n'));
-  await importPrefixes(ctx.pool, csv('p1.csv',
-    'member_id,cidr,valid_from,valid_to\n' +
-    'ocn,153.128.0.0/9,,\n' +
-    'kddi,153.139.0.0/16,,\n' + // more specific prefix of another member: allowed, wins
-    'sbb,126.0.0.0/8,,2024-04-01\n' +
-    'kddi,126.0.0.0/8,2024-04-01,\n' +
-    'gone,60.32.0.0/12,,\n' +
-    'ocn,2400:4050::/30,,\n' +
-    'kddi,2001:240::/32,,\n'));
+  await importMembers(
+    ctx.pool,
+    csv(
+      'members.csv',
+      'member_id,name,contact_email,active,joined_on,left_on\n' +
+        'ocn,NTT OCN,abuse@ocn.example\n' +
+        'kddi,KDDI,abuse@kddi.example\n' +
+        'sbb,SoftBank,abuse@sbb.example;noc@sbb.example\n' +
+        'gone,Gone ISP,abuse@gone.example,true,2015-01-01,2023-12-31\n' +
+        'quiet,Quiet ISP,,,\n',
+    ),
+  );
+  await importPrefixes(
+    ctx.pool,
+    csv(
+      'p1.csv',
+      'member_id,cidr,valid_from,valid_to\n' +
+        'ocn,153.128.0.0/9,,\n' +
+        'kddi,153.139.0.0/16,,\n' + // more specific prefix of another member: allowed, wins
+        'sbb,126.0.0.0/8,,2024-04-01\n' +
+        'kddi,126.0.0.0/8,2024-04-01,\n' +
+        'gone,60.32.0.0/12,,\n' +
+        'ocn,2400:4050::/30,,\n' +
+        'kddi,2001:240::/32,,\n',
+    ),
+  );
 });
 afterAll(async () => {
   await ctx.close();
@@ -65,38 +75,61 @@ describe('registry import and routing', () => {
 
   it('refuses a file with line, field and fix, and imports nothing of it', async () => {
     const before = (await loadPrefixes(ctx.pool)).length;
-    const err = await refused(importPrefixes(ctx.pool, csv('bad.csv',
-      'member_id,cidr,valid_from,valid_to\n' +
-      'ocn,203.0.113.5/24,,\n' +
-      'ocn,1.2.3.4.5/24,,\n' +
-      'nobody,1.0.0.0/24,,\n' +
-      'ocn,1.1.1.0/24,2024-01-01,2023-01-01\n' +
-      'ocn,8.8.8.0/24,,\n')));
+    const err = await refused(
+      importPrefixes(
+        ctx.pool,
+        csv(
+          'bad.csv',
+          'member_id,cidr,valid_from,valid_to\n' +
+            'ocn,203.0.113.5/24,,\n' +
+            'ocn,1.2.3.4.5/24,,\n' +
+            'nobody,1.0.0.0/24,,\n' +
+            'ocn,1.1.1.0/24,2024-01-01,2023-01-01\n' +
+            'ocn,8.8.8.0/24,,\n',
+        ),
+      ),
+    );
     expect(err.errors.map((e) => [e.line, e.field, e.code])).toEqual([
-      [2, 'cidr', 'cidr.host_bits'], [3, 'cidr', 'cidr.invalid'], [4, 'member_id', 'member.unknown'], [5, 'valid_to', 'date.order']]);
+      [2, 'cidr', 'cidr.host_bits'],
+      [3, 'cidr', 'cidr.invalid'],
+      [4, 'member_id', 'member.unknown'],
+      [5, 'valid_to', 'date.order'],
+    ]);
     expect(err.message).toContain('the network is 203.0.113.0/24');
     expect((await loadPrefixes(ctx.pool)).length).toBe(before);
   });
 
   it('refuses one prefix held by two members over overlapping times, in the file or against the registry', async () => {
-    const inFile = await refused(importPrefixes(ctx.pool, csv('twice.csv',
-      'member_id,cidr,valid_from,valid_to\nocn,27.80.0.0/12,2020-01-01,\nkddi,27.80.0.0/12,2022-01-01,2023-01-01\n')));
+    const inFile = await refused(
+      importPrefixes(
+        ctx.pool,
+        csv('twice.csv', 'member_id,cidr,valid_from,valid_to\nocn,27.80.0.0/12,2020-01-01,\nkddi,27.80.0.0/12,2022-01-01,2023-01-01\n'),
+      ),
+    );
     expect(inFile.errors[0]).toMatchObject({ line: 3, code: 'prefix.overlap' });
     expect(inFile.errors[0].message).toContain('line 2 of this file');
-    const vsRegistry = await refused(importPrefixes(ctx.pool, csv('over.csv', 'member_id,cidr,valid_from,valid_to\nocn,126.0.0.0/8,2023-06-01,2024-06-01\n')));
+    const vsRegistry = await refused(
+      importPrefixes(ctx.pool, csv('over.csv', 'member_id,cidr,valid_from,valid_to\nocn,126.0.0.0/8,2023-06-01,2024-06-01\n')),
+    );
     expect(vsRegistry.errors[0].message).toMatch(/held by (sbb|kddi)/);
   });
 
   it('shows a move in a dry run, then closes the old holding and adds the new one, with audit events', async () => {
     const file = csv('move.csv', 'member_id,cidr,valid_from,valid_to\nsbb,153.139.0.0/16,2025-01-01,\n');
     const dry = await importPrefixes(ctx.pool, file, { dryRun: true });
-    expect(dry.lines).toEqual([expect.stringContaining('close 153.139.0.0/16 of kddi at 2025-01-01'), expect.stringContaining('add 153.139.0.0/16 → sbb')]);
+    expect(dry.lines).toEqual([
+      expect.stringContaining('close 153.139.0.0/16 of kddi at 2025-01-01'),
+      expect.stringContaining('add 153.139.0.0/16 → sbb'),
+    ]);
     expect((await loadPrefixes(ctx.pool)).filter((p) => p.cidr === '153.139.0.0/16')).toHaveLength(1);
     const auditBefore = (await ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action LIKE 'prefix.%'`)).rows[0].n;
     const done = await importPrefixes(ctx.pool, file);
     expect([done.added, done.closed]).toEqual([1, 1]);
     const rows = (await loadPrefixes(ctx.pool)).filter((p) => p.cidr === '153.139.0.0/16');
-    expect(rows.map((r) => [r.member_id, r.valid_to?.toISOString() ?? null])).toEqual([['kddi', '2024-12-31T15:00:00.000Z'], ['sbb', null]]);
+    expect(rows.map((r) => [r.member_id, r.valid_to?.toISOString() ?? null])).toEqual([
+      ['kddi', '2024-12-31T15:00:00.000Z'],
+      ['sbb', null],
+    ]);
     const auditAfter = (await ctx.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action LIKE 'prefix.%'`)).rows[0].n;
     expect(auditAfter - auditBefore).toBe(2);
     const m = await buildMatcher(ctx.pool);
@@ -130,14 +163,22 @@ describe('registry import and routing', () => {
 
   it('reports nested prefixes, changed hands and members without contacts or prefixes', async () => {
     const c = await checkRegistry(ctx.pool);
-    expect(c.nested).toContainEqual({ inner_member: 'kddi', inner_cidr: '153.139.0.0/16', outer_member: 'ocn', outer_cidr: '153.128.0.0/9' });
+    expect(c.nested).toContainEqual({
+      inner_member: 'kddi',
+      inner_cidr: '153.139.0.0/16',
+      outer_member: 'ocn',
+      outer_cidr: '153.128.0.0/9',
+    });
     expect(c.changedHands.map((h) => h.cidr)).toEqual(expect.arrayContaining(['126.0.0.0/8', '153.139.0.0/16']));
     expect(c.membersWithoutContacts).toEqual(['quiet']);
     expect(c.membersWithoutPrefixes).toContain('quiet');
   });
 
   it('records member changes in the audit log and treats a member past its left_on as inactive', async () => {
-    const r = await importMembers(ctx.pool, csv('m2.csv', 'member_id,name,contact_email,left_on\nquiet,Quiet ISP,abuse@quiet.example,2020-01-01\n'));
+    const r = await importMembers(
+      ctx.pool,
+      csv('m2.csv', 'member_id,name,contact_email,left_on\nquiet,Quiet ISP,abuse@quiet.example,2020-01-01\n'),
+    );
     expect(r.updated).toBe(1);
     const ev = (await ctx.pool.query(`SELECT details FROM audit_events WHERE action = 'member.update' AND object = 'member:quiet'`)).rows;
     expect(ev[0].details.before.contact_emails).toEqual([]);

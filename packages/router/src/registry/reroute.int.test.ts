@@ -38,44 +38,77 @@ describe.each([
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  const routed = () => until('routing', async () => {
-    const l = await getList(ctx.pool, listId);
-    return l?.state === 'awaiting_approval' ? l : undefined;
-  });
-  const labels = async () => (await ctx.pool.query(
-    `SELECT COALESCE(member_id, 'returned:' || reason) AS l FROM routes WHERE list_id = $1 ORDER BY seq`, [listId])).rows.map((r) => r.l);
+  const routed = () =>
+    until('routing', async () => {
+      const l = await getList(ctx.pool, listId);
+      return l?.state === 'awaiting_approval' ? l : undefined;
+    });
+  const labels = async () =>
+    (
+      await ctx.pool.query(`SELECT COALESCE(member_id, 'returned:' || reason) AS l FROM routes WHERE list_id = $1 ORDER BY seq`, [listId])
+    ).rows.map((r) => r.l);
   /** the tables that hold the list's decisions, and no run table left over */
-  const partitions = async () => (await ctx.pool.query(
-    `SELECT DISTINCT tableoid::regclass::text AS t FROM routes WHERE list_id = $1
-     UNION ALL SELECT relname::text FROM pg_class WHERE relname LIKE 'routes\\_l%\\_r%' ORDER BY 1`, [listId])).rows.map((r) => r.t);
+  const partitions = async () =>
+    (
+      await ctx.pool.query(
+        `SELECT DISTINCT tableoid::regclass::text AS t FROM routes WHERE list_id = $1
+     UNION ALL SELECT relname::text FROM pg_class WHERE relname LIKE 'routes\\_l%\\_r%' ORDER BY 1`,
+        [listId],
+      )
+    ).rows.map((r) => r.t);
   /** stats_list_routes says what routes holds */
-  const summaryMatches = async () => (await ctx.pool.query(
-    `SELECT NOT EXISTS (
+  const summaryMatches = async () =>
+    (
+      await ctx.pool.query(
+        `SELECT NOT EXISTS (
        (SELECT member_id, state, reason, entries FROM stats_list_routes WHERE list_id = $1 AND entries <> 0
         EXCEPT SELECT coalesce(member_id, ''), state, coalesce(reason, ''), count(*) FROM routes WHERE list_id = $1 GROUP BY 1, 2, 3)
        UNION ALL
        (SELECT coalesce(member_id, ''), state, coalesce(reason, ''), count(*) FROM routes WHERE list_id = $1 GROUP BY 1, 2, 3
         EXCEPT SELECT member_id, state, reason, entries FROM stats_list_routes WHERE list_id = $1 AND entries <> 0)) AS ok`,
-    [listId])).rows[0].ok;
+        [listId],
+      )
+    ).rows[0].ok;
   /** decisions that carry their entry's id (0012) */
-  const entryIdsRight = async () => (await ctx.pool.query(
-    `SELECT count(*)::int AS n FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq AND e.id = r.entry_id
-      WHERE r.list_id = $1`, [listId])).rows[0].n;
+  const entryIdsRight = async () =>
+    (
+      await ctx.pool.query(
+        `SELECT count(*)::int AS n FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq AND e.id = r.entry_id
+      WHERE r.list_id = $1`,
+        [listId],
+      )
+    ).rows[0].n;
   const counters = async () => (await ctx.pool.query('SELECT received, delivered, returned FROM lists WHERE id = $1', [listId])).rows[0];
 
   beforeAll(async () => {
     ctx = await openTestContext(env);
-    await importMembers(ctx.pool, csv('m.csv', 'member_id,name,contact_email\nocn,OCN,a@ocn.example\nkddi,KDDI,a@kddi.example\nsbb,SoftBank,a@sbb.example\n'));
-    await importPrefixes(ctx.pool, csv('p.csv', 'member_id,cidr,valid_from,valid_to\nocn,153.128.0.0/9,,\nocn,2400:4050::/30,,\nsbb,126.0.0.0/8,,\n'));
+    await importMembers(
+      ctx.pool,
+      csv('m.csv', 'member_id,name,contact_email\nocn,OCN,a@ocn.example\nkddi,KDDI,a@kddi.example\nsbb,SoftBank,a@sbb.example\n'),
+    );
+    await importPrefixes(
+      ctx.pool,
+      csv('p.csv', 'member_id,cidr,valid_from,valid_to\nocn,153.128.0.0/9,,\nocn,2400:4050::/30,,\nsbb,126.0.0.0/8,,\n'),
+    );
     listId = await withTransaction(ctx.pool, async (tx) => {
       await tx.query(`INSERT INTO sources (id, name) VALUES ('jpcert', 'JPCERT/CC')`);
       await tx.query(`INSERT INTO campaigns (id, name, approval_required) VALUES ('goz', 'GOZ', true)`);
       await tx.query(`INSERT INTO files (sha256, size, chunks) VALUES ('\\x00', 0, 0)`);
-      const id = Number((await tx.query(
-        `INSERT INTO lists (campaign_id, source_id, file_sha256, file_name, tlp, state, received)
-         VALUES ('goz', 'jpcert', '\\x00', 'list.csv', 'amber', 'parsed', $1) RETURNING id`, [ENTRIES.length])).rows[0].id);
+      const id = Number(
+        (
+          await tx.query(
+            `INSERT INTO lists (campaign_id, source_id, file_sha256, file_name, tlp, state, received)
+         VALUES ('goz', 'jpcert', '\\x00', 'list.csv', 'amber', 'parsed', $1) RETURNING id`,
+            [ENTRIES.length],
+          )
+        ).rows[0].id,
+      );
       for (const [i, ip] of ENTRIES.entries()) {
-        await tx.query(`INSERT INTO entries (list_id, seq, row_no, ip, observed_at) VALUES ($1, $2, $2, $3, '2025-06-01T12:00:00+09:00')`, [id, i + 1, ip]);
+        await tx.query(`INSERT INTO entries (list_id, seq, row_no, ip, observed_at) VALUES ($1, $2, $2, $3, '2025-06-01T12:00:00+09:00')`, [
+          id,
+          i + 1,
+          ip,
+        ]);
       }
       return id;
     });
@@ -96,9 +129,17 @@ describe.each([
     expect(await entryIdsRight()).toBe(6);
 
     // KDDI took 153.139/16 from 2025-01-01 (a more specific prefix), and OCN's IPv6 block ended 2025-05-01
-    await importPrefixes(ctx.pool, csv('p2.csv', 'member_id,cidr,valid_from,valid_to\nkddi,153.139.0.0/16,2025-01-01,\nocn,2400:4050::/30,,2025-05-01\n'));
+    await importPrefixes(
+      ctx.pool,
+      csv('p2.csv', 'member_id,cidr,valid_from,valid_to\nkddi,153.139.0.0/16,2025-01-01,\nocn,2400:4050::/30,,2025-05-01\n'),
+    );
     const { before } = await reroute(ctx, listId);
-    await until('the new run', async () => ((await getList(ctx.pool, listId))?.route_run === 2 && (await getList(ctx.pool, listId))?.state === 'awaiting_approval') || undefined);
+    await until(
+      'the new run',
+      async () =>
+        ((await getList(ctx.pool, listId))?.route_run === 2 && (await getList(ctx.pool, listId))?.state === 'awaiting_approval') ||
+        undefined,
+    );
     expect(await labels()).toEqual(['ocn', 'kddi', 'kddi', 'sbb', 'returned:no_member', 'returned:non_routable']);
     expect(await movedSince(ctx, listId, before)).toEqual({ 'ocn -> kddi': 2, 'ocn -> returned:no_member': 1 });
     expect(await counters()).toEqual({ received: 6, delivered: 4, returned: 2 });
@@ -119,24 +160,34 @@ describe.each([
     // the workers would announce the new batch; here the queue only has to receive the job
     await Promise.all(workers.map((w) => w.close()));
     workers = [];
-    const entry = async (seq: number) => (await ctx.pool.query('SELECT id FROM entries WHERE list_id = $1 AND seq = $2', [listId, seq])).rows[0].id;
-    const batch = async (member: string) => (await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1 AND member_id = $2', [listId, member])).rows[0]?.id;
+    const entry = async (seq: number) =>
+      (await ctx.pool.query('SELECT id FROM entries WHERE list_id = $1 AND seq = $2', [listId, seq])).rows[0].id;
+    const batch = async (member: string) =>
+      (await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1 AND member_id = $2', [listId, member])).rows[0]?.id;
     for (const seq of [1, 4]) {
       const member = seq === 1 ? 'ocn' : 'sbb';
-      await ctx.pool.query(`INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, reported_by) VALUES ($1, $2, $3, 'not_our_address', 'test')`,
-        [await entry(seq), await batch(member), member]);
+      await ctx.pool.query(
+        `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, reported_by) VALUES ($1, $2, $3, 'not_our_address', 'test')`,
+        [await entry(seq), await batch(member), member],
+      );
     }
     const listed = await listMisrouted(ctx, listId);
     expect(listed.map((m) => [m.seq, m.member_id, m.now])).toEqual([
-      [1, 'ocn', { state: 'delivered', memberId: 'ocn' }], [4, 'sbb', { state: 'delivered', memberId: 'sbb' }]]);
+      [1, 'ocn', { state: 'delivered', memberId: 'ocn' }],
+      [4, 'sbb', { state: 'delivered', memberId: 'sbb' }],
+    ]);
 
     // the registry is fixed for 153.128.0.0/24 only: entry 1 moves to KDDI, entry 4 stays listed
     await importPrefixes(ctx.pool, csv('p3.csv', 'member_id,cidr,valid_from,valid_to\nkddi,153.129.0.0/24,2025-01-01,\n'));
     const moved = await resolveMisrouted(ctx, 'reroute', listId);
     expect(moved.moved).toEqual([{ entry_id: Number(await entry(1)), from: 'ocn', to: 'kddi' }]);
     expect((await listMisrouted(ctx, listId)).map((m) => m.seq)).toEqual([4]);
-    const kddiEntries = (await ctx.pool.query(
-      `SELECT be.seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE b.list_id = $1 AND b.member_id = 'kddi' ORDER BY be.seq`, [listId])).rows.map((r) => r.seq);
+    const kddiEntries = (
+      await ctx.pool.query(
+        `SELECT be.seq FROM batch_entries be JOIN batches b ON b.id = be.batch_id WHERE b.list_id = $1 AND b.member_id = 'kddi' ORDER BY be.seq`,
+        [listId],
+      )
+    ).rows.map((r) => r.seq);
     expect(kddiEntries).toEqual([1, 2, 3]);
     expect(await counters()).toEqual({ received: 6, delivered: 4, returned: 2 });
 

@@ -24,7 +24,9 @@ export class DecisionRows {
    * time (a single row longer than that is a piece of its own).
    */
   constructor(
-    listId: number, private readonly matcher: Matcher, private readonly emit: (piece: Buffer) => void,
+    listId: number,
+    private readonly matcher: Matcher,
+    private readonly emit: (piece: Buffer) => void,
     private readonly outSize = OUT_SIZE,
   ) {
     this.prefix = Buffer.from(`${listId}\t`);
@@ -40,7 +42,8 @@ export class DecisionRows {
       const t1 = data.indexOf(TAB, line);
       const t2 = data.indexOf(TAB, t1 + 1);
       const t3 = data.indexOf(TAB, t2 + 1);
-      if (t1 < 0 || t3 < 0 || t3 > nl) throw new Error(`route chunk: a row of COPY output is not seq, id, ip, time: ${data.toString('utf8', line, nl)}`);
+      if (t1 < 0 || t3 < 0 || t3 > nl)
+        throw new Error(`route chunk: a row of COPY output is not seq, id, ip, time: ${data.toString('utf8', line, nl)}`);
       const t = integerAt(data, t3 + 1, nl);
       const v4 = ipv4At(data, t2 + 1, t3);
       const d = v4 >= 0 ? this.matcher.route4(v4, t) : this.matcher.route(data.toString('latin1', t2 + 1, t3), t);
@@ -68,9 +71,11 @@ export class DecisionRows {
 
   /** Decisions per member, state and reason, as route_chunks.figures keeps them (0014). */
   figures(): { member_id: string; state: string; reason: string; n: number }[] {
-    return [...this.counts].map(([d, n]) => d.state === 'delivered'
-      ? { member_id: d.memberId, state: d.state, reason: '', n }
-      : { member_id: '', state: d.state, reason: d.reason, n });
+    return [...this.counts].map(([d, n]) =>
+      d.state === 'delivered'
+        ? { member_id: d.memberId, state: d.state, reason: '', n }
+        : { member_id: '', state: d.state, reason: d.reason, n },
+    );
   }
 
   private tail(d: RouteDecision): Buffer {

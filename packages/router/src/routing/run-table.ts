@@ -65,15 +65,21 @@ export interface RunFigures {
  * none; then the table itself is counted.
  */
 export async function runTableFigures(tx: PoolClient, listId: number, run: number): Promise<RunFigures> {
-  const unrecorded = await tx.query('SELECT 1 FROM route_chunks WHERE list_id = $1 AND run = $2 AND figures IS NULL LIMIT 1', [listId, run]);
+  const unrecorded = await tx.query('SELECT 1 FROM route_chunks WHERE list_id = $1 AND run = $2 AND figures IS NULL LIMIT 1', [
+    listId,
+    run,
+  ]);
   const r = unrecorded.rowCount
     ? await tx.query(
-      `SELECT coalesce(member_id, '') AS member_id, state, coalesce(reason, '') AS reason, count(*)::int AS n
-         FROM ${runTable(listId, run)} GROUP BY 1, 2, 3`)
+        `SELECT coalesce(member_id, '') AS member_id, state, coalesce(reason, '') AS reason, count(*)::int AS n
+         FROM ${runTable(listId, run)} GROUP BY 1, 2, 3`,
+      )
     : await tx.query(
-      `SELECT f.member_id, f.state, f.reason, sum(f.n)::int AS n
+        `SELECT f.member_id, f.state, f.reason, sum(f.n)::int AS n
          FROM route_chunks c, jsonb_to_recordset(c.figures) AS f(member_id text, state text, reason text, n int)
-        WHERE c.list_id = $1 AND c.run = $2 GROUP BY 1, 2, 3`, [listId, run]);
+        WHERE c.list_id = $1 AND c.run = $2 GROUP BY 1, 2, 3`,
+        [listId, run],
+      );
   const sum = (state: string) => r.rows.filter((g) => g.state === state).reduce((n, g) => n + g.n, 0);
   return { delivered: sum('delivered'), returned: sum('returned'), groups: r.rows };
 }
@@ -92,7 +98,8 @@ export async function attachRunTable(tx: PoolClient, listId: number, run: number
     `INSERT INTO stats_list_routes AS s (list_id, member_id, state, reason, entries)
      SELECT $1, m, st, rs, n FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(m, st, rs, n)
      ON CONFLICT (list_id, member_id, state, reason) DO UPDATE SET entries = s.entries + excluded.entries`,
-    [listId, g.map((x) => x.member_id), g.map((x) => x.state), g.map((x) => x.reason), g.map((x) => x.n)]);
+    [listId, g.map((x) => x.member_id), g.map((x) => x.state), g.map((x) => x.reason), g.map((x) => x.n)],
+  );
   await tx.query(`ALTER TABLE ${t} RENAME TO ${p}`);
   await tx.query(`ALTER TABLE routes ATTACH PARTITION ${p} FOR VALUES IN (${id(listId)})`);
   await dropRunTables(tx, listId);

@@ -28,8 +28,13 @@ export interface SmtpCatcher {
 
 function decodeWords(s: string): string {
   return s.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=\s*/g, (_m, _cs, enc: string, data: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8')
-      : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'));
+    enc.toUpperCase() === 'B'
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : Buffer.from(
+          data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 }
 
 export function parseMail(raw: string): { headers: Record<string, string>; subject: string; text: string } {
@@ -42,18 +47,28 @@ export function parseMail(raw: string): { headers: Record<string, string>; subje
     if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
   }
   const cte = (headers['content-transfer-encoding'] ?? '').toLowerCase();
-  const text = cte === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
-    : cte === 'quoted-printable'
-      ? Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
-      : body;
+  const text =
+    cte === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : cte === 'quoted-printable'
+        ? Buffer.from(
+            body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8')
+        : body;
   return { headers, subject: decodeWords(headers.subject ?? ''), text: text.replace(/\r\n/g, '\n') };
 }
 
-export async function startSmtpCatcher(o: {
-  user?: string; pass?: string; refuse?: (attempt: number, to: string) => boolean; options?: Partial<SMTPServerOptions>;
-  /** called once a message is taken, before the server answers it: what it returns is awaited (a slow or stuck server) */
-  holdReply?: (n: number, mail: CaughtMail) => Promise<void> | void;
-} = {}): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(
+  o: {
+    user?: string;
+    pass?: string;
+    refuse?: (attempt: number, to: string) => boolean;
+    options?: Partial<SMTPServerOptions>;
+    /** called once a message is taken, before the server answers it: what it returns is awaited (a slow or stuck server) */
+    holdReply?: (n: number, mail: CaughtMail) => Promise<void> | void;
+  } = {},
+): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
   const state = { refused: 0, attempts: 0 };
   const server = new SMTPServer({
@@ -80,10 +95,17 @@ export async function startSmtpCatcher(o: {
         const raw = Buffer.concat(chunks).toString('utf8');
         const mail: CaughtMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address), raw, ...parseMail(raw), secure: session.secure, user: session.user as string | undefined,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          ...parseMail(raw),
+          secure: session.secure,
+          user: session.user as string | undefined,
         };
         mails.push(mail);
-        void Promise.resolve(o.holdReply?.(mails.length, mail)).then(() => cb(), () => cb());
+        void Promise.resolve(o.holdReply?.(mails.length, mail)).then(
+          () => cb(),
+          () => cb(),
+        );
       });
     },
     ...o.options,

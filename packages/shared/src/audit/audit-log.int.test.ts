@@ -7,7 +7,8 @@ describe('audit chain', () => {
   afterAll(() => ctx.close());
 
   it('verifies an untouched chain and finds an edited or deleted event', async () => {
-    for (let i = 0; i < 5; i++) await audit(ctx.pool, { actor: 'user:1', action: 'batch.download', object: `batch:${i}`, details: { format: 'csv', n: i } });
+    for (let i = 0; i < 5; i++)
+      await audit(ctx.pool, { actor: 'user:1', action: 'batch.download', object: `batch:${i}`, details: { format: 'csv', n: i } });
     expect(await verifyAudit(ctx.pool)).toEqual({ ok: true, events: 5 });
 
     await ctx.pool.query(`UPDATE audit_events SET actor = 'user:2' WHERE object = 'batch:2'`);
@@ -25,7 +26,11 @@ describe('audit chain', () => {
 
   it('verifies events whose details hold dates and nested values', async () => {
     await ctx.pool.query('TRUNCATE audit_events');
-    await audit(ctx.pool, { actor: 'cli', action: 'prefix.add', details: { validFrom: new Date('2014-07-01T00:00:00+09:00'), nested: { list: [1, 'a', null] } } });
+    await audit(ctx.pool, {
+      actor: 'cli',
+      action: 'prefix.add',
+      details: { validFrom: new Date('2014-07-01T00:00:00+09:00'), nested: { list: [1, 'a', null] } },
+    });
     expect(await verifyAudit(ctx.pool)).toEqual({ ok: true, events: 1 });
   });
 

@@ -21,11 +21,17 @@ function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
 }
 
 export function auditHash(prev: string, e: { at: string; actor: string; action: string; object: string | null; details: unknown }): string {
-  return crypto.createHash('sha256').update(`${prev}\n${e.at}\n${e.actor}\n${e.action}\n${e.object ?? ''}\n${canonical(e.details)}`).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(`${prev}\n${e.at}\n${e.actor}\n${e.action}\n${e.object ?? ''}\n${canonical(e.details)}`)
+    .digest('hex');
 }
 
 /** Appends one event. Pass a transaction to make the event part of the change it records. */
@@ -41,7 +47,8 @@ export async function audit(db: Queryable, e: AuditEvent): Promise<void> {
     const hash = auditHash(prev, { at, actor: e.actor, action: e.action, object: e.object ?? null, details });
     await client.query(
       `INSERT INTO audit_events (at, actor, action, object, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [at, e.actor, e.action, e.object ?? null, JSON.stringify(details), prev, hash]);
+      [at, e.actor, e.action, e.object ?? null, JSON.stringify(details), prev, hash],
+    );
     if (ownTx) await client.query('COMMIT');
   } catch (err) {
     if (ownTx) await client.query('ROLLBACK').catch(() => undefined);
@@ -60,12 +67,20 @@ export interface AuditVerdict {
 
 /** Recomputes the chain from the first event; an edited, inserted or deleted row shows. */
 export async function verifyAudit(db: Queryable): Promise<AuditVerdict> {
-  const r = await db.query(`SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, object, details, prev_hash, hash FROM audit_events ORDER BY id`);
+  const r = await db.query(
+    `SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, object, details, prev_hash, hash FROM audit_events ORDER BY id`,
+  );
   let prev = GENESIS;
   for (const row of r.rows) {
-    if (row.prev_hash !== prev) return { ok: false, events: r.rowCount!, brokenAt: { id: Number(row.id), reason: 'the link to the previous event does not match (an event was deleted or inserted)' } };
+    if (row.prev_hash !== prev)
+      return {
+        ok: false,
+        events: r.rowCount!,
+        brokenAt: { id: Number(row.id), reason: 'the link to the previous event does not match (an event was deleted or inserted)' },
+      };
     const h = auditHash(prev, { at: row.at, actor: row.actor, action: row.action, object: row.object, details: row.details });
-    if (h !== row.hash) return { ok: false, events: r.rowCount!, brokenAt: { id: Number(row.id), reason: 'the event was changed after it was written' } };
+    if (h !== row.hash)
+      return { ok: false, events: r.rowCount!, brokenAt: { id: Number(row.id), reason: 'the event was changed after it was written' } };
     prev = row.hash;
   }
   return { ok: true, events: r.rowCount! };

@@ -82,25 +82,31 @@ describe('BinaryCopyFields', () => {
   });
 
   it('reads exactly what the plain parser reads, however the stream is cut', () => {
-    fc.assert(fc.property(values, extension, fc.array(fc.nat(), { maxLength: 30 }), (vs, ext, cuts) => {
-      const stream = copyStream(vs, ext);
-      const want = hex(reference(stream));
-      expect(want).toEqual(hex(vs.map((v) => Buffer.from(v))));
-      expect(hex(readPieces(cutAt(stream, cuts)))).toEqual(want);
-    }), { numRuns: fcRuns(500) });
+    fc.assert(
+      fc.property(values, extension, fc.array(fc.nat(), { maxLength: 30 }), (vs, ext, cuts) => {
+        const stream = copyStream(vs, ext);
+        const want = hex(reference(stream));
+        expect(want).toEqual(hex(vs.map((v) => Buffer.from(v))));
+        expect(hex(readPieces(cutAt(stream, cuts)))).toEqual(want);
+      }),
+      { numRuns: fcRuns(500) },
+    );
   });
 
   it('hands over values only whole, and refuses a stream cut short at any point', () => {
-    fc.assert(fc.property(values, fc.array(fc.nat(), { maxLength: 10 }), fc.nat(), (vs, cuts, cut) => {
-      const stream = copyStream(vs);
-      const short = stream.subarray(0, cut % stream.length);
-      const r = new BinaryCopyFields();
-      const got: Buffer[] = [];
-      for (const p of cutAt(short, cuts)) got.push(...r.push(p).map((v) => Buffer.from(v)));
-      // what came out is a prefix of the values, each whole
-      expect(hex(got)).toEqual(hex(vs.slice(0, got.length).map((v) => Buffer.from(v))));
-      expect(() => r.end()).toThrow(/ended early/);
-    }), { numRuns: fcRuns(300) });
+    fc.assert(
+      fc.property(values, fc.array(fc.nat(), { maxLength: 10 }), fc.nat(), (vs, cuts, cut) => {
+        const stream = copyStream(vs);
+        const short = stream.subarray(0, cut % stream.length);
+        const r = new BinaryCopyFields();
+        const got: Buffer[] = [];
+        for (const p of cutAt(short, cuts)) got.push(...r.push(p).map((v) => Buffer.from(v)));
+        // what came out is a prefix of the values, each whole
+        expect(hex(got)).toEqual(hex(vs.slice(0, got.length).map((v) => Buffer.from(v))));
+        expect(() => r.end()).toThrow(/ended early/);
+      }),
+      { numRuns: fcRuns(300) },
+    );
   });
 
   it('refuses bytes that are not a binary COPY stream', () => {

@@ -21,7 +21,12 @@ describe('embedded PostgreSQL', () => {
   it('initialises a data folder, answers, and starts again from the same folder', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-embedded-'));
     const port = await freePort();
-    const run = () => spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'embedded-smoke.ts'), dir, String(port)], { cwd: repoRoot(), encoding: 'utf8', timeout: 120_000 });
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'embedded-smoke.ts'), dir, String(port)], {
+        cwd: repoRoot(),
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
     try {
       const first = run();
       expect(first.stderr).toContain('first run: initialising');
@@ -36,11 +41,14 @@ describe('embedded PostgreSQL', () => {
     }
   }, 240_000);
 
-  it('does not use another PostgreSQL that listens on its port: it names that server\'s data folder and the two ways out', async () => {
+  it("does not use another PostgreSQL that listens on its port: it names that server's data folder and the two ways out", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-embedded-'));
     const port = Number(new URL(TEST_PG_ADMIN).port || 5432);
     try {
-      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(() => undefined, (e: Error) => e);
+      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(EmbeddedPostgresConflictError);
       expect(err!.message).toMatch(/keeps its data in \/.+, not in .*dl-embedded-.*\/pg/);
       expect(err!.message).toContain('EMBEDDED_PG_PORT');
@@ -59,7 +67,10 @@ describe('embedded PostgreSQL', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(() => undefined, (e: Error) => e);
+      const err = await ensureEmbeddedPostgres(dir, port, () => undefined).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(EmbeddedPostgresConflictError);
       expect(err!.message).toContain(`what answers on that port is not it`);
     } finally {

@@ -9,7 +9,10 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
  * transaction; an advisory lock lets several processes start at once safely.
  */
 export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const files = fs.readdirSync(dir).filter((f) => /^\d{4}_[\w.-]+\.sql$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w.-]+\.sql$/.test(f))
+    .sort();
   const client = await pool.connect();
   const applied: string[] = [];
   try {

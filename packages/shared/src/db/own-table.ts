@@ -6,10 +6,17 @@ import type { Queryable } from './pool';
  * 0011): filled with no index, indexed in one sorted pass per index, then attached as the list's
  * partition. Its CHECK on the list lets ATTACH skip the scan that would prove it.
  */
-export async function createOwnTable(db: Queryable, parent: string, table: string, listId: number, checkName = `${table}_list`): Promise<void> {
+export async function createOwnTable(
+  db: Queryable,
+  parent: string,
+  table: string,
+  listId: number,
+  checkName = `${table}_list`,
+): Promise<void> {
   await db.query(
     `CREATE TABLE ${table} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                            CONSTRAINT ${checkName} CHECK (list_id = ${Math.trunc(listId)}))`);
+                            CONSTRAINT ${checkName} CHECK (list_id = ${Math.trunc(listId)}))`,
+  );
 }
 
 /**
@@ -19,17 +26,19 @@ export async function createOwnTable(db: Queryable, parent: string, table: strin
  * the next user in an unknown state.
  */
 export async function inLanes(pool: Pool, lanes: ((c: PoolClient) => Promise<void>)[], own?: PoolClient): Promise<void> {
-  const results = await Promise.allSettled(lanes.map(async (lane, i) => {
-    if (i === 0 && own) return lane(own);
-    const c = await pool.connect();
-    try {
-      await lane(c);
-      c.release();
-    } catch (err) {
-      c.release(err as Error);
-      throw err;
-    }
-  }));
+  const results = await Promise.allSettled(
+    lanes.map(async (lane, i) => {
+      if (i === 0 && own) return lane(own);
+      const c = await pool.connect();
+      try {
+        await lane(c);
+        c.release();
+      } catch (err) {
+        c.release(err as Error);
+        throw err;
+      }
+    }),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
@@ -40,12 +49,16 @@ export async function inLanes(pool: Pool, lanes: ((c: PoolClient) => Promise<voi
  * parallelism.
  */
 export async function buildIndexesInLanes(pool: Pool, lanes: string[][], own?: PoolClient): Promise<void> {
-  await inLanes(pool, lanes.map((statements) => async (c: PoolClient) => {
-    await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
-    try {
-      for (const sql of statements) await c.query(sql);
-    } finally {
-      await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers').catch(() => undefined);
-    }
-  }), own);
+  await inLanes(
+    pool,
+    lanes.map((statements) => async (c: PoolClient) => {
+      await c.query(`SET maintenance_work_mem = '128MB'; SET max_parallel_maintenance_workers = 0`);
+      try {
+        for (const sql of statements) await c.query(sql);
+      } finally {
+        await c.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers').catch(() => undefined);
+      }
+    }),
+    own,
+  );
 }

@@ -13,11 +13,13 @@ describe('csvCell', () => {
   });
 
   it('never lets a text cell start with a formula character, and round-trips through RFC 4180 quoting', () => {
-    fc.assert(fc.property(fc.string(), (s) => {
-      const cell = csvCell(s);
-      const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
-      expect(/^[=+\-@\t\r＝＋－＠]/.test(unquoted)).toBe(false);
-      expect(unquoted === s || unquoted === `'${s}`).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const cell = csvCell(s);
+        const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+        expect(/^[=+\-@\t\r＝＋－＠]/.test(unquoted)).toBe(false);
+        expect(unquoted === s || unquoted === `'${s}`).toBe(true);
+      }),
+    );
   });
 });

@@ -109,7 +109,7 @@ function v4Text(v: number): string {
 export function formatIpv6(g: number[]): string {
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -155,7 +155,10 @@ export function parseIpWords(raw: string): IpWords {
   if (!s.includes(':')) {
     const v4 = parseIpv4(s);
     if (v4 === -2) {
-      const fixed = s.split('.').map((o) => String(Number(o))).join('.');
+      const fixed = s
+        .split('.')
+        .map((o) => String(Number(o)))
+        .join('.');
       return { ok: false, code: 'ip.leading_zero', message: `"${s}" has a leading zero in an octet (octal or decimal?); write ${fixed}` };
     }
     if (v4 < 0) return { ok: false, code: 'ip.invalid', message: `"${s}" is not an IPv4 or IPv6 address` };
@@ -173,12 +176,7 @@ export function parseIpWords(raw: string): IpWords {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return { ok: true, family: 4, v4: g[6] * 65536 + g[7] };
   }
-  const words: [number, number, number, number] = [
-    g[0] * 65536 + g[1],
-    g[2] * 65536 + g[3],
-    g[4] * 65536 + g[5],
-    g[6] * 65536 + g[7],
-  ];
+  const words: [number, number, number, number] = [g[0] * 65536 + g[1], g[2] * 65536 + g[3], g[4] * 65536 + g[5], g[6] * 65536 + g[7]];
   return { ok: true, family: 6, words };
 }
 

@@ -54,7 +54,7 @@ export function nonRoutableBlock(ipText: string): { cidr: string; what: string }
     for (let k = 0; k < words.length && left > 0 && inside; k++, left -= 32) {
       const bits = Math.min(32, left);
       const mask = bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits) >>> 0;
-      inside = ((words[k] & mask) >>> 0) === ((nw[k] & mask) >>> 0);
+      inside = (words[k] & mask) >>> 0 === (nw[k] & mask) >>> 0;
     }
     if (inside) return b;
   }

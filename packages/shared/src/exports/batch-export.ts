@@ -9,9 +9,23 @@ import { batchEntries, type BatchEntry, type BatchHeader } from '../repositories
  * The campaign is named; the source never is (anonymous sources, and sources in general, are
  * the coordinator's business).
  */
-export const MEMBER_COLUMNS = ['entry_id', 'ip', 'port', 'observed_at_jst', 'observed_at_utc', 'malware', 'campaign', 'round', 'tlp', 'relapse',
+export const MEMBER_COLUMNS = [
+  'entry_id',
+  'ip',
+  'port',
+  'observed_at_jst',
+  'observed_at_utc',
+  'malware',
+  'campaign',
+  'round',
+  'tlp',
+  'relapse',
   // filled with what was reported so far: a member fills the empty ones and uploads the same file (outcome-csv.ts)
-  'outcome', 'notified_at', 'channel', 'note'] as const;
+  'outcome',
+  'notified_at',
+  'channel',
+  'note',
+] as const;
 
 export const BOM = '\uFEFF';
 const JST_MS = 9 * 3_600_000;
@@ -24,8 +38,22 @@ export const tlpLabel = (tlp: string) => `TLP:${tlp.toUpperCase()}`;
 type Header = Pick<BatchHeader, 'id' | 'listId' | 'campaignName' | 'round' | 'tlp'>;
 
 export function memberRow(e: BatchEntry, b: Header): unknown[] {
-  return [e.ref, e.ip, e.port, isoJst(e.observedAt), isoUtc(e.observedAt), e.malware, b.campaignName, b.round, tlpLabel(b.tlp), e.relapse ? 'relapse' : '',
-    e.outcome, e.notifiedAt ? isoJst(e.notifiedAt) : null, e.channel, e.note];
+  return [
+    e.ref,
+    e.ip,
+    e.port,
+    isoJst(e.observedAt),
+    isoUtc(e.observedAt),
+    e.malware,
+    b.campaignName,
+    b.round,
+    tlpLabel(b.tlp),
+    e.relapse ? 'relapse' : '',
+    e.outcome,
+    e.notifiedAt ? isoJst(e.notifiedAt) : null,
+    e.channel,
+    e.note,
+  ];
 }
 const NUMERIC = new Set([2, 7]);
 
@@ -58,9 +86,20 @@ export interface MemberEntryJson {
 
 export function memberJson(e: BatchEntry, b: Header): MemberEntryJson {
   return {
-    entryId: e.ref, ip: e.ip, port: e.port, observedAtJst: isoJst(e.observedAt), observedAtUtc: isoUtc(e.observedAt),
-    malware: e.malware, campaign: b.campaignName, round: b.round, tlp: tlpLabel(b.tlp), relapse: e.relapse,
-    outcome: e.outcome, notifiedAt: e.notifiedAt ? isoJst(e.notifiedAt) : null, channel: e.channel, note: e.note,
+    entryId: e.ref,
+    ip: e.ip,
+    port: e.port,
+    observedAtJst: isoJst(e.observedAt),
+    observedAtUtc: isoUtc(e.observedAt),
+    malware: e.malware,
+    campaign: b.campaignName,
+    round: b.round,
+    tlp: tlpLabel(b.tlp),
+    relapse: e.relapse,
+    outcome: e.outcome,
+    notifiedAt: e.notifiedAt ? isoJst(e.notifiedAt) : null,
+    channel: e.channel,
+    note: e.note,
   };
 }
 

@@ -12,7 +12,10 @@ import { recordOutcomes, type OutcomeRejection } from '../repositories/outcome.r
 export const OUTCOME_COLUMNS = ['entry_id', 'outcome', 'notified_at', 'channel', 'note'] as const;
 
 export class OutcomeFileError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -48,17 +51,32 @@ function textCell(v: string | undefined): string | null {
 
 export async function importOutcomesCsv(
   pool: Pool,
-  a: { batchId: number; memberId: string; reportedBy: string; input: Readable; pageSize?: number; /** default ',' (Excel's "Unicode text" is tab-separated) */ delimiter?: string },
+  a: {
+    batchId: number;
+    memberId: string;
+    reportedBy: string;
+    input: Readable;
+    pageSize?: number;
+    /** default ',' (Excel's "Unicode text" is tab-separated) */ delimiter?: string;
+  },
 ): Promise<OutcomeImportResult> {
   const pageSize = a.pageSize ?? 10_000;
-  const parser = a.input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, delimiter: a.delimiter ?? ',' }));
+  const parser = a.input.pipe(
+    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, delimiter: a.delimiter ?? ',' }),
+  );
   let index: Record<string, number> | undefined;
   let page: unknown[] = [];
   let rows = 0;
   const result: OutcomeImportResult = { rows: 0, stored: 0, skipped: 0, unchanged: 0, rejected: [], batchClosed: false };
   const flush = async () => {
     if (!page.length) return;
-    const r = await recordOutcomes(pool, { batchId: a.batchId, memberId: a.memberId, reportedBy: a.reportedBy, rows: page, rowOffset: rows - page.length });
+    const r = await recordOutcomes(pool, {
+      batchId: a.batchId,
+      memberId: a.memberId,
+      reportedBy: a.reportedBy,
+      rows: page,
+      rowOffset: rows - page.length,
+    });
     result.stored += r.stored;
     result.skipped += r.skipped;
     result.unchanged += r.unchanged;
@@ -72,21 +90,28 @@ export async function importOutcomesCsv(
       index = Object.fromEntries(OUTCOME_COLUMNS.map((c) => [c, names.indexOf(c)]));
       const missing = ['entry_id', 'outcome'].filter((c) => index![c] < 0);
       if (missing.length) {
-        throw new OutcomeFileError('outcomes.header',
+        throw new OutcomeFileError(
+          'outcomes.header',
           `the header has no ${missing.join(' or ')} column (found: ${names.join(', ') || 'nothing'}); ` +
-          `the first line must name the columns: ${OUTCOME_COLUMNS.join(',')} (notified_at, channel, note optional)`);
+            `the first line must name the columns: ${OUTCOME_COLUMNS.join(',')} (notified_at, channel, note optional)`,
+        );
       }
       continue;
     }
     const cell = (c: (typeof OUTCOME_COLUMNS)[number]) => (index![c] >= 0 ? rec[index![c]] : undefined);
     page.push({
-      entryId: cell('entry_id'), outcome: cell('outcome')?.toLowerCase(), notifiedAt: normaliseNotifiedAt(cell('notified_at')),
-      notifiedAtText: cell('notified_at'), channel: textCell(cell('channel')), note: textCell(cell('note')),
+      entryId: cell('entry_id'),
+      outcome: cell('outcome')?.toLowerCase(),
+      notifiedAt: normaliseNotifiedAt(cell('notified_at')),
+      notifiedAtText: cell('notified_at'),
+      channel: textCell(cell('channel')),
+      note: textCell(cell('note')),
     });
     rows++;
     if (page.length >= pageSize) await flush();
   }
-  if (!index) throw new OutcomeFileError('outcomes.empty', `the file is empty; the first line must name the columns: ${OUTCOME_COLUMNS.join(',')}`);
+  if (!index)
+    throw new OutcomeFileError('outcomes.empty', `the file is empty; the first line must name the columns: ${OUTCOME_COLUMNS.join(',')}`);
   await flush();
   result.rows = rows;
   return result;

@@ -24,11 +24,18 @@ export async function* returnedJson(db: Queryable, listId: number, pageSize = 50
       `SELECT r.seq, e.row_no, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.reason
          FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
         WHERE r.list_id = $1 AND r.state = 'returned' AND r.seq > $2 ORDER BY r.seq LIMIT $3`,
-      [listId, after, pageSize]);
+      [listId, after, pageSize],
+    );
     let s = '';
     for (const x of r.rows) {
       const o: ReturnedEntryJson = {
-        row: x.row_no, ip: x.ip, port: x.port, observedAtJst: isoJst(x.observed_at), observedAtUtc: isoUtc(x.observed_at), malware: x.malware, returnReason: x.reason,
+        row: x.row_no,
+        ip: x.ip,
+        port: x.port,
+        observedAtJst: isoJst(x.observed_at),
+        observedAtUtc: isoUtc(x.observed_at),
+        malware: x.malware,
+        returnReason: x.reason,
       };
       s += (first ? '\n' : ',\n') + JSON.stringify(o);
       first = false;

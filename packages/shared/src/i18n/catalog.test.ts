@@ -4,8 +4,19 @@ describe('the label catalog', () => {
   const entries = Object.entries(CATALOG);
 
   it('has a Japanese and an English text for every key, with the same placeholders', () => {
-    const bad = entries.filter(([, [ja, en]]) => !ja.trim() || !en.trim()
-      || [...ja.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join() !== [...en.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join());
+    const bad = entries.filter(
+      ([, [ja, en]]) =>
+        !ja.trim() ||
+        !en.trim() ||
+        [...ja.matchAll(/\{(\w+)\}/g)]
+          .map((m) => m[1])
+          .sort()
+          .join() !==
+          [...en.matchAll(/\{(\w+)\}/g)]
+            .map((m) => m[1])
+            .sort()
+            .join(),
+    );
     expect(bad.map(([k]) => k)).toEqual([]);
     expect(entries.length).toBeGreaterThan(300);
   });
@@ -27,9 +38,15 @@ describe('the label catalog', () => {
     expect(english.map(([k, [ja]]) => `${k}: ${ja}`)).toEqual([]);
   });
 
-  it('uses the glossary: the figures carry the published reports\' words', () => {
-    expect([t('ja', 'fig.received'), t('ja', 'fig.delivered'), t('ja', 'fig.returned'), t('ja', 'fig.rate'), t('ja', 'field.member'), t('ja', 'fig.notifiedRate')])
-      .toEqual(['受領数', '送付数', '返却数', '対応率', '協力先', '注意喚起率']);
+  it("uses the glossary: the figures carry the published reports' words", () => {
+    expect([
+      t('ja', 'fig.received'),
+      t('ja', 'fig.delivered'),
+      t('ja', 'fig.returned'),
+      t('ja', 'fig.rate'),
+      t('ja', 'field.member'),
+      t('ja', 'fig.notifiedRate'),
+    ]).toEqual(['受領数', '送付数', '返却数', '対応率', '協力先', '注意喚起率']);
     for (const [k, [ja]] of entries) {
       expect({ k, bad: /配信|会員|通知率/.test(ja) }).toEqual({ k, bad: false });
     }
@@ -37,8 +54,12 @@ describe('the label catalog', () => {
     expect(t('ja', 'state.notified')).not.toEqual(t('ja', 'outcome.notified'));
   });
 
-  it('reads a stored failure as its code, the code\'s text and the original detail', () => {
-    expect(failureText('ja', 'file.bad_zip: the zip file is damaged')).toEqual({ code: 'file.bad_zip', text: t('ja', 'code.file.bad_zip'), detail: 'the zip file is damaged' });
+  it("reads a stored failure as its code, the code's text and the original detail", () => {
+    expect(failureText('ja', 'file.bad_zip: the zip file is damaged')).toEqual({
+      code: 'file.bad_zip',
+      text: t('ja', 'code.file.bad_zip'),
+      detail: 'the zip file is damaged',
+    });
     expect(failureText('en', 'routing failed: boom').code).toBe('routing');
     expect(failureText('ja', 'something else').code).toBe('unknown');
   });

@@ -43,4 +43,5 @@ export function failureText(lang: Lang, failure: string): { code: string; text: 
 }
 
 /** Words that stay ASCII in Japanese text: file columns and values people type, units, names of standards. */
-export const ASCII_ALLOWED = /\b(entry_id|outcome|notified_at|channel|note|member_id|cidr|valid_from|valid_to|name|contact_email|MAX_ROWS|CSV|TSV|JSON|ZIP|Excel|xlsx|xls|gzip|TLP|API|TOTP|URL|HTTP|MiB|IPv4|IPv6|IP|ID|JST|Webhook|deliveryline|utf-8|shift_jis|euc-jp|utf-16le|Asia\/Tokyo|https?|e\.g)\b/g;
+export const ASCII_ALLOWED =
+  /\b(entry_id|outcome|notified_at|channel|note|member_id|cidr|valid_from|valid_to|name|contact_email|MAX_ROWS|CSV|TSV|JSON|ZIP|Excel|xlsx|xls|gzip|TLP|API|TOTP|URL|HTTP|MiB|IPv4|IPv6|IP|ID|JST|Webhook|deliveryline|utf-8|shift_jis|euc-jp|utf-16le|Asia\/Tokyo|https?|e\.g)\b/g;

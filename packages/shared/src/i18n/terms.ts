@@ -65,8 +65,13 @@ export const TERMS = {
   'stats.peers': ['他の協力先（匿名・四分位）', 'Other members (anonymous quartiles)'],
   'stats.definitions': ['定義', 'Definitions'],
   'stats.noData': ['データなし', 'no data'],
-  'stats.def.1': ['受領数 = 送付数 + 返却数、対応率 = 送付数 ÷ 受領数', 'received = delivered + returned; handling rate = delivered ÷ received'],
-  'stats.def.2': ['結果は各エントリの最新の報告で数える。注意喚起率 = 注意喚起済 ÷ 送付数、未対応 = 送付数 − 報告済',
-    'An entry counts under its latest reported outcome. notify rate = notified ÷ delivered; unhandled = delivered − reported'],
+  'stats.def.1': [
+    '受領数 = 送付数 + 返却数、対応率 = 送付数 ÷ 受領数',
+    'received = delivered + returned; handling rate = delivered ÷ received',
+  ],
+  'stats.def.2': [
+    '結果は各エントリの最新の報告で数える。注意喚起率 = 注意喚起済 ÷ 送付数、未対応 = 送付数 − 報告済',
+    'An entry counts under its latest reported outcome. notify rate = notified ÷ delivered; unhandled = delivered − reported',
+  ],
   'stats.def.3': ['率は整数の件数から小数第1位まで（四捨五入）', 'Rates to one decimal, rounded half up from exact counts'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -39,13 +39,55 @@ const def = <S extends z.ZodTypeAny>(d: JobDef<S>) => d;
 
 export const JOBS = {
   'ingest.parse-list': def({ queue: 'ingest', schema: ParseListSchema, jobId: (p) => `parse-${p.listId}`, attempts: 3, backoffMs: 2000 }),
-  'router.route-list': def({ queue: 'route', schema: RouteListSchema, jobId: (p) => `route-${p.listId}-${p.run}`, attempts: 5, backoffMs: 1000 }),
-  'router.route-chunk': def({ queue: 'route', schema: RouteChunkSchema, jobId: (p) => `route-${p.listId}-${p.run}-${p.chunk}`, attempts: 5, backoffMs: 1000 }),
-  'router.finish-route': def({ queue: 'route', schema: FinishRouteSchema, jobId: (p) => `finish-${p.listId}-${p.run}`, attempts: 5, backoffMs: 1000 }),
-  'router.release-list': def({ queue: 'deliver', schema: ReleaseListSchema, jobId: (p) => `release-${p.listId}`, attempts: 5, backoffMs: 1000 }),
-  'router.notify-batch': def({ queue: 'deliver', schema: NotifyBatchSchema, jobId: (p) => `notify-${p.batchId}`, attempts: 8, backoffMs: 2000 }),
-  'router.notify-webhook': def({ queue: 'deliver', schema: NotifyWebhookSchema, jobId: (p) => `webhook-${p.batchId}`, attempts: 8, backoffMs: 2000 }),
-  'router.remind-batch': def({ queue: 'remind', schema: RemindBatchSchema, jobId: (p) => `reminder-${p.batchId}-${p.day}`, attempts: 6, backoffMs: 5000 }),
+  'router.route-list': def({
+    queue: 'route',
+    schema: RouteListSchema,
+    jobId: (p) => `route-${p.listId}-${p.run}`,
+    attempts: 5,
+    backoffMs: 1000,
+  }),
+  'router.route-chunk': def({
+    queue: 'route',
+    schema: RouteChunkSchema,
+    jobId: (p) => `route-${p.listId}-${p.run}-${p.chunk}`,
+    attempts: 5,
+    backoffMs: 1000,
+  }),
+  'router.finish-route': def({
+    queue: 'route',
+    schema: FinishRouteSchema,
+    jobId: (p) => `finish-${p.listId}-${p.run}`,
+    attempts: 5,
+    backoffMs: 1000,
+  }),
+  'router.release-list': def({
+    queue: 'deliver',
+    schema: ReleaseListSchema,
+    jobId: (p) => `release-${p.listId}`,
+    attempts: 5,
+    backoffMs: 1000,
+  }),
+  'router.notify-batch': def({
+    queue: 'deliver',
+    schema: NotifyBatchSchema,
+    jobId: (p) => `notify-${p.batchId}`,
+    attempts: 8,
+    backoffMs: 2000,
+  }),
+  'router.notify-webhook': def({
+    queue: 'deliver',
+    schema: NotifyWebhookSchema,
+    jobId: (p) => `webhook-${p.batchId}`,
+    attempts: 8,
+    backoffMs: 2000,
+  }),
+  'router.remind-batch': def({
+    queue: 'remind',
+    schema: RemindBatchSchema,
+    jobId: (p) => `reminder-${p.batchId}-${p.day}`,
+    attempts: 6,
+    backoffMs: 5000,
+  }),
   'router.remind': def({ queue: 'remind', schema: RemindSchema, jobId: (p) => `remind-${p.at ?? 'now'}`, attempts: 3, backoffMs: 5000 }),
 } as const;
 

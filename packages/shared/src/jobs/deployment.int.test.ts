@@ -68,10 +68,18 @@ describe.each(['redis', 'postgres'] as const)('jobs belong to one database (queu
     await Promise.all(workers.splice(0).map((w) => w.close()));
     const ranA: string[] = [];
     const failed = new Promise<{ job: Job | undefined; err: Error }>((resolve) => {
-      workers.push(...startWorkers(a.queues, a.queues.prefix, ['remind'], {
-        'router.remind': async (p) => void ranA.push(`remind ${p.at}`),
-        'router.remind-batch': async () => undefined,
-      }, { log: a.log, onFailed: (job, err) => job?.id === 'forged' && resolve({ job, err }) }));
+      workers.push(
+        ...startWorkers(
+          a.queues,
+          a.queues.prefix,
+          ['remind'],
+          {
+            'router.remind': async (p) => void ranA.push(`remind ${p.at}`),
+            'router.remind-batch': async () => undefined,
+          },
+          { log: a.log, onFailed: (job, err) => job?.id === 'forged' && resolve({ job, err }) },
+        ),
+      );
     });
     await a.queues.queues.remind.add('router.remind', { at: 'forged', deployment: 'f0r9ed0000-1' }, { jobId: 'forged', attempts: 5 });
     const { job, err } = await failed;
@@ -88,16 +96,22 @@ describe('BullMQ schema and our migrations', () => {
     const name = `dlmig_${process.pid}_${Date.now()}`;
     await adminQuery(`CREATE DATABASE "${name}"`);
     try {
-      const runs = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../testing/migrate-once.ts')], {
-          env: { ...process.env, DATABASE_URL: dbUrl(name) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        p.stdout.on('data', (d) => (out += d));
-        p.stderr.on('data', (d) => (out += d));
-        p.on('exit', (code) => resolve({ code, out }));
-      })));
+      const runs = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () =>
+            new Promise<{ code: number | null; out: string }>((resolve) => {
+              const p = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../testing/migrate-once.ts')], {
+                env: { ...process.env, DATABASE_URL: dbUrl(name) },
+                stdio: ['ignore', 'pipe', 'pipe'],
+              });
+              let out = '';
+              p.stdout.on('data', (d) => (out += d));
+              p.stderr.on('data', (d) => (out += d));
+              p.on('exit', (code) => resolve({ code, out }));
+            }),
+        ),
+      );
       for (const r of runs) expect(r).toEqual({ code: 0, out: `bullmq schema ${LATEST_SCHEMA_VERSION}\n` });
       const c = new Client({ connectionString: dbUrl(name) });
       await c.connect();

@@ -81,7 +81,12 @@ export async function openQueues(pool: Pool, s: Omit<QueueSettings, 'deployment'
 }
 
 /** The only way work is enqueued: validated payload, deterministic id, the catalog's retry policy, the deployment's identity. */
-export async function enqueue<N extends JobName>(ctx: QueueContext, name: N, payload: Payload<N>, opts: { delayMs?: number } = {}): Promise<void> {
+export async function enqueue<N extends JobName>(
+  ctx: QueueContext,
+  name: N,
+  payload: Payload<N>,
+  opts: { delayMs?: number } = {},
+): Promise<void> {
   const d = JOBS[name];
   const data = d.schema.parse(payload);
   await ctx.queues[d.queue].add(name, ctx.deployment ? { ...data, deployment: ctx.deployment } : data, {
@@ -108,7 +113,9 @@ function contextFor(target: QueueContext | string | undefined, prefix: string): 
   if (target && typeof target === 'object') return target;
   const found = [...opened].filter((c) => c.prefix === prefix || c.keyPrefix === prefix);
   if (found.length !== 1) {
-    throw new Error(`startWorkers: ${found.length === 0 ? 'no' : 'more than one'} open queue context with prefix ${prefix}; pass the QueueContext (ctx.queues)`);
+    throw new Error(
+      `startWorkers: ${found.length === 0 ? 'no' : 'more than one'} open queue context with prefix ${prefix}; pass the QueueContext (ctx.queues)`,
+    );
   }
   return found[0]!;
 }

@@ -50,7 +50,11 @@ export async function reconcile(ctx: ReconcileContext): Promise<number> {
  * and past it the list fails with the job's error ('failed' is returned). Null: nothing to do.
  */
 async function putBack<N extends JobName>(
-  ctx: ReconcileContext, name: N, payload: Payload<N>, list: UnfinishedList | undefined, maxRequeues: number,
+  ctx: ReconcileContext,
+  name: N,
+  payload: Payload<N>,
+  list: UnfinishedList | undefined,
+  maxRequeues: number,
 ): Promise<'enqueued' | 'failed' | null> {
   const d = JOBS[name];
   const queue = ctx.queues.queues[d.queue];
@@ -60,8 +64,11 @@ async function putBack<N extends JobName>(
   if (state !== 'missing' && state !== 'unknown' && state !== 'completed' && state !== 'failed') return null;
   if (job && state === 'failed' && list) {
     if (list.requeues >= maxRequeues) {
-      await failList(ctx.pool, list.id,
-        `job.failed: ${name} failed ${list.requeues + 1} times (put back ${list.requeues} times, RECONCILE_MAX_REQUEUES=${maxRequeues}); last error: ${job.failedReason}`);
+      await failList(
+        ctx.pool,
+        list.id,
+        `job.failed: ${name} failed ${list.requeues + 1} times (put back ${list.requeues} times, RECONCILE_MAX_REQUEUES=${maxRequeues}); last error: ${job.failedReason}`,
+      );
       ctx.log?.warn({ listId: list.id, job: name, err: job.failedReason }, 'list failed: its job failed past the requeue budget');
       return 'failed';
     }
@@ -70,7 +77,13 @@ async function putBack<N extends JobName>(
   }
   if (job && state !== 'missing') {
     // a job locked by a worker cannot be removed: it is running after all, and the next round looks again
-    if (!(await job.remove().then(() => true, () => false))) return null;
+    if (
+      !(await job.remove().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return null;
   }
   await enqueue(ctx.queues, name, payload);
   if (state !== 'missing') ctx.log?.info({ job: name, jobId, was: state }, 'reconciler put a job back');
@@ -78,7 +91,10 @@ async function putBack<N extends JobName>(
 }
 
 /** Runs `reconcile` now and then every `intervalMs` (0: only now); returns a stop function. */
-export function startReconciler(ctx: Pick<AppContext, 'pool' | 'queues' | 'log'> & { env?: ReconcileContext['env'] }, intervalMs: number): () => void {
+export function startReconciler(
+  ctx: Pick<AppContext, 'pool' | 'queues' | 'log'> & { env?: ReconcileContext['env'] },
+  intervalMs: number,
+): () => void {
   let running = false;
   const tick = async () => {
     if (running) return;

@@ -8,7 +8,10 @@ import { enqueue } from '../jobs/queues';
  * state-checked transitions recorded as audit events in the same transaction.
  */
 export class ListDecisionError extends Error {
-  constructor(public code: string, message: string) {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -25,7 +28,10 @@ export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, list
     const l = (await tx.query('SELECT id, state, uploaded_by FROM lists WHERE id = $1 FOR UPDATE', [listId])).rows[0];
     if (!l) throw new ListDecisionError('list.not_found', `list ${listId} does not exist`);
     if (l.state !== 'awaiting_approval') {
-      throw new ListDecisionError('list.not_awaiting_approval', `list ${listId} is ${l.state}, not awaiting_approval; only a routed list that waits for approval can be approved`);
+      throw new ListDecisionError(
+        'list.not_awaiting_approval',
+        `list ${listId} is ${l.state}, not awaiting_approval; only a routed list that waits for approval can be approved`,
+      );
     }
     if (l.uploaded_by && l.uploaded_by.toLowerCase() === who.toLowerCase()) {
       throw new ListDecisionError('approval.same_person', `${who} uploaded list ${listId}; a second coordinator must approve it`);
@@ -34,23 +40,40 @@ export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, list
     if (u && (u.role !== 'coordinator' || !u.active)) {
       throw new ListDecisionError('approval.not_coordinator', `${who} is not an active coordinator; only coordinators approve releases`);
     }
-    await tx.query(`UPDATE lists SET state = 'routed', approved_by = $2, approved_at = now(), updated_at = now() WHERE id = $1`, [listId, who]);
+    await tx.query(`UPDATE lists SET state = 'routed', approved_by = $2, approved_at = now(), updated_at = now() WHERE id = $1`, [
+      listId,
+      who,
+    ]);
     await audit(tx, { actor: who, action: 'list.approve', object: `list:${listId}`, details: { uploadedBy: l.uploaded_by } });
   });
   await enqueue(ctx.queues, 'router.release-list', { listId });
 }
 
 /** Records that a released list's returned entries were given back to its source. */
-export async function markReturnsSent(ctx: Pick<AppContext, 'pool'>, listId: number, by: string, note?: string): Promise<{ returned: number }> {
+export async function markReturnsSent(
+  ctx: Pick<AppContext, 'pool'>,
+  listId: number,
+  by: string,
+  note?: string,
+): Promise<{ returned: number }> {
   return withTransaction(ctx.pool, async (tx) => {
     const l = (await tx.query('SELECT id, state, returned, source_id FROM lists WHERE id = $1 FOR UPDATE', [listId])).rows[0];
     if (!l) throw new ListDecisionError('list.not_found', `list ${listId} does not exist`);
-    if (l.state === 'returned_sent') throw new ListDecisionError('list.returns_already_sent', `the returns of list ${listId} are already marked as sent`);
+    if (l.state === 'returned_sent')
+      throw new ListDecisionError('list.returns_already_sent', `the returns of list ${listId} are already marked as sent`);
     if (l.state !== 'released') {
-      throw new ListDecisionError('list.not_released', `list ${listId} is ${l.state}; returns are marked as sent after the list is released`);
+      throw new ListDecisionError(
+        'list.not_released',
+        `list ${listId} is ${l.state}; returns are marked as sent after the list is released`,
+      );
     }
     await tx.query(`UPDATE lists SET state = 'returned_sent', returned_sent_at = now(), updated_at = now() WHERE id = $1`, [listId]);
-    await audit(tx, { actor: by, action: 'list.returns_sent', object: `list:${listId}`, details: { sourceId: l.source_id, returned: l.returned, note: note ?? null } });
+    await audit(tx, {
+      actor: by,
+      action: 'list.returns_sent',
+      object: `list:${listId}`,
+      details: { sourceId: l.source_id, returned: l.returned, note: note ?? null },
+    });
     return { returned: l.returned ?? 0 };
   });
 }

@@ -6,7 +6,11 @@ import { enqueue, type QueueContext } from '../jobs/queues';
 import { findListByFile, getList, reopenFailedList, type RetrySettings } from '../repositories/list.repository';
 
 export class RetryRefused extends Error {
-  constructor(public code: 'list.not_found' | 'list.not_failed' | 'list.file_again', message: string, public listId: number) {
+  constructor(
+    public code: 'list.not_found' | 'list.not_failed' | 'list.file_again',
+    message: string,
+    public listId: number,
+  ) {
     super(message);
   }
 }
@@ -31,14 +35,22 @@ export async function enqueueAgain<N extends JobName>(q: QueueContext, name: N, 
  * Audited; the caller is told which stage runs.
  */
 export async function retryList(
-  ctx: Pick<AppContext, 'pool' | 'queues'>, listId: number, actor: string, settings: RetrySettings = {},
+  ctx: Pick<AppContext, 'pool' | 'queues'>,
+  listId: number,
+  actor: string,
+  settings: RetrySettings = {},
 ): Promise<{ stage: 'parse' | 'route' }> {
   let r: Awaited<ReturnType<typeof reopenFailedList>>;
   try {
     r = await withTransaction(ctx.pool, async (tx) => {
       const x = await reopenFailedList(tx, listId, settings);
       if ('stage' in x) {
-        await audit(tx, { actor, action: 'list.retry', object: `list:${listId}`, details: { stage: x.stage, failure: x.failure, ...settings } });
+        await audit(tx, {
+          actor,
+          action: 'list.retry',
+          object: `list:${listId}`,
+          details: { stage: x.stage, failure: x.failure, ...settings },
+        });
       }
       return x;
     });
@@ -47,8 +59,11 @@ export async function retryList(
     if ((err as { code?: string }).code === '23505') {
       const l = await getList(ctx.pool, listId);
       const again = l && (await findListByFile(ctx.pool, l.campaign_id, l.file_sha256));
-      throw new RetryRefused('list.file_again',
-        `list ${listId}'s file was uploaded again as list ${again?.id ?? '?'} after it failed; follow that list instead`, listId);
+      throw new RetryRefused(
+        'list.file_again',
+        `list ${listId}'s file was uploaded again as list ${again?.id ?? '?'} after it failed; follow that list instead`,
+        listId,
+      );
     }
     throw err;
   }

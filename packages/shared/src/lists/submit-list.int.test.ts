@@ -15,8 +15,12 @@ describe('submitList refuses a file over MAX_UPLOAD_BYTES before storing any of 
     await ctx.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const stored = async () => (await ctx.pool.query(
-    'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM file_chunks) AS chunks, (SELECT count(*)::int FROM lists) AS lists')).rows[0];
+  const stored = async () =>
+    (
+      await ctx.pool.query(
+        'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM file_chunks) AS chunks, (SELECT count(*)::int FROM lists) AS lists',
+      )
+    ).rows[0];
 
   it('a 1 GB file is refused from its size alone, and nothing is stored', async () => {
     const big = path.join(dir, 'big.csv');
@@ -25,7 +29,10 @@ describe('submitList refuses a file over MAX_UPLOAD_BYTES before storing any of 
     const before = await stored();
     const err = await submitList(ctx, { path: big, sourceId: 'src', campaignId: 'c' }).catch((e) => e);
     expect(err).toBeInstanceOf(FileTooLargeError);
-    expect(err).toMatchObject({ code: 'file.too_large', message: expect.stringContaining('big.csv is 1073741824 bytes, larger than MAX_UPLOAD_BYTES (1000000 bytes); nothing was stored') });
+    expect(err).toMatchObject({
+      code: 'file.too_large',
+      message: expect.stringContaining('big.csv is 1073741824 bytes, larger than MAX_UPLOAD_BYTES (1000000 bytes); nothing was stored'),
+    });
     expect(await stored()).toEqual(before);
   });
 

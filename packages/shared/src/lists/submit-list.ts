@@ -7,7 +7,10 @@ import { storeFile } from '../repositories/file.repository';
 import { ensureCampaign, ensureSource, findListByFile, insertList } from '../repositories/list.repository';
 
 export class DuplicateListError extends Error {
-  constructor(public firstListId: number, campaignId: string) {
+  constructor(
+    public firstListId: number,
+    campaignId: string,
+  ) {
     super(`this file was already uploaded to campaign ${campaignId} as list ${firstListId}; nothing was added`);
   }
 }
@@ -15,8 +18,14 @@ export class DuplicateListError extends Error {
 /** A file over MAX_UPLOAD_BYTES, refused before any of it is written to the database. */
 export class FileTooLargeError extends Error {
   code = 'file.too_large';
-  constructor(public size: number, public maxBytes: number, fileName: string) {
-    super(`${fileName} is ${size} bytes, larger than MAX_UPLOAD_BYTES (${maxBytes} bytes); nothing was stored: split the list or raise MAX_UPLOAD_BYTES`);
+  constructor(
+    public size: number,
+    public maxBytes: number,
+    fileName: string,
+  ) {
+    super(
+      `${fileName} is ${size} bytes, larger than MAX_UPLOAD_BYTES (${maxBytes} bytes); nothing was stored: split the list or raise MAX_UPLOAD_BYTES`,
+    );
   }
 }
 
@@ -39,7 +48,10 @@ export interface SubmitList {
  * is refused with a pointer to the first list, unless that list failed: then this is the retry.
  * A file over MAX_UPLOAD_BYTES is refused first, from its size on disk, with nothing stored.
  */
-export async function submitList(ctx: Pick<AppContext, 'pool' | 'queues'> & { env?: Pick<Env, 'MAX_UPLOAD_BYTES'> }, s: SubmitList): Promise<number> {
+export async function submitList(
+  ctx: Pick<AppContext, 'pool' | 'queues'> & { env?: Pick<Env, 'MAX_UPLOAD_BYTES'> },
+  s: SubmitList,
+): Promise<number> {
   const { pool } = ctx;
   // the size is known before a byte is stored: a file over the bound never reaches the database
   const maxBytes = (ctx.env ?? processEnv()).MAX_UPLOAD_BYTES;
@@ -53,8 +65,16 @@ export async function submitList(ctx: Pick<AppContext, 'pool' | 'queues'> & { en
   let listId: number;
   try {
     listId = await insertList(pool, {
-      campaignId: s.campaignId, sourceId: s.sourceId, round: s.round, sha256, fileName: s.fileName ?? path.basename(s.path),
-      profile: s.profile, encoding: s.encoding, timezone: s.timezone, tlp: s.tlp, uploadedBy: s.uploadedBy,
+      campaignId: s.campaignId,
+      sourceId: s.sourceId,
+      round: s.round,
+      sha256,
+      fileName: s.fileName ?? path.basename(s.path),
+      profile: s.profile,
+      encoding: s.encoding,
+      timezone: s.timezone,
+      tlp: s.tlp,
+      uploadedBy: s.uploadedBy,
     });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {

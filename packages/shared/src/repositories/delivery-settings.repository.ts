@@ -23,7 +23,10 @@ export async function listCampaignSettings(db: Pool): Promise<CampaignSettings[]
  * default (DEFAULT_DUE_DAYS, APPROVAL_REQUIRED). A campaign that does not exist yet is created.
  */
 export async function setCampaignSettings(
-  pool: Pool, id: string, s: { name?: string; tlp?: string; dueDays?: number | null; approvalRequired?: boolean | null }, actor: string,
+  pool: Pool,
+  id: string,
+  s: { name?: string; tlp?: string; dueDays?: number | null; approvalRequired?: boolean | null },
+  actor: string,
 ): Promise<CampaignSettings> {
   return withTransaction(pool, async (tx) => {
     await tx.query('INSERT INTO campaigns (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING', [id]);

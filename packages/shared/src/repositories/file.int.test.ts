@@ -66,7 +66,10 @@ describe('a stored file reads back byte for byte', () => {
         fs.writeFileSync(file, bytes);
         const { sha256, size } = await storeFile(ctx.pool, file);
         expect(size).toBe(n);
-        const { rows } = await ctx.pool.query('SELECT count(*)::int AS n, coalesce(max(length(data)), 0) AS max FROM file_chunks WHERE sha256 = $1', [sha256]);
+        const { rows } = await ctx.pool.query(
+          'SELECT count(*)::int AS n, coalesce(max(length(data)), 0) AS max FROM file_chunks WHERE sha256 = $1',
+          [sha256],
+        );
         expect(rows[0]).toEqual({ n: Math.ceil(n / MiB), max: Math.min(n, MiB) });
         const viaCopy = await collect(fileStream(ctx.pool, sha256));
         expect({ n, equal: viaCopy.equals(bytes) }).toEqual({ n, equal: true });

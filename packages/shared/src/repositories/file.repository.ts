@@ -19,10 +19,11 @@ export async function storeFile(pool: Pool, path: string): Promise<{ sha256: Buf
   const sha256 = await sha256OfFile(path);
   const size = fs.statSync(path).size;
   await withTransaction(pool, async (tx) => {
-    const ins = await tx.query(
-      `INSERT INTO files (sha256, size, chunks) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`,
-      [sha256, size, Math.ceil(size / CHUNK)],
-    );
+    const ins = await tx.query(`INSERT INTO files (sha256, size, chunks) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`, [
+      sha256,
+      size,
+      Math.ceil(size / CHUNK),
+    ]);
     if (ins.rowCount === 0) return;
     let seq = 0;
     const stream = fs.createReadStream(path, { highWaterMark: CHUNK });
@@ -70,8 +71,9 @@ async function* copiedChunks(pool: Pool, sha256: Buffer): AsyncGenerator<Buffer>
   const client = await pool.connect();
   let done = false;
   try {
-    const src = client.query(copyTo(
-      `COPY (SELECT data FROM file_chunks WHERE sha256 = '\\x${sha256.toString('hex')}' ORDER BY seq) TO STDOUT (FORMAT binary)`));
+    const src = client.query(
+      copyTo(`COPY (SELECT data FROM file_chunks WHERE sha256 = '\\x${sha256.toString('hex')}' ORDER BY seq) TO STDOUT (FORMAT binary)`),
+    );
     const fields = new BinaryCopyFields();
     for await (const piece of src) yield* fields.push(piece as Buffer);
     fields.end();

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/pool';
 
 export type ListState =
-  | 'uploaded' | 'parsing' | 'parsed' | 'routing' | 'routed' | 'awaiting_approval' | 'released' | 'returned_sent' | 'failed' | 'refused';
+  'uploaded' | 'parsing' | 'parsed' | 'routing' | 'routed' | 'awaiting_approval' | 'released' | 'returned_sent' | 'failed' | 'refused';
 
 export interface ListRow {
   id: number;
@@ -66,13 +66,30 @@ export async function insertList(db: Queryable, l: NewList): Promise<number> {
     `INSERT INTO lists (campaign_id, source_id, round, file_sha256, file_name, profile, encoding, timezone, tlp, uploaded_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT tlp FROM campaigns WHERE id = $1)), $10)
      RETURNING id`,
-    [l.campaignId, l.sourceId, l.round ?? null, l.sha256, l.fileName, l.profile ?? null, l.encoding ?? null, l.timezone ?? null, l.tlp ?? null, l.uploadedBy ?? null],
+    [
+      l.campaignId,
+      l.sourceId,
+      l.round ?? null,
+      l.sha256,
+      l.fileName,
+      l.profile ?? null,
+      l.encoding ?? null,
+      l.timezone ?? null,
+      l.tlp ?? null,
+      l.uploadedBy ?? null,
+    ],
   );
   return r.rows[0].id;
 }
 
 /** A guarded state transition: true only if the list was in one of `from`. */
-export async function transition(db: Queryable, id: number, from: ListState[], to: ListState, extra: Record<string, unknown> = {}): Promise<boolean> {
+export async function transition(
+  db: Queryable,
+  id: number,
+  from: ListState[],
+  to: ListState,
+  extra: Record<string, unknown> = {},
+): Promise<boolean> {
   const keys = Object.keys(extra);
   const sets = keys.map((k, i) => `${k} = $${i + 4}`);
   const r = await db.query(
@@ -103,8 +120,12 @@ export interface RetrySettings {
  * a parsed one gets a new routing run. Anything else is left as it is and its state returned.
  */
 export async function reopenFailedList(
-  db: Queryable, id: number, settings: RetrySettings = {},
-): Promise<{ stage: 'parse'; failure: string | null } | { stage: 'route'; run: number; failure: string | null } | { state: ListState | null }> {
+  db: Queryable,
+  id: number,
+  settings: RetrySettings = {},
+): Promise<
+  { stage: 'parse'; failure: string | null } | { stage: 'route'; run: number; failure: string | null } | { state: ListState | null }
+> {
   const l = (await db.query('SELECT state, received, route_run, failure FROM lists WHERE id = $1 FOR UPDATE', [id])).rows[0];
   if (!l || l.state !== 'failed') return { state: l?.state ?? null };
   if (l.received === null) {
@@ -112,10 +133,14 @@ export async function reopenFailedList(
       `UPDATE lists SET state = 'uploaded', failure = NULL, updated_at = now(),
               timezone = COALESCE($2, timezone), encoding = COALESCE($3, encoding), profile = COALESCE($4, profile)
         WHERE id = $1`,
-      [id, settings.timezone ?? null, settings.encoding ?? null, settings.profile ?? null]);
+      [id, settings.timezone ?? null, settings.encoding ?? null, settings.profile ?? null],
+    );
     return { stage: 'parse', failure: l.failure };
   }
   const run = l.route_run + 1;
-  await db.query(`UPDATE lists SET state = 'parsed', failure = NULL, route_run = $2, route_chunks = NULL, updated_at = now() WHERE id = $1`, [id, run]);
+  await db.query(
+    `UPDATE lists SET state = 'parsed', failure = NULL, route_run = $2, route_chunks = NULL, updated_at = now() WHERE id = $1`,
+    [id, run],
+  );
   return { stage: 'route', run, failure: l.failure };
 }

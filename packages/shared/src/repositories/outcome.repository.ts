@@ -6,7 +6,11 @@ export type OutcomeValue = (typeof OUTCOMES)[number];
 
 /** An entry as a member names it: the opaque id from its batch export (`e` + 24 hex digits), or the internal number. */
 export const EntryIdSchema = z.union([
-  z.string().trim().toLowerCase().regex(/^e[0-9a-f]{24}$/),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^e[0-9a-f]{24}$/),
   z.coerce.number().int().positive(),
 ]);
 
@@ -37,7 +41,13 @@ function quickRow(raw: unknown): OutcomeRow | undefined {
   const at = r.notifiedAt;
   if (!(at == null || (typeof at === 'string' && ISO_OFFSET.test(at) && !Number.isNaN(Date.parse(at))))) return undefined;
   if (!optText(r.channel, 100) || !optText(r.note, 2000)) return undefined;
-  return { entryId, outcome: r.outcome as OutcomeValue, notifiedAt: (at as string | null | undefined) ?? null, channel: (r.channel as string | null) ?? null, note: (r.note as string | null) ?? null };
+  return {
+    entryId,
+    outcome: r.outcome as OutcomeValue,
+    notifiedAt: (at as string | null | undefined) ?? null,
+    channel: (r.channel as string | null) ?? null,
+    note: (r.note as string | null) ?? null,
+  };
 }
 
 export interface OutcomeRejection {
@@ -63,7 +73,6 @@ const JST_MS = 9 * 3_600_000;
 /** An instant as a person in Japan reads it, with the zone said: 2015-04-20 10:15 JST. */
 export const jstText = (d: Date) => new Date(d.getTime() + JST_MS).toISOString().slice(0, 16).replace('T', ' ') + ' JST';
 
-
 /**
  * Stores a member's outcomes for one batch. Each row is checked on its own: an entry that is not
  * in this batch (another member's, unknown, or misspelt) and a bad value are refused with a
@@ -72,7 +81,13 @@ export const jstText = (d: Date) => new Date(d.getTime() + JST_MS).toISOString()
  */
 export async function recordOutcomes(
   pool: Pool,
-  a: { batchId: number; memberId: string; reportedBy: string; rows: unknown[]; /** added to row numbers (pages of a long file) */ rowOffset?: number },
+  a: {
+    batchId: number;
+    memberId: string;
+    reportedBy: string;
+    rows: unknown[];
+    /** added to row numbers (pages of a long file) */ rowOffset?: number;
+  },
 ): Promise<OutcomeResult> {
   const off = a.rowOffset ?? 0;
   const rejected: OutcomeRejection[] = [];
@@ -84,7 +99,8 @@ export async function recordOutcomes(
       return;
     }
     // the time as the member wrote it, for messages (a CSV's notified_at is normalised before it comes here)
-    const at = (raw as { notifiedAtText?: string } | null)?.notifiedAtText ?? (raw as { notifiedAt?: string } | null)?.notifiedAt ?? undefined;
+    const at =
+      (raw as { notifiedAtText?: string } | null)?.notifiedAtText ?? (raw as { notifiedAt?: string } | null)?.notifiedAt ?? undefined;
     const fast = quickRow(raw);
     if (fast) {
       valid.push({ row: off + i + 1, v: fast, at });
@@ -97,13 +113,14 @@ export async function recordOutcomes(
       const field = String(issue.path[0] ?? 'row');
       const code = field === 'outcome' ? 'outcome.invalid' : field === 'entryId' ? 'entry.invalid' : `${field}.invalid`;
       const value = (raw as Record<string, unknown>)?.[field];
-      const message = field === 'outcome'
-        ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
-        : field === 'entryId'
-          ? `"${value ?? ''}" is not an entry id; copy the entry_id column of the batch as downloaded ("e" and 24 hex digits)`
-          : field === 'notifiedAt'
-            ? `notified_at "${at ?? ''}" is not a time; write it as 2015/04/20 10:15 (Japan time) or ISO 8601 with an offset (2015-04-20T10:15:00+09:00)`
-            : `${field}: ${issue.message}`;
+      const message =
+        field === 'outcome'
+          ? `"${(raw as Record<string, unknown>)?.outcome ?? ''}" is not an outcome; use one of ${OUTCOMES.join(', ')}`
+          : field === 'entryId'
+            ? `"${value ?? ''}" is not an entry id; copy the entry_id column of the batch as downloaded ("e" and 24 hex digits)`
+            : field === 'notifiedAt'
+              ? `notified_at "${at ?? ''}" is not a time; write it as 2015/04/20 10:15 (Japan time) or ISO 8601 with an offset (2015-04-20T10:15:00+09:00)`
+              : `${field}: ${issue.message}`;
       rejected.push({ row: off + i + 1, field, code, message });
     }
   });
@@ -117,8 +134,24 @@ export async function recordOutcomes(
     // Two lookups rather than one OR, so each uses its own index (ref, entry_id); the list names
     // the one partition of batch_entries to read (0010).
     const lookups = [
-      ...(refs.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE ref = ANY($2::text[]) AND batch_id = $1 AND list_id = $3`, [a.batchId, refs, batch.list_id])] : []),
-      ...(nums.length ? [tx.query(`SELECT ref, entry_id FROM batch_entries WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 AND list_id = $3`, [a.batchId, nums, batch.list_id])] : []),
+      ...(refs.length
+        ? [
+            tx.query(`SELECT ref, entry_id FROM batch_entries WHERE ref = ANY($2::text[]) AND batch_id = $1 AND list_id = $3`, [
+              a.batchId,
+              refs,
+              batch.list_id,
+            ]),
+          ]
+        : []),
+      ...(nums.length
+        ? [
+            tx.query(`SELECT ref, entry_id FROM batch_entries WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 AND list_id = $3`, [
+              a.batchId,
+              nums,
+              batch.list_id,
+            ]),
+          ]
+        : []),
     ];
     for (const r of (await Promise.all(lookups)).flatMap((x) => x.rows)) {
       found.set(r.ref, Number(r.entry_id));
@@ -129,23 +162,40 @@ export async function recordOutcomes(
     for (const x of valid) {
       const id = found.get(x.v.entryId);
       if (id === undefined) {
-        rejected.push({ row: x.row, field: 'entryId', code: 'entry.not_in_batch', message: `entry ${x.v.entryId} is not in batch ${a.batchId}; use the entry_id column of this batch's download` });
+        rejected.push({
+          row: x.row,
+          field: 'entryId',
+          code: 'entry.not_in_batch',
+          message: `entry ${x.v.entryId} is not in batch ${a.batchId}; use the entry_id column of this batch's download`,
+        });
         continue;
       }
       // a subscriber cannot have been told of an entry before the member had it (a date typed wrong)
       if (x.v.notifiedAt && Date.parse(x.v.notifiedAt) < released.getTime()) {
-        rejected.push({ row: x.row, field: 'notifiedAt', code: 'notified_at.before_release',
-          message: `notified_at "${x.at ?? x.v.notifiedAt}" is before the batch was released (${jstText(released)}); check the date` });
+        rejected.push({
+          row: x.row,
+          field: 'notifiedAt',
+          code: 'notified_at.before_release',
+          message: `notified_at "${x.at ?? x.v.notifiedAt}" is before the batch was released (${jstText(released)}); check the date`,
+        });
         continue;
       }
       resolved.push({ row: x.row, v: { ...x.v, entryId: id } });
     }
-    const latest = await latestOutcomes(tx, a.batchId, resolved.map((x) => x.v.entryId));
+    const latest = await latestOutcomes(
+      tx,
+      a.batchId,
+      resolved.map((x) => x.v.entryId),
+    );
     let unchanged = 0;
     const good = resolved.filter((x) => {
       const l = latest.get(x.v.entryId);
-      const same = l && l.outcome === x.v.outcome && (l.notified_at?.getTime() ?? null) === (x.v.notifiedAt ? Date.parse(x.v.notifiedAt) : null)
-        && (l.channel ?? null) === (x.v.channel ?? null) && (l.note ?? null) === (x.v.note ?? null);
+      const same =
+        l &&
+        l.outcome === x.v.outcome &&
+        (l.notified_at?.getTime() ?? null) === (x.v.notifiedAt ? Date.parse(x.v.notifiedAt) : null) &&
+        (l.channel ?? null) === (x.v.channel ?? null) &&
+        (l.note ?? null) === (x.v.note ?? null);
       if (same) unchanged++;
       return !same;
     });
@@ -154,12 +204,24 @@ export async function recordOutcomes(
         `INSERT INTO outcomes (entry_id, batch_id, member_id, outcome, notified_at, channel, note, reported_by)
          SELECT e, $1, $2, o, n, c, t, $3
            FROM unnest($4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[]) AS u(e, o, n, c, t)`,
-        [a.batchId, a.memberId, a.reportedBy, good.map((x) => x.v.entryId), good.map((x) => x.v.outcome),
-          good.map((x) => x.v.notifiedAt ?? null), good.map((x) => x.v.channel ?? null), good.map((x) => x.v.note ?? null)]);
+        [
+          a.batchId,
+          a.memberId,
+          a.reportedBy,
+          good.map((x) => x.v.entryId),
+          good.map((x) => x.v.outcome),
+          good.map((x) => x.v.notifiedAt ?? null),
+          good.map((x) => x.v.channel ?? null),
+          good.map((x) => x.v.note ?? null),
+        ],
+      );
     }
-    const open = (await tx.query(
-      `SELECT (SELECT entries FROM batches WHERE id = $1) - count(DISTINCT entry_id)::int AS open FROM outcomes WHERE batch_id = $1`,
-      [a.batchId])).rows[0].open;
+    const open = (
+      await tx.query(
+        `SELECT (SELECT entries FROM batches WHERE id = $1) - count(DISTINCT entry_id)::int AS open FROM outcomes WHERE batch_id = $1`,
+        [a.batchId],
+      )
+    ).rows[0].open;
     let batchClosed = false;
     if (open === 0) {
       const c = await tx.query(`UPDATE batches SET state = 'closed', closed_at = now() WHERE id = $1 AND state <> 'closed'`, [a.batchId]);
@@ -176,7 +238,9 @@ export async function latestOutcomes(db: Queryable, batchId: number, entryIds: n
   if (!entryIds.length) return m;
   const r = await db.query(
     `SELECT DISTINCT ON (entry_id) entry_id, outcome, notified_at, channel, note FROM outcomes
-      WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 ORDER BY entry_id, id DESC`, [batchId, entryIds]);
+      WHERE entry_id = ANY($2::bigint[]) AND batch_id = $1 ORDER BY entry_id, id DESC`,
+    [batchId, entryIds],
+  );
   for (const x of r.rows) m.set(Number(x.entry_id), x);
   return m;
 }

@@ -23,9 +23,7 @@ export async function registryVersion(db: Queryable): Promise<number> {
 }
 
 export async function loadMembers(db: Queryable): Promise<MemberRow[]> {
-  const r = await db.query(
-    `SELECT id, name, contact_emails, active, language, joined_on::text, left_on::text FROM members ORDER BY id`,
-  );
+  const r = await db.query(`SELECT id, name, contact_emails, active, language, joined_on::text, left_on::text FROM members ORDER BY id`);
   return r.rows;
 }
 
@@ -52,23 +50,33 @@ export interface MemberInput {
 
 /** Inserts or updates a member; returns the row as it was before (null when new). */
 export async function upsertMember(db: Queryable, m: MemberInput): Promise<MemberRow | null> {
-  const before = (await db.query(
-    `SELECT id, name, contact_emails, active, language, joined_on::text, left_on::text FROM members WHERE id = $1 FOR UPDATE`, [m.id])).rows[0] ?? null;
+  const before =
+    (
+      await db.query(
+        `SELECT id, name, contact_emails, active, language, joined_on::text, left_on::text FROM members WHERE id = $1 FOR UPDATE`,
+        [m.id],
+      )
+    ).rows[0] ?? null;
   await db.query(
     `INSERT INTO members (id, name, contact_emails, active, language, joined_on, left_on)
      VALUES ($1, $2, $3, $4, COALESCE($5, 'ja'), $6, $7)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, contact_emails = EXCLUDED.contact_emails, active = EXCLUDED.active,
        language = COALESCE($5, members.language), joined_on = EXCLUDED.joined_on, left_on = EXCLUDED.left_on, updated_at = now()`,
-    [m.id, m.name, m.contact_emails, m.active, m.language ?? null, m.joined_on ?? null, m.left_on ?? null]);
+    [m.id, m.name, m.contact_emails, m.active, m.language ?? null, m.joined_on ?? null, m.left_on ?? null],
+  );
   return before;
 }
 
 /** Adds one holding; open ends are null. The exclusion constraint refuses an overlap. */
-export async function insertPrefix(db: Queryable, p: { member_id: string; cidr: string; valid_from: Date | null; valid_to: Date | null }): Promise<number> {
+export async function insertPrefix(
+  db: Queryable,
+  p: { member_id: string; cidr: string; valid_from: Date | null; valid_to: Date | null },
+): Promise<number> {
   const r = await db.query(
     `INSERT INTO prefixes (member_id, cidr, valid_from, valid_to)
      VALUES ($1, $2, COALESCE($3, '-infinity'::timestamptz), COALESCE($4, 'infinity'::timestamptz)) RETURNING id`,
-    [p.member_id, p.cidr, p.valid_from, p.valid_to]);
+    [p.member_id, p.cidr, p.valid_from, p.valid_to],
+  );
   return Number(r.rows[0].id);
 }
 
@@ -85,29 +93,52 @@ export async function prefixesAt(db: Queryable, at: Date | null): Promise<Prefix
             CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from END AS valid_from,
             CASE WHEN valid_to = 'infinity' THEN NULL ELSE valid_to END AS valid_to
        FROM prefixes WHERE $1::timestamptz IS NULL OR (valid_from <= $1 AND $1 < valid_to)
-      ORDER BY family(prefixes.cidr), prefixes.cidr, prefixes.valid_from`, [at]);
+      ORDER BY family(prefixes.cidr), prefixes.cidr, prefixes.valid_from`,
+    [at],
+  );
   return r.rows;
 }
 
-export interface NestedHolding { inner_member: string; inner_cidr: string; outer_member: string; outer_cidr: string }
-export interface ChangedHands { cidr: string; holders: { member_id: string; valid_from: Date | null; valid_to: Date | null }[] }
-export interface ExpiredWithArrivals { member_id: string; cidr: string; valid_to: Date; entries: number; lists: number; last_observed: Date }
+export interface NestedHolding {
+  inner_member: string;
+  inner_cidr: string;
+  outer_member: string;
+  outer_cidr: string;
+}
+export interface ChangedHands {
+  cidr: string;
+  holders: { member_id: string; valid_from: Date | null; valid_to: Date | null }[];
+}
+export interface ExpiredWithArrivals {
+  member_id: string;
+  cidr: string;
+  valid_to: Date;
+  entries: number;
+  lists: number;
+  last_observed: Date;
+}
 
 /** Prefixes of one member inside another member's prefix while both are held. */
 export async function nestedAcrossMembers(db: Queryable): Promise<NestedHolding[]> {
-  return (await db.query(
-    `SELECT DISTINCT i.member_id AS inner_member, i.cidr::text AS inner_cidr, o.member_id AS outer_member, o.cidr::text AS outer_cidr
+  return (
+    await db.query(
+      `SELECT DISTINCT i.member_id AS inner_member, i.cidr::text AS inner_cidr, o.member_id AS outer_member, o.cidr::text AS outer_cidr
        FROM prefixes i JOIN prefixes o ON i.cidr << o.cidr AND i.member_id <> o.member_id
         AND tstzrange(i.valid_from, i.valid_to) && tstzrange(o.valid_from, o.valid_to)
-      ORDER BY 2, 4`)).rows;
+      ORDER BY 2, 4`,
+    )
+  ).rows;
 }
 
 export async function changedHands(db: Queryable): Promise<ChangedHands[]> {
-  return (await db.query(
-    `SELECT cidr::text AS cidr, json_agg(json_build_object('member_id', member_id,
+  return (
+    await db.query(
+      `SELECT cidr::text AS cidr, json_agg(json_build_object('member_id', member_id,
               'valid_from', CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from END,
               'valid_to', CASE WHEN valid_to = 'infinity' THEN NULL ELSE valid_to END) ORDER BY valid_from) AS holders
-       FROM prefixes GROUP BY cidr HAVING count(DISTINCT member_id) > 1 ORDER BY cidr`)).rows;
+       FROM prefixes GROUP BY cidr HAVING count(DISTINCT member_id) > 1 ORDER BY cidr`,
+    )
+  ).rows;
 }
 
 export async function membersWithoutContacts(db: Queryable): Promise<string[]> {
@@ -116,26 +147,39 @@ export async function membersWithoutContacts(db: Queryable): Promise<string[]> {
 
 /** Members that hold no prefix now. */
 export async function membersWithoutPrefixes(db: Queryable): Promise<string[]> {
-  return (await db.query(
-    `SELECT m.id FROM members m WHERE NOT EXISTS (SELECT 1 FROM prefixes p WHERE p.member_id = m.id AND p.valid_from <= now() AND now() < p.valid_to)
-      ORDER BY m.id`)).rows.map((r) => r.id);
+  return (
+    await db.query(
+      `SELECT m.id FROM members m WHERE NOT EXISTS (SELECT 1 FROM prefixes p WHERE p.member_id = m.id AND p.valid_from <= now() AND now() < p.valid_to)
+      ORDER BY m.id`,
+    )
+  ).rows.map((r) => r.id);
 }
 
 /** Expired holdings with entries observed inside them after the end that nobody else held (returned no_member). */
 export async function expiredWithArrivals(db: Queryable): Promise<ExpiredWithArrivals[]> {
-  return (await db.query(
-    `SELECT p.member_id, p.cidr::text AS cidr, p.valid_to, count(*)::int AS entries, count(DISTINCT e.list_id)::int AS lists,
+  return (
+    await db.query(
+      `SELECT p.member_id, p.cidr::text AS cidr, p.valid_to, count(*)::int AS entries, count(DISTINCT e.list_id)::int AS lists,
             max(e.observed_at) AS last_observed
        FROM prefixes p
        JOIN entries e ON e.ip <<= p.cidr AND e.observed_at >= p.valid_to
        JOIN routes r ON r.list_id = e.list_id AND r.seq = e.seq AND r.state = 'returned' AND r.reason = 'no_member'
       WHERE p.valid_to < 'infinity'
-      GROUP BY p.member_id, p.cidr, p.valid_to ORDER BY p.member_id, p.cidr`)).rows;
+      GROUP BY p.member_id, p.cidr, p.valid_to ORDER BY p.member_id, p.cidr`,
+    )
+  ).rows;
 }
 
 export interface MisroutedEntry {
-  entry_id: number; list_id: number; seq: number; ip: string; observed_at: Date;
-  member_id: string; batch_id: number; reported_at: Date; note: string | null;
+  entry_id: number;
+  list_id: number;
+  seq: number;
+  ip: string;
+  observed_at: Date;
+  member_id: string;
+  batch_id: number;
+  reported_at: Date;
+  note: string | null;
 }
 
 /**
@@ -150,7 +194,9 @@ export async function misroutedEntries(db: Queryable, listId: number | null): Pr
        JOIN entries e ON e.id = lo.entry_id
        JOIN routes r ON r.list_id = e.list_id AND r.seq = e.seq AND r.state = 'delivered' AND r.member_id = lo.member_id
       WHERE lo.outcome = 'not_our_address' AND ($1::bigint IS NULL OR e.list_id = $1)
-      ORDER BY e.list_id, e.seq`, [listId]);
+      ORDER BY e.list_id, e.seq`,
+    [listId],
+  );
   return r.rows;
 }
 
@@ -158,16 +204,23 @@ export async function misroutedEntries(db: Queryable, listId: number | null): Pr
 export async function returnMisrouted(db: Queryable, listId: number, seqs: number[]): Promise<number> {
   const r = await db.query(
     `UPDATE routes SET state = 'returned', member_id = NULL, reason = 'not_our_address'
-      WHERE list_id = $1 AND seq = ANY($2::int[]) AND state = 'delivered'`, [listId, seqs]);
+      WHERE list_id = $1 AND seq = ANY($2::int[]) AND state = 'delivered'`,
+    [listId, seqs],
+  );
   const n = r.rowCount ?? 0;
-  if (n) await db.query(`UPDATE lists SET delivered = delivered - $2, returned = returned + $2, updated_at = now() WHERE id = $1`, [listId, n]);
+  if (n)
+    await db.query(`UPDATE lists SET delivered = delivered - $2, returned = returned + $2, updated_at = now() WHERE id = $1`, [listId, n]);
   return n;
 }
 
 /** Routes one delivered entry to another member (counters do not change: it stays delivered). */
 export async function moveRoute(db: Queryable, listId: number, seq: number, from: string, to: string): Promise<boolean> {
-  const r = await db.query(
-    `UPDATE routes SET member_id = $4 WHERE list_id = $1 AND seq = $2 AND state = 'delivered' AND member_id = $3`, [listId, seq, from, to]);
+  const r = await db.query(`UPDATE routes SET member_id = $4 WHERE list_id = $1 AND seq = $2 AND state = 'delivered' AND member_id = $3`, [
+    listId,
+    seq,
+    from,
+    to,
+  ]);
   return r.rowCount === 1;
 }
 
@@ -178,7 +231,9 @@ export async function listDueDays(db: Queryable, listId: number): Promise<number
 
 /** Batches of a list not yet announced by e-mail. */
 export async function unannouncedBatches(db: Queryable, listId: number): Promise<number[]> {
-  return (await db.query(`SELECT id FROM batches WHERE list_id = $1 AND notified_at IS NULL ORDER BY id`, [listId])).rows.map((r) => Number(r.id));
+  return (await db.query(`SELECT id FROM batches WHERE list_id = $1 AND notified_at IS NULL ORDER BY id`, [listId])).rows.map((r) =>
+    Number(r.id),
+  );
 }
 
 /** Starts a new routing run of a list not yet released; returns the run, or the state that forbids it. */
@@ -200,6 +255,7 @@ export async function routeLabels(db: Queryable, listId: number): Promise<Map<nu
 export async function loadHoldings(db: Queryable): Promise<{ member_id: string; cidr: string; from_ms: number; to_ms: number }[]> {
   const r = await db.query(
     `SELECT member_id, cidr::text AS cidr, (extract(epoch FROM valid_from) * 1000)::float8 AS from_ms,
-            (extract(epoch FROM valid_to) * 1000)::float8 AS to_ms FROM prefixes`);
+            (extract(epoch FROM valid_to) * 1000)::float8 AS to_ms FROM prefixes`,
+  );
   return r.rows;
 }

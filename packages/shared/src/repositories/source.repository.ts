@@ -44,7 +44,17 @@ export async function updateSource(db: Queryable, id: string, p: SourcePatch): P
             default_profile = CASE WHEN $6 THEN $7 ELSE default_profile END,
             anonymous = COALESCE($8, anonymous)
       WHERE id = $1`,
-    [id, p.name ?? null, p.kind ?? null, p.timezone !== undefined, p.timezone ?? null, p.profile !== undefined, p.profile ?? null, p.anonymous ?? null]);
+    [
+      id,
+      p.name ?? null,
+      p.kind ?? null,
+      p.timezone !== undefined,
+      p.timezone ?? null,
+      p.profile !== undefined,
+      p.profile ?? null,
+      p.anonymous ?? null,
+    ],
+  );
 }
 
 /** The encoding a list was read in (`cp932` for Shift_JIS), from what the parser recorded. */

@@ -15,7 +15,9 @@ export interface TestContext extends AppContext {
  * so test files run in parallel. Queues on TEST_QUEUE_BACKEND (redis or postgres), or on the
  * backend named in `overrides.QUEUE_BACKEND`.
  */
-export async function openTestContext(overrides: Record<string, string> & { QUEUE_BACKEND?: 'redis' | 'postgres' } = {}): Promise<TestContext> {
+export async function openTestContext(
+  overrides: Record<string, string> & { QUEUE_BACKEND?: 'redis' | 'postgres' } = {},
+): Promise<TestContext> {
   const { QUEUE_BACKEND = TEST_QUEUE_BACKEND, ...settings } = overrides;
   const db = await createTestDatabase();
   const prefix = `dltest-${crypto.randomBytes(4).toString('hex')}`;

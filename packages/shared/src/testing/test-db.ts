@@ -8,7 +8,9 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 /** Where test contexts keep their queues unless a test says: `redis` (default) or `postgres`. The replay and fault tests run on both. */
 export const TEST_QUEUE_BACKEND: 'redis' | 'postgres' = process.env.TEST_QUEUE_BACKEND === 'postgres' ? 'postgres' : 'redis';
 /** The backends the replay and fault tests run on (TEST_QUEUE_BACKENDS=redis,postgres by default). */
-export const TEST_QUEUE_BACKENDS = (process.env.TEST_QUEUE_BACKENDS ?? 'postgres,redis').split(',').filter((b): b is 'redis' | 'postgres' => b === 'redis' || b === 'postgres');
+export const TEST_QUEUE_BACKENDS = (process.env.TEST_QUEUE_BACKENDS ?? 'postgres,redis')
+  .split(',')
+  .filter((b): b is 'redis' | 'postgres' => b === 'redis' || b === 'postgres');
 
 export function dbUrl(name: string): string {
   const u = new URL(TEST_PG_ADMIN);
