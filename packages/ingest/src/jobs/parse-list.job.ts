@@ -7,10 +7,9 @@ import { checkDeadline, type Deadline } from './paced';
 import { zoneOffset, type ZoneOffset } from '../columns/time';
 import { copyText } from '../store/copy-text';
 import { ListWriter } from '../store/list-writer';
-import { attachListPartition, dropListPartition, listPartition } from '../store/list-partition';
 import { EntryKeySet } from '../store/entry-key-set';
 import { brokenMessage } from '../read/reject-messages';
-import { finishParsedList, listSource, markRepeats } from '../repositories/parse-list.repository';
+import { finishParsedList, listSource, markRepeats, type ListCounts } from '../repositories/parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
 
@@ -85,12 +84,8 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     );
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS, deadline);
     const tIndex = Date.now();
-    const own = writer.ownClient;
-    if (own) {
-      // the list's own table, outside the transaction until it is attached
-      await markRepeats(own, list, listPartition(list.id));
-      await attachListPartition(pool, own, client, list.id);
-    } else await markRepeats(client, list, 'entries');
+    // repeats are marked where the rows are (a big list's own table, before it is attached)
+    await writer.finish(client, (db, table) => markRepeats(db, list, table));
 
     const t1 = Date.now();
     await finishParsedList(client, list, counts, src.header, `${src.format} profile=${cols.profile}`);
@@ -113,16 +108,13 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
       'list parsed',
     );
   } catch (err) {
-    // the writer's sends end first: one still making the list's own table would outlive its drop
-    await writer?.abandon();
-    // a connection that cannot roll back is dropped, not handed to the next job
-    await client.query('ROLLBACK').catch((e: Error) => {
-      broken = e;
-    });
-    if (writer?.ownClient) {
-      writer.release(err as Error);
-      await dropListPartition(pool, list.id);
-    }
+    // the writer stops its sends before the transaction rolls back, then drops the list's own table
+    broken = writer
+      ? await writer.abort(err as Error)
+      : await client.query('ROLLBACK').then(
+          () => undefined,
+          (e: Error) => e,
+        );
     if (err instanceof InputError || err instanceof HeaderError) {
       await failList(pool, list.id, `${err.code}: ${err.message}`);
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
@@ -131,17 +123,9 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   } finally {
     // the file's reading stops: its connection is given back, not kept by a reader nobody pulls
     src?.close();
-    writer?.release();
     client.release(broken);
   }
   await enqueue(deps.queues, 'router.route-list', { listId: list.id, run: 1 });
-}
-
-export interface ListCounts {
-  rowsRead: number;
-  rejected: number;
-  duplicates: number;
-  received: number;
 }
 
 /** The per-row loop: every record becomes exactly one of entry, reject or duplicate. */
@@ -229,6 +213,5 @@ async function storeRows(
         `or set the source's default time zone (the Sources page, or dline sources set SOURCE --timezone Asia/Tokyo); a Shadowserver report is UTC (--profile shadowserver)`,
     );
   }
-  await out.flush();
   return { rowsRead, rejected, duplicates, received };
 }

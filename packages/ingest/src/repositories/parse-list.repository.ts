@@ -1,6 +1,14 @@
 import type { PoolClient } from 'pg';
 import { withPlanner, type ListRow, type Queryable } from '@deliveryline/shared';
-import type { ListCounts } from '../jobs/parse-list.job';
+
+
+/** A parsed list's counters: every row read is exactly one of rejected, duplicate or received. */
+export interface ListCounts {
+  rowsRead: number;
+  rejected: number;
+  duplicates: number;
+  received: number;
+}
 
 export async function listSource(
   db: Queryable,

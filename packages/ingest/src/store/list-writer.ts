@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from 'pg';
 import { EntryCopyBuffer, TAKES_KEPT, type EntryRow } from './entry-copy-buffer';
 import { ThreadedEntryBuffer } from './entry-encoder';
-import { createListPartition, listPartition } from './list-partition';
+import { attachListPartition, createListPartition, dropListPartition, listPartition } from './list-partition';
 
 /** COPY text (rejects) written straight into a growing buffer: each row's line is garbage at once. */
 class CopyBuffer {
@@ -57,10 +57,15 @@ export const CHUNKS_IN_FLIGHT = TAKES_KEPT;
  *
  * Given the list's id, a list whose first window fills (more than the window's entries) is
  * written into a table of its own (list-partition.ts) on a connection of its own, outside the
- * list's transaction, so that its indexes can be built side by side once all rows are in; the
- * caller then attaches it inside the transaction. A smaller list goes into `entries` (its
+ * list's transaction, so that its indexes can be built side by side once all rows are in;
+ * `finish` then attaches it inside the transaction. A smaller list goes into `entries` (its
  * default partition) in the transaction. A big list's later windows are sorted and encoded in a
  * thread of their own (ThreadedEntryBuffer) while this one parses the next.
+ *
+ * Its caller sees three things: rows go in (`entry`, `reject`, `maybeFlush` between records),
+ * `finish(tx)` once the last row is written, `abort(err)` after any failure. The list's own
+ * connection and table, the sends in flight and the encoding thread are the writer's alone, on
+ * every path.
  */
 export class ListWriter {
   private entries = new EntryCopyBuffer();
@@ -82,6 +87,8 @@ export class ListWriter {
 
   /** the connection a list's own table is written through (outside the list's transaction) */
   private aux: PoolClient | null = null;
+  /** a table of the list's own was (or may have been) created */
+  private madeTable = false;
 
   /** the encoding thread's columns' first capacity */
   private readonly threadRows: number;
@@ -97,13 +104,8 @@ export class ListWriter {
     this.threadRows = sizes.threadRows ?? this.window + (this.window >> 3);
   }
 
-  /** The connection the list's own table was written through, while the writer holds it. */
-  get ownClient(): PoolClient | null {
-    return this.aux;
-  }
-
-  /** Gives back the list's own connection and stops the encoding thread; call it once the writer is done with, whatever happened. */
-  release(err?: Error): void {
+  /** Stops the encoding thread and gives back the list's own connection. */
+  private release(err?: Error): void {
     this.abandoned = true;
     this.aux?.release(err);
     this.aux = null;
@@ -112,14 +114,40 @@ export class ListWriter {
   }
 
   /**
-   * After a failure, before the list's own table is dropped: sends not yet started stop, and those
-   * under way end (their errors are the failure's, and ignored). Then `ownClient` is set if and
-   * only if the table may exist.
+   * Once the last row is written: sends what is left and waits for every send; runs `beforeAttach`
+   * on the connection and table that hold the list's entries (its own table, on its own
+   * connection, or `entries` in the list's transaction); then attaches a big list's table to
+   * `entries` in the list's transaction `tx`. The list's own connection and the encoding thread
+   * are given back. After a failure, `abort` (also if `tx`'s COMMIT fails later: the table goes).
    */
-  async abandon(): Promise<void> {
+  async finish(tx: PoolClient, beforeAttach: (db: PoolClient, table: string) => Promise<void> = async () => undefined): Promise<void> {
+    await this.flush(true);
+    if (this.aux) {
+      await beforeAttach(this.aux, listPartition(this.own!.listId));
+      await attachListPartition(this.own!.pool, this.aux, tx, this.own!.listId);
+    } else await beforeAttach(tx, 'entries');
+    this.release();
+  }
+
+  /**
+   * After a failure, whatever the stage: sends not yet started stop and those under way end (their
+   * errors are the failure's, and ignored), the list's transaction rolls back, and the list's own
+   * table, if one was made, is dropped. Returns the rollback's error: the transaction's connection
+   * is then not fit for the next user.
+   */
+  async abort(err?: Error): Promise<Error | undefined> {
     this.abandoned = true;
     await Promise.allSettled(this.sending);
     this.sending = [];
+    // the sends have ended: nothing more goes into the transaction once it is rolled back
+    const broken = await this.client.query('ROLLBACK').then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const made = this.madeTable;
+    this.release(err);
+    if (made) await dropListPartition(this.own!.pool, this.own!.listId);
+    return broken;
   }
 
   entry(row: EntryRow): void {
@@ -142,7 +170,7 @@ export class ListWriter {
     else if (this.encoding > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  async flush(wait = true): Promise<void> {
+  private async flush(wait = true): Promise<void> {
     const t = Date.now();
     while (this.sending.length >= CHUNKS_IN_FLIGHT) await this.sending.shift();
     this.waitedMs += Date.now() - t;
@@ -203,6 +231,7 @@ export class ListWriter {
         throw stop();
       }
       this.aux = c;
+      this.madeTable = true;
       await createListPartition(this.aux, this.own!.listId);
     }
     const cols = '(list_id, seq, row_no, ip, observed_at, port, malware, extra) FROM STDIN (FORMAT binary)';
