@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { submitList, checkCounts, enqueue, getList } from '@deliveryline/shared';
 import { campaignReport } from '@deliveryline/reports';
-import { openTestContext, TEST_QUEUE_BACKENDS, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, TEST_QUEUE_BACKENDS, until, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
 import { GOZ, VAWTRAK, writeRegistry, writeRounds } from './demo/replay';
@@ -113,14 +113,16 @@ describe.each(TEST_QUEUE_BACKENDS)('replay of the published operations (queues o
 });
 
 async function waitForJobsToDrain(ctx: TestContext) {
-  for (let i = 0; i < 600; i++) {
-    let busy = 0;
-    for (const q of Object.values(ctx.queues.queues)) {
-      const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      busy += c.waiting + c.active + c.delayed + c.prioritized;
-    }
-    if (busy === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('jobs did not drain');
+  await until(
+    'every queue to drain',
+    async () => {
+      let busy = 0;
+      for (const q of Object.values(ctx.queues.queues)) {
+        const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        busy += c.waiting + c.active + c.delayed + c.prioritized;
+      }
+      return busy === 0;
+    },
+    { everyMs: 100 },
+  );
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { submitList, getList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, until, type TestContext } from '@deliveryline/shared/testing';
 import { parseList } from './parse-list.job';
 import { gzipOf, xlsxOf, zipOf } from '../testing/fixtures';
 
@@ -36,12 +36,9 @@ describe('a list that fails mid-file', () => {
 
   async function checkedOut(): Promise<number> {
     // a connection given back is idle at once; allow the pool a moment to settle
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const n = ctx.pool.totalCount - ctx.pool.idleCount;
-      if (n === 0 || Date.now() > deadline) return n;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const busy = () => ctx.pool.totalCount - ctx.pool.idleCount;
+    await until('every connection given back', () => busy() === 0, { timeoutMs: 5000, everyMs: 20 }).catch(() => undefined);
+    return busy();
   }
 
   const cases: [string, string, Buffer | string][] = [

@@ -4,10 +4,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import type { Worker } from 'bullmq';
-import { submitList, getList } from '@deliveryline/shared';
+import { submitList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '../worker';
 import { gzipOf, zipOf } from '../testing/fixtures';
+import { settled } from '../testing/settled';
 
 /**
  * Property and fuzz tests through the real worker: whatever arrives, the worker keeps
@@ -35,12 +36,7 @@ describe('ingest never crashes, never stores a row twice, never loses one', () =
     const file = path.join(dir, `f${n}`);
     fs.writeFileSync(file, bytes);
     const listId = await submitList(ctx, { path: file, fileName: `fuzz-${n}.csv`, sourceId: 'fuzz', campaignId: `fuzz-${n++}`, timezone });
-    let list = (await getList(ctx.pool, listId))!;
-    for (let i = 0; list.state !== 'parsed' && list.state !== 'failed'; i++) {
-      if (i > 600) throw new Error(`list ${listId} is still ${list.state}`);
-      await new Promise((r) => setTimeout(r, 50));
-      list = (await getList(ctx.pool, listId))!;
-    }
+    const list = await settled(ctx.pool, listId);
     const stored = (
       await ctx.pool.query(
         `SELECT (SELECT count(*)::int FROM entries WHERE list_id = $1) AS entries,

@@ -9,6 +9,7 @@ import { startIngestWorker } from '../worker';
 import { saveSourceProfile } from '../repositories/profile-store.repository';
 import { returnedRows } from '../exports/returned-file';
 import { gzipOf, xlsxOf, zipOf } from '../testing/fixtures';
+import { settled } from '../testing/settled';
 
 const SAMPLES = '/work/shared/samples/shadowserver';
 
@@ -44,12 +45,7 @@ describe('parse-list through the ingest worker', () => {
       ...o,
     });
     // wait for the condition, not for a time: the list leaves parsing
-    for (let i = 0; ; i++) {
-      const l = (await getList(ctx.pool, listId))!;
-      if (l.state === 'parsed' || l.state === 'failed') break;
-      if (i > 600) throw new Error(`list ${listId} still ${l.state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await settled(ctx.pool, listId);
     const list = (await getList(ctx.pool, listId))!;
     const entries = (
       await ctx.pool.query(

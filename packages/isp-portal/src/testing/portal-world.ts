@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { getList, submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, until, type TestContext } from '@deliveryline/shared/testing';
 import type { Role } from '../auth/caller';
 import { createToken, createUser } from '../services/users';
 
@@ -40,13 +40,14 @@ function listFile(dir: string, name: string, seed: number): string {
 }
 
 export async function waitReleased(ctx: TestContext, listId: number, timeoutMs = 90_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const l = await getList(ctx.pool, listId);
-    if (l && ['released', 'awaiting_approval', 'failed'].includes(l.state)) return l.state;
-    if (Date.now() > deadline) throw new Error(`list ${listId} still ${l?.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return until(
+    `list ${listId} to be released, awaiting approval or failed`,
+    async () => {
+      const l = await getList(ctx.pool, listId);
+      return l && ['released', 'awaiting_approval', 'failed'].includes(l.state) ? l.state : undefined;
+    },
+    { timeoutMs, everyMs: 100 },
+  );
 }
 
 export async function seedRegistry(ctx: TestContext): Promise<void> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, until, type TestContext } from '@deliveryline/shared/testing';
 import { createBatches, getList, withTransaction } from '@deliveryline/shared';
 import { startRouterWorker } from '../worker';
 import { importMembers } from './member-import';
@@ -29,15 +29,6 @@ describe.each([
   const ENTRIES = ['153.129.0.1', '153.139.0.2', '153.139.0.3', '126.0.0.9', '2400:4050::5', '10.1.1.1'];
   let listId: number;
 
-  async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const routed = () =>
     until('routing', async () => {
       const l = await getList(ctx.pool, listId);

@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { until } from '@deliveryline/shared/testing';
 
 /**
  * A real SMTP server for tests (npm smtp-server): STARTTLS with its built-in certificate, AUTH
@@ -127,9 +128,5 @@ export async function startSmtpCatcher(
 
 /** Polls a condition (no fixed sleeps): resolves when it holds, fails with `what` after `timeoutMs`. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(what, cond, { timeoutMs });
 }

@@ -3,18 +3,8 @@ import { spawn } from 'node:child_process';
 import type { Job, Worker } from 'bullmq';
 import { Client } from 'pg';
 import { LATEST_SCHEMA_VERSION } from 'bullmq';
-import { openTestContext, adminQuery, dbUrl, type TestContext } from '../testing';
+import { openTestContext, adminQuery, dbUrl, until, type TestContext } from '../testing';
 import { enqueue, startWorkers, workerCount, type HandlerMap } from './queues';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Workers on the remind queue that only record what they ran. */
 function remindWorkers(ctx: TestContext, ran: string[]): Worker[] {

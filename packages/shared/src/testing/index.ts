@@ -1,3 +1,4 @@
 export * from './test-db';
 export * from './test-context';
 export * from './fc-runs';
+export * from './until';
