@@ -1,14 +1,19 @@
-import { t, hasText, type Lang } from '@deliveryline/shared';
-import { TERMS } from '@deliveryline/shared';
+import { t, hasText, OUTCOME_FIGURES, outcomeLabelKey, TERMS, type Lang, type OutcomeFigureKey } from '@deliveryline/shared';
 
-/** The report's and charts' words come from the one catalog (`stats.*`, `reason.*`; see docs/glossary.md). */
+/**
+ * The report's and charts' words come from the one catalog (`stats.*`, `reason.*`, and for an
+ * outcome's count its `outcome.*` words; see docs/glossary.md).
+ */
 export type { Lang };
 
 type StatsKey = Extract<keyof typeof TERMS, `stats.${string}`>;
-export type LabelKey = StatsKey extends `stats.${infer K}` ? K : never;
+export type LabelKey = (StatsKey extends `stats.${infer K}` ? K : never) | OutcomeFigureKey;
+
+const OUTCOME_LABELS: ReadonlyMap<string, string> = new Map(OUTCOME_FIGURES.map((f) => [f.key, outcomeLabelKey(f.outcome)]));
 
 export function label(lang: Lang, key: LabelKey | `reason.${string}`, vars: Record<string, string | number> = {}): string {
-  return key.startsWith('reason.') ? t(lang, key, vars) : t(lang, `stats.${key}`, vars);
+  if (key.startsWith('reason.')) return t(lang, key, vars);
+  return t(lang, OUTCOME_LABELS.get(key) ?? `stats.${key}`, vars);
 }
 
 export function reasonLabel(lang: Lang, reason: string): string {

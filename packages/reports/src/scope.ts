@@ -1,4 +1,4 @@
-import type { Queryable } from '@deliveryline/shared';
+import type { OutcomeFigures, Queryable } from '@deliveryline/shared';
 import { rate } from '@deliveryline/shared';
 import { campaignReport, type CampaignReport } from './repositories/report.repository';
 import { downloadTimes, memberCounts, outcomeTimes, type MemberCountsRow, type MemberTimeRow } from './repositories/member.repository';
@@ -25,14 +25,13 @@ export interface TimeFigures {
   p90Seconds: number | null;
 }
 
-export interface MemberFigures {
+/** A member's figures: counts, one count per outcome of OUTCOMES, rates and times. */
+export interface MemberFigures extends OutcomeFigures {
   memberId: string;
   name: string;
   batches: number;
   delivered: number;
   reported: number;
-  notified: number;
-  notIdentified: number;
   /** delivered − reported */
   unhandled: number;
   notifyRate: number | null;

@@ -22,6 +22,7 @@ export * from './repositories/batch.repository';
 export * from './audit/audit-log';
 export * from './repositories/outcome.repository';
 export * from './jobs/reconcile';
+export * from './domain/outcomes';
 export * from './repositories/reconcile.repository';
 export * from './exports/batch-export';
 export * from './exports/returned-export';

@@ -1,13 +1,12 @@
-import type { Queryable } from '@deliveryline/shared';
+import { OUTCOMES, outcomeFiguresOf, outcomeSumColumns, type OutcomeFigures, type Queryable } from '@deliveryline/shared';
 
-export interface MemberCountsRow {
+/** Per member: its batches and entries, and its entries per latest outcome (one count per outcome of OUTCOMES). */
+export interface MemberCountsRow extends OutcomeFigures {
   memberId: string;
   name: string;
   batches: number;
   delivered: number;
   reported: number;
-  notified: number;
-  notIdentified: number;
   overdueBatches: number;
   overdueEntries: number;
   downloadedBatches: number;
@@ -21,6 +20,9 @@ export interface MemberTimeRow {
   weight: number;
 }
 
+// the per-batch outcome sums, summed per member: one column per outcome, named after it
+const OUTCOME_TOTALS = OUTCOMES.map((o) => `sum(o.${o}) AS ${o}`).join(', ');
+
 const CAMPAIGN_BATCHES = `FROM batches b JOIN lists l ON l.id = b.list_id
   WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2)`;
 
@@ -29,15 +31,14 @@ export async function memberCounts(db: Queryable, campaignId: string, at: Date, 
   const r = await db.query({
     name: 'stats.member-counts',
     text: `SELECT b.member_id, m.name, count(*) AS batches, sum(b.entries) AS delivered,
-            sum(o.reported) AS reported, sum(o.notified) AS notified, sum(o.not_identified) AS not_identified,
+            sum(o.reported) AS reported, ${OUTCOME_TOTALS},
             count(*) FILTER (WHERE b.due_at < $3 AND b.entries > coalesce(o.reported, 0)) AS overdue_batches,
             coalesce(sum(b.entries - coalesce(o.reported, 0)) FILTER (WHERE b.due_at < $3), 0) AS overdue_entries,
             count(b.first_downloaded_at) AS downloaded_batches
        FROM batches b JOIN lists l ON l.id = b.list_id JOIN members m ON m.id = b.member_id
        LEFT JOIN LATERAL (
          SELECT sum(s.entries) AS reported,
-                sum(s.entries) FILTER (WHERE s.outcome = 'notified') AS notified,
-                sum(s.entries) FILTER (WHERE s.outcome = 'not_identified') AS not_identified
+                ${outcomeSumColumns('s')}
            FROM stats_batch_outcomes s WHERE s.batch_id = b.id) o ON true
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR b.member_id = $2)
       GROUP BY b.member_id, m.name ORDER BY b.member_id`,
@@ -50,8 +51,7 @@ export async function memberCounts(db: Queryable, campaignId: string, at: Date, 
     batches: n(x.batches),
     delivered: n(x.delivered),
     reported: n(x.reported),
-    notified: n(x.notified),
-    notIdentified: n(x.not_identified),
+    ...outcomeFiguresOf(x),
     overdueBatches: n(x.overdue_batches),
     overdueEntries: n(x.overdue_entries),
     downloadedBatches: n(x.downloaded_batches),

@@ -1,18 +1,24 @@
 import type { Queryable } from '@deliveryline/shared';
-import { rate, sumCounts, type ListCounts } from '@deliveryline/shared';
+import {
+  rate,
+  sumCounts,
+  zeroOutcomeFigures,
+  outcomeFiguresOf,
+  outcomeSumColumns,
+  type ListCounts,
+  type OutcomeFigures,
+} from '@deliveryline/shared';
 
-/** What members reported (design.md "Figures"): an entry counts under its LATEST outcome. */
-export interface OutcomeCounts {
+/**
+ * What members reported (design.md "Figures"): an entry counts under its LATEST outcome; one
+ * count per outcome of OUTCOMES (notified, notIdentified, notOurAddress, duplicate, declined).
+ */
+export type OutcomeCounts = OutcomeFigures & {
   /** entries with any outcome */
   reported: number;
-  notified: number;
-  notIdentified: number;
-  notOurAddress: number;
-  duplicate: number;
-  declined: number;
   /** delivered − reported */
   unhandled: number;
-}
+};
 
 export interface ListFigures extends ListCounts, OutcomeCounts {
   /** the round's first list (a round delivered as several files is one column: see `listIds`) */
@@ -38,15 +44,7 @@ const n = (v: unknown) => (v == null ? 0 : Number(v));
 
 function outcomeCounts(row: Record<string, unknown>, delivered: number): OutcomeCounts {
   const reported = n(row.reported);
-  return {
-    reported,
-    notified: n(row.notified),
-    notIdentified: n(row.not_identified),
-    notOurAddress: n(row.not_our_address),
-    duplicate: n(row.duplicate),
-    declined: n(row.declined),
-    unhandled: delivered - reported,
-  };
+  return { reported, ...outcomeFiguresOf(row), unhandled: delivered - reported };
 }
 
 /** A lists row (with, when joined, its outcome counts) as figures. */
@@ -74,7 +72,7 @@ export function toFigures(row: Record<string, unknown>): ListFigures {
 
 export function totalOf(rounds: ListFigures[]): TotalFigures {
   const t = sumCounts(rounds);
-  const o: OutcomeCounts = { reported: 0, notified: 0, notIdentified: 0, notOurAddress: 0, duplicate: 0, declined: 0, unhandled: 0 };
+  const o: OutcomeCounts = { reported: 0, ...zeroOutcomeFigures(), unhandled: 0 };
   for (const r of rounds) for (const k of Object.keys(o) as (keyof OutcomeCounts)[]) o[k] += r[k];
   return { ...t, handlingRate: rate(t.delivered, t.received), ...o, notifyRate: rate(o.notified, t.delivered) };
 }
@@ -91,11 +89,7 @@ export async function campaignReport(db: Queryable, campaignId: string, opts: { 
        FROM lists l
        LEFT JOIN LATERAL (
          SELECT sum(s.entries) AS reported,
-                sum(s.entries) FILTER (WHERE s.outcome = 'notified') AS notified,
-                sum(s.entries) FILTER (WHERE s.outcome = 'not_identified') AS not_identified,
-                sum(s.entries) FILTER (WHERE s.outcome = 'not_our_address') AS not_our_address,
-                sum(s.entries) FILTER (WHERE s.outcome = 'duplicate') AS duplicate,
-                sum(s.entries) FILTER (WHERE s.outcome = 'declined') AS declined
+                ${outcomeSumColumns('s')}
            FROM batches b JOIN stats_batch_outcomes s ON s.batch_id = b.id WHERE b.list_id = l.id) o ON true
       WHERE l.campaign_id = $1 AND l.state NOT IN ('failed', 'refused') AND ($2::text IS NULL OR l.source_id = $2)
       ORDER BY l.round NULLS LAST, l.id`,

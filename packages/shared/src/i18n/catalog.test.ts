@@ -1,4 +1,5 @@
-import { ASCII_ALLOWED, CATALOG, CATALOG_PARTS, failureText, t } from './catalog';
+import { OUTCOMES, outcomeLabelKey } from '../domain/outcomes';
+import { ASCII_ALLOWED, CATALOG, CATALOG_PARTS, failureText, hasText, t } from './catalog';
 
 describe('the label catalog', () => {
   const entries = Object.entries(CATALOG);
@@ -52,6 +53,10 @@ describe('the label catalog', () => {
     }
     // the batch state is the e-mail to the member; the outcome is the member's notice to its subscriber
     expect(t('ja', 'state.notified')).not.toEqual(t('ja', 'outcome.notified'));
+  });
+
+  it('has words for every outcome (a new outcome in domain/outcomes.ts needs its outcome.* words)', () => {
+    expect(OUTCOMES.filter((o) => !hasText(outcomeLabelKey(o)))).toEqual([]);
   });
 
   it("reads a stored failure as its code, the code's text and the original detail", () => {

@@ -29,8 +29,6 @@ export const TERMS = {
   'stats.handlingRate': ['対応率', 'handling rate'],
   'stats.rejected': ['不正行', 'rejected'],
   'stats.duplicates': ['重複', 'duplicates'],
-  'stats.notified': ['注意喚起済', 'notified'],
-  'stats.notIdentified': ['契約者特定不可', 'not identified'],
   'stats.unhandled': ['未対応', 'unhandled'],
   'stats.notifyRate': ['注意喚起率', 'notify rate'],
   'stats.reported': ['報告済', 'reported'],

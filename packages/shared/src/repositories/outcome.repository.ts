@@ -1,8 +1,22 @@
 import { z } from 'zod';
 import { withTransaction, type Pool, type Queryable } from '../db/pool';
+import { OUTCOMES, OUTCOME_FIGURES, type OutcomeFigures, type OutcomeValue } from '../domain/outcomes';
 
-export const OUTCOMES = ['notified', 'not_identified', 'not_our_address', 'duplicate', 'declined'] as const;
-export type OutcomeValue = (typeof OUTCOMES)[number];
+/**
+ * The per-outcome sums of a stats summary (`stats_batch_outcomes`, alias `t`), one column per
+ * outcome named after it (`notified`, `not_identified`, …), generated from OUTCOMES.
+ */
+export function outcomeSumColumns(t: string): string {
+  return OUTCOMES.map((o) => {
+    if (!/^[a-z_]+$/.test(o)) throw new Error(`outcome "${o}" cannot name a column`);
+    return `sum(${t}.entries) FILTER (WHERE ${t}.outcome = '${o}') AS ${o}`;
+  }).join(',\n                ');
+}
+
+/** The columns outcomeSumColumns made, read back as figures (none counted: 0). */
+export function outcomeFiguresOf(row: Record<string, unknown>): OutcomeFigures {
+  return Object.fromEntries(OUTCOME_FIGURES.map((f) => [f.key, row[f.outcome] == null ? 0 : Number(row[f.outcome])])) as OutcomeFigures;
+}
 
 /** An entry as a member names it: the opaque id from its batch export (`e` + 24 hex digits), or the internal number. */
 export const EntryIdSchema = z.union([
