@@ -20,6 +20,7 @@ export * from './lists/retry-list';
 export * from './domain/csv-safe';
 export * from './repositories/batch.repository';
 export * from './audit/audit-log';
+export * from './domain/audit-chain';
 export * from './repositories/outcome.repository';
 export * from './jobs/reconcile';
 export * from './domain/outcomes';

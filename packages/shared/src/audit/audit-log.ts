@@ -1,9 +1,10 @@
-import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool';
+import { AUDIT_GENESIS, auditHash } from '../domain/audit-chain';
 
 /**
  * The audit log: append-only, each event's hash covers its content and the previous event's
- * hash, so editing or deleting a row breaks the chain (`verifyAudit`, `dline audit verify`).
+ * hash (domain/audit-chain.ts), so editing or deleting a row breaks the chain (`verifyAudit`,
+ * `dline audit verify`).
  * Appends serialise on an advisory lock so the chain has no forks.
  */
 export interface AuditEvent {
@@ -13,27 +14,6 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-const GENESIS = '0'.repeat(64);
-
-function canonical(v: unknown): string {
-  // what is hashed must be what JSON stores and reads back: a Date is stored as its ISO text
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
-
-export function auditHash(prev: string, e: { at: string; actor: string; action: string; object: string | null; details: unknown }): string {
-  return crypto
-    .createHash('sha256')
-    .update(`${prev}\n${e.at}\n${e.actor}\n${e.action}\n${e.object ?? ''}\n${canonical(e.details)}`)
-    .digest('hex');
-}
-
 /** Appends one event. Pass a transaction to make the event part of the change it records. */
 export async function audit(db: Queryable, e: AuditEvent): Promise<void> {
   const ownTx = 'totalCount' in db; // a Pool: take a client and a transaction of our own
@@ -41,7 +21,7 @@ export async function audit(db: Queryable, e: AuditEvent): Promise<void> {
   try {
     if (ownTx) await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(7242002)');
-    const prev = (await client.query('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1')).rows[0]?.hash ?? GENESIS;
+    const prev = (await client.query('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1')).rows[0]?.hash ?? AUDIT_GENESIS;
     const at = new Date().toISOString();
     const details = e.details ?? {};
     const hash = auditHash(prev, { at, actor: e.actor, action: e.action, object: e.object ?? null, details });
@@ -70,7 +50,7 @@ export async function verifyAudit(db: Queryable): Promise<AuditVerdict> {
   const r = await db.query(
     `SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, object, details, prev_hash, hash FROM audit_events ORDER BY id`,
   );
-  let prev = GENESIS;
+  let prev = AUDIT_GENESIS;
   for (const row of r.rows) {
     if (row.prev_hash !== prev)
       return {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool';
+import { returnedEntriesPage } from '../repositories/list.repository';
 import { isoJst, isoUtc } from './batch-export';
 
 export interface ReturnedEntryJson {
@@ -20,14 +21,9 @@ export async function* returnedJson(db: Queryable, listId: number, pageSize = 50
   let first = true;
   yield '[';
   for (;;) {
-    const r = await db.query(
-      `SELECT r.seq, e.row_no, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.reason
-         FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-        WHERE r.list_id = $1 AND r.state = 'returned' AND r.seq > $2 ORDER BY r.seq LIMIT $3`,
-      [listId, after, pageSize],
-    );
+    const rows = await returnedEntriesPage(db, listId, after, pageSize);
     let s = '';
-    for (const x of r.rows) {
+    for (const x of rows) {
       const o: ReturnedEntryJson = {
         row: x.row_no,
         ip: x.ip,
@@ -41,8 +37,8 @@ export async function* returnedJson(db: Queryable, listId: number, pageSize = 50
       first = false;
     }
     if (s) yield s;
-    if (r.rowCount! < pageSize) break;
-    after = r.rows[r.rows.length - 1].seq;
+    if (rows.length < pageSize) break;
+    after = rows[rows.length - 1].seq;
   }
   yield first ? ']\n' : '\n]\n';
 }

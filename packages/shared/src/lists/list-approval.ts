@@ -2,6 +2,8 @@ import type { AppContext } from '../context';
 import { withTransaction } from '../db/pool';
 import { audit } from '../audit/audit-log';
 import { enqueue } from '../jobs/queues';
+import { lockListForDecision, markListApproved, markListReturnsSent } from '../repositories/list.repository';
+import { userStandingByEmail } from '../repositories/user.repository';
 
 /**
  * Approval and returns: the two coordinator decisions on a list after routing. Both are
@@ -25,7 +27,7 @@ export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, list
   const who = by.trim();
   if (!who) throw new ListDecisionError('approval.no_approver', 'say who approves (--by NAME or e-mail)');
   await withTransaction(ctx.pool, async (tx) => {
-    const l = (await tx.query('SELECT id, state, uploaded_by FROM lists WHERE id = $1 FOR UPDATE', [listId])).rows[0];
+    const l = await lockListForDecision(tx, listId);
     if (!l) throw new ListDecisionError('list.not_found', `list ${listId} does not exist`);
     if (l.state !== 'awaiting_approval') {
       throw new ListDecisionError(
@@ -36,14 +38,11 @@ export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, list
     if (l.uploaded_by && l.uploaded_by.toLowerCase() === who.toLowerCase()) {
       throw new ListDecisionError('approval.same_person', `${who} uploaded list ${listId}; a second coordinator must approve it`);
     }
-    const u = (await tx.query('SELECT role, active FROM users WHERE lower(email) = lower($1)', [who])).rows[0];
+    const u = await userStandingByEmail(tx, who);
     if (u && (u.role !== 'coordinator' || !u.active)) {
       throw new ListDecisionError('approval.not_coordinator', `${who} is not an active coordinator; only coordinators approve releases`);
     }
-    await tx.query(`UPDATE lists SET state = 'routed', approved_by = $2, approved_at = now(), updated_at = now() WHERE id = $1`, [
-      listId,
-      who,
-    ]);
+    await markListApproved(tx, listId, who);
     await audit(tx, { actor: who, action: 'list.approve', object: `list:${listId}`, details: { uploadedBy: l.uploaded_by } });
   });
   await enqueue(ctx.queues, 'router.release-list', { listId });
@@ -57,7 +56,7 @@ export async function markReturnsSent(
   note?: string,
 ): Promise<{ returned: number }> {
   return withTransaction(ctx.pool, async (tx) => {
-    const l = (await tx.query('SELECT id, state, returned, source_id FROM lists WHERE id = $1 FOR UPDATE', [listId])).rows[0];
+    const l = await lockListForDecision(tx, listId);
     if (!l) throw new ListDecisionError('list.not_found', `list ${listId} does not exist`);
     if (l.state === 'returned_sent')
       throw new ListDecisionError('list.returns_already_sent', `the returns of list ${listId} are already marked as sent`);
@@ -67,7 +66,7 @@ export async function markReturnsSent(
         `list ${listId} is ${l.state}; returns are marked as sent after the list is released`,
       );
     }
-    await tx.query(`UPDATE lists SET state = 'returned_sent', returned_sent_at = now(), updated_at = now() WHERE id = $1`, [listId]);
+    await markListReturnsSent(tx, listId);
     await audit(tx, {
       actor: by,
       action: 'list.returns_sent',

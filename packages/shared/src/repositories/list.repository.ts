@@ -144,3 +144,47 @@ export async function reopenFailedList(
   );
   return { stage: 'route', run, failure: l.failure };
 }
+
+/** A list as a coordinator's decision needs it, locked (FOR UPDATE) in the caller's transaction. */
+export interface ListForDecision {
+  id: number;
+  state: ListState;
+  uploaded_by: string | null;
+  returned: number | null;
+  source_id: string;
+}
+
+export async function lockListForDecision(tx: Queryable, id: number): Promise<ListForDecision | undefined> {
+  return (await tx.query('SELECT id, state, uploaded_by, returned, source_id FROM lists WHERE id = $1 FOR UPDATE', [id])).rows[0];
+}
+
+/** awaiting_approval → routed, with who approved and when (the caller checked the state under its lock). */
+export async function markListApproved(tx: Queryable, id: number, by: string): Promise<void> {
+  await tx.query(`UPDATE lists SET state = 'routed', approved_by = $2, approved_at = now(), updated_at = now() WHERE id = $1`, [id, by]);
+}
+
+/** released → returned_sent (the caller checked the state under its lock). */
+export async function markListReturnsSent(tx: Queryable, id: number): Promise<void> {
+  await tx.query(`UPDATE lists SET state = 'returned_sent', returned_sent_at = now(), updated_at = now() WHERE id = $1`, [id]);
+}
+
+export interface ReturnedEntryRow {
+  seq: number;
+  row_no: number;
+  ip: string;
+  port: number | null;
+  observed_at: Date;
+  malware: string | null;
+  reason: string;
+}
+
+/** A list's returned entries after `afterSeq`, in seq order, at most `limit` (keyset paging). */
+export async function returnedEntriesPage(db: Queryable, listId: number, afterSeq: number, limit: number): Promise<ReturnedEntryRow[]> {
+  const r = await db.query(
+    `SELECT r.seq, e.row_no, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.reason
+       FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
+      WHERE r.list_id = $1 AND r.state = 'returned' AND r.seq > $2 ORDER BY r.seq LIMIT $3`,
+    [listId, afterSeq, limit],
+  );
+  return r.rows;
+}
