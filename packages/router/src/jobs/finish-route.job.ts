@@ -1,5 +1,6 @@
 import { type Payload, audit, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
+import { campaignApproval, decisionSums, lockListForFinish, markRouted } from '../repositories/route-run.repository';
 import { attachRunTable, hasRunTable, indexRunTable, runTableFigures } from '../routing/run-table';
 
 /**
@@ -13,31 +14,16 @@ export async function finishRoute(p: Payload<'router.finish-route'>, deps: Route
   const t0 = Date.now();
   if (await hasRunTable(pool, p.listId, p.run)) await indexRunTable(pool, p.listId, p.run);
   const outcome = await withTransaction(pool, async (tx) => {
-    const l = (await tx.query('SELECT * FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0];
+    const l = await lockListForFinish(tx, p.listId);
     if (!l || l.state !== 'routing' || l.route_run !== p.run) return 'skip' as const;
     const runFigures = (await hasRunTable(tx, p.listId, p.run)) ? await runTableFigures(tx, p.listId, p.run) : null;
-    const c =
-      runFigures ??
-      (
-        await tx.query(
-          `SELECT count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
-              count(*) FILTER (WHERE state = 'returned')::int AS returned
-         FROM routes WHERE list_id = $1`,
-          [p.listId],
-        )
-      ).rows[0];
+    const c = runFigures ?? (await decisionSums(tx, p.listId));
     if (c.delivered + c.returned !== l.received) {
       throw new Error(`list ${p.listId}: ${c.delivered} delivered + ${c.returned} returned ≠ ${l.received} received`);
     }
     if (runFigures) await attachRunTable(tx, p.listId, p.run, runFigures);
-    const campaign = (await tx.query('SELECT approval_required FROM campaigns WHERE id = $1', [l.campaign_id])).rows[0];
-    const needsApproval: boolean = campaign?.approval_required ?? deps.env.APPROVAL_REQUIRED;
-    await tx.query(`UPDATE lists SET state = $2, delivered = $3, returned = $4, routed_at = now(), updated_at = now() WHERE id = $1`, [
-      p.listId,
-      needsApproval ? 'awaiting_approval' : 'routed',
-      c.delivered,
-      c.returned,
-    ]);
+    const needsApproval: boolean = (await campaignApproval(tx, l.campaign_id)) ?? deps.env.APPROVAL_REQUIRED;
+    await markRouted(tx, p.listId, needsApproval ? 'awaiting_approval' : 'routed', c);
     if (needsApproval) {
       // The wait is on record too: who uploaded, what waits, so the approver's event has its pair.
       await audit(tx, {

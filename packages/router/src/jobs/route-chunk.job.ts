@@ -1,11 +1,19 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Writable } from 'node:stream';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { type Payload, enqueue, getList } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
 import { hasRunTable, runTable } from '../routing/run-table';
 import { DecisionRows } from '../routing/decision-rows';
 import type { MatcherCache } from '../registry/matcher';
+import {
+  chunkDone,
+  chunksDone,
+  clearDecisions,
+  decisionsIn,
+  entriesOut,
+  holdRoutingList,
+  recordChunk,
+} from '../repositories/route-run.repository';
 
 /**
  * Routes one chunk: entries (seq range) stream out with COPY TO, go through the matcher, and
@@ -27,34 +35,27 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
   let tRead = t0;
   try {
     await client.query('BEGIN');
-    const lock = await client.query(`SELECT state, route_run FROM lists WHERE id = $1 FOR SHARE`, [list.id]);
-    if (lock.rows[0]?.state !== 'routing' || lock.rows[0]?.route_run !== p.run) {
+    if (!(await holdRoutingList(client, list.id, p.run))) {
       await client.query('ROLLBACK');
       return;
     }
-    const done = await client.query('SELECT 1 FROM route_chunks WHERE list_id = $1 AND run = $2 AND chunk = $3', [list.id, p.run, p.chunk]);
-    if (done.rowCount) {
+    if (await chunkDone(client, list.id, p.run, p.chunk)) {
       await client.query('ROLLBACK');
     } else {
       const own = await hasRunTable(client, list.id, p.run);
-      if (!own) await client.query('DELETE FROM routes WHERE list_id = $1 AND seq BETWEEN $2 AND $3', [list.id, first, last]);
+      if (!own) await clearDecisions(client, list.id, first, last);
       const table = own ? runTable(list.id, p.run) : 'routes';
       // The decisions go into COPY FROM on this connection while the entries still come out of
       // COPY TO on another (one COPY per connection at a time): PostgreSQL's reading, the matching
       // and PostgreSQL's writing run side by side, not one after the other.
       const sink = new PassThrough();
-      const writing = pipeline(sink, client.query(copyFrom(`COPY ${table} (list_id, seq, entry_id, member_id, state, reason) FROM STDIN`)));
+      const writing = pipeline(sink, decisionsIn(client, table));
       const decisions = new DecisionRows(list.id, matcher, (b) => sink.write(b), env.ROUTE_OUT_BYTES);
       const reading = (async () => {
         const reader = await pool.connect();
         let failed: Error | undefined;
         try {
-          const src = reader.query(
-            copyTo(
-              `COPY (SELECT seq, id, host(ip), (date_part('epoch', observed_at) * 1000)::bigint FROM entries
-                    WHERE list_id = ${Number(list.id)} AND seq BETWEEN ${first} AND ${last} ORDER BY seq) TO STDOUT`,
-            ),
-          );
+          const src = entriesOut(reader, list.id, first, last);
           await pipeline(
             src,
             new Writable({
@@ -82,12 +83,7 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
       const [r, w] = await Promise.allSettled([reading, writing]);
       if (r.status === 'rejected') throw r.reason;
       if (w.status === 'rejected') throw w.reason;
-      await client.query('INSERT INTO route_chunks (list_id, run, chunk, figures) VALUES ($1, $2, $3, $4)', [
-        list.id,
-        p.run,
-        p.chunk,
-        JSON.stringify(decisions.figures()),
-      ]);
+      await recordChunk(client, list.id, p.run, p.chunk, decisions.figures());
       await client.query('COMMIT');
       deps.log.debug(
         { listId: list.id, chunk: p.chunk, table, ms: { readAndMatch: tRead - t0, write: Date.now() - tRead } },
@@ -100,6 +96,6 @@ export async function routeChunk(p: Payload<'router.route-chunk'>, deps: RouterD
   } finally {
     client.release();
   }
-  const n = await pool.query('SELECT count(*)::int AS n FROM route_chunks WHERE list_id = $1 AND run = $2', [list.id, p.run]);
-  if (n.rows[0].n >= (list.route_chunks ?? 1)) await enqueue(deps.queues, 'router.finish-route', { listId: list.id, run: p.run });
+  if ((await chunksDone(pool, list.id, p.run)) >= (list.route_chunks ?? 1))
+    await enqueue(deps.queues, 'router.finish-route', { listId: list.id, run: p.run });
 }

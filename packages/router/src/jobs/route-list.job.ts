@@ -1,6 +1,7 @@
 import { type Payload, UnrecoverableError, enqueue, getList, withTransaction } from '@deliveryline/shared';
 import { openRunTable } from '../routing/run-table';
 import type { RouterDeps } from '../deps';
+import { startRouting } from '../repositories/route-run.repository';
 
 /**
  * Plans a routing run: the list moves to `routing` and is cut into chunks of ROUTE_CHUNK_SIZE
@@ -15,12 +16,7 @@ export async function routeList(p: Payload<'router.route-list'>, deps: RouterDep
   if (list.state === 'parsed') {
     const chunks = Math.max(1, Math.ceil((list.received ?? 0) / env.ROUTE_CHUNK_SIZE));
     const started = await withTransaction(pool, async (tx) => {
-      const r = await tx.query(
-        `UPDATE lists SET state = 'routing', route_chunks = $3, updated_at = now()
-          WHERE id = $1 AND route_run = $2 AND state = 'parsed'`,
-        [list.id, p.run, chunks],
-      );
-      if (r.rowCount !== 1) return false;
+      if (!(await startRouting(tx, list.id, p.run, chunks))) return false;
       await openRunTable(tx, list.id, p.run, list.received ?? 0, env.ROUTE_OWN_TABLE_ABOVE);
       return true;
     });
