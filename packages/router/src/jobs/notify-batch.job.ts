@@ -1,5 +1,6 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
+import { markNotified, markNotifyFailed, noticeStopped } from '../repositories/notice.repository';
 import type { Mailer } from '../delivery/mailer';
 import { batchReadyMail } from '../delivery/batch-email';
 import { attemptOutcome, describeFailure, recordAttempt, startAttempt } from '../delivery/batch-facts';
@@ -33,11 +34,11 @@ export function batchMessageId(batchId: number, listId: number, publicUrl: strin
  */
 export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: RouterDeps & { mailer: Mailer }, attempt = 1): Promise<void> {
   const lastAttempt = attempt >= JOBS['router.notify-batch'].attempts;
-  const markFailed = (pool: RouterDeps['pool']) => pool.query(`UPDATE batches SET notify_failed_at = now() WHERE id = $1`, [p.batchId]);
+  const markFailed = (pool: RouterDeps['pool']) => markNotifyFailed(pool, p.batchId);
   await withLockedBatch(deps.pool, p.batchId, async (tx, b) => {
     if (b.notifiedAt) return;
     // a coordinator stopped this notice's retries (dline batches stop-notice)
-    if ((await tx.query('SELECT notify_stopped_at FROM batches WHERE id = $1', [b.id])).rows[0]?.notify_stopped_at) return;
+    if (await noticeStopped(tx, b.id)) return;
     const to = b.contacts;
     const base = { batchId: b.id, channel: 'email', kind: 'ready', attempt, recipients: to, status: 'failed' } as const;
     if (to.length === 0) {
@@ -68,9 +69,6 @@ export async function notifyBatch(p: Payload<'router.notify-batch'>, deps: Route
       );
     }
     await recordAttempt(tx, { ...base, id, status: 'sent', response: sent.response, messageId: sent.messageId, final: true });
-    await tx.query(
-      `UPDATE batches SET notified_at = now(), notify_failed_at = NULL, state = CASE WHEN state = 'ready' THEN 'notified' ELSE state END WHERE id = $1`,
-      [b.id],
-    );
+    await markNotified(tx, b.id);
   });
 }

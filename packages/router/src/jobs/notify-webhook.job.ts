@@ -1,5 +1,6 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
+import { markWebhookSent } from '../repositories/notice.repository';
 import { recordAttempt, describeFailure } from '../delivery/batch-facts';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 import { signWebhook, SIGNATURE_HEADER } from '../delivery/webhook-signature';
@@ -75,6 +76,6 @@ export async function notifyWebhook(
       throw new AttemptFailure({ ...base, status: 'failed', response: describeFailure(err), final: lastAttempt }, err);
     }
     await recordAttempt(tx, { ...base, status: 'sent', response, final: true });
-    await tx.query(`UPDATE batches SET webhook_sent_at = now() WHERE id = $1`, [b.id]);
+    await markWebhookSent(tx, b.id);
   });
 }

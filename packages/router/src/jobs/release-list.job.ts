@@ -1,5 +1,13 @@
 import { type Payload, audit, createBatches, enqueue, withTransaction } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
+import {
+  batchesToAnnounce,
+  campaignDueDays,
+  holdRoutedList,
+  listState,
+  markReleased,
+  releaseDueBusinessDays,
+} from '../repositories/release.repository';
 import { dueDate } from '../delivery/due-date';
 
 /**
@@ -13,43 +21,31 @@ import { dueDate } from '../delivery/due-date';
 export async function releaseList(p: Payload<'router.release-list'>, deps: RouterDeps & { now?: () => Date }): Promise<void> {
   const { pool } = deps;
   const t0 = Date.now();
-  const state = (await pool.query('SELECT state FROM lists WHERE id = $1', [p.listId])).rows[0]?.state as string | undefined;
+  const state = await listState(pool, p.listId);
   if (state !== 'routed' && state !== 'released' && state !== 'returned_sent') return;
   if (state === 'routed') {
-    const c = (await pool.query('SELECT c.due_days FROM lists l JOIN campaigns c ON c.id = l.campaign_id WHERE l.id = $1', [p.listId]))
-      .rows[0];
-    const days: number = c?.due_days ?? deps.env.DEFAULT_DUE_DAYS;
+    const days: number = (await campaignDueDays(pool, p.listId)) ?? deps.env.DEFAULT_DUE_DAYS;
     // Given the pool, a big first release prepares its entries on two connections before its
     // transaction; the guard, first in that transaction, holds the list and checks it is still routed.
     await createBatches(pool, p.listId, dueDate(deps.now?.() ?? new Date(), days), days, {
       ownPartitionAbove: deps.env.RELEASE_OWN_TABLE_ABOVE,
-      guard: async (tx) => (await tx.query('SELECT state FROM lists WHERE id = $1 FOR UPDATE', [p.listId])).rows[0]?.state === 'routed',
+      guard: (tx) => holdRoutedList(tx, p.listId),
     });
   }
   const tBatches = Date.now();
-  const todo = await pool.query(
-    `SELECT b.id, b.notified_at IS NULL AS mail, (m.webhook_url IS NOT NULL AND b.webhook_sent_at IS NULL) AS hook
-       FROM batches b JOIN members m ON m.id = b.member_id WHERE b.list_id = $1 ORDER BY b.id`,
-    [p.listId],
-  );
+  const todo = await batchesToAnnounce(pool, p.listId);
   // all at once: each is a Redis round trip, and a big list has hundreds of batches
   await Promise.all(
-    todo.rows.flatMap((b) => [
+    todo.flatMap((b) => [
       ...(b.mail ? [enqueue(deps.queues, 'router.notify-batch', { batchId: Number(b.id) })] : []),
       ...(b.hook ? [enqueue(deps.queues, 'router.notify-webhook', { batchId: Number(b.id) })] : []),
     ]),
   );
   const tAnnounced = Date.now();
   await withTransaction(pool, async (tx) => {
-    const l = (
-      await tx.query(
-        `UPDATE lists SET state = 'released', released_at = now(), updated_at = now() WHERE id = $1 AND state = 'routed' RETURNING delivered, approved_by`,
-        [p.listId],
-      )
-    ).rows[0];
+    const l = await markReleased(tx, p.listId);
     if (!l) return;
-    const days =
-      (await tx.query('SELECT due_business_days FROM batches WHERE list_id = $1 LIMIT 1', [p.listId])).rows[0]?.due_business_days ?? null;
+    const days = await releaseDueBusinessDays(tx, p.listId);
     await audit(tx, {
       actor: 'system',
       action: 'list.release',
@@ -60,7 +56,7 @@ export async function releaseList(p: Payload<'router.release-list'>, deps: Route
   deps.log.info(
     {
       listId: p.listId,
-      batches: todo.rowCount,
+      batches: todo.length,
       ms: { batches: tBatches - t0, announce: tAnnounced - tBatches, released: Date.now() - tAnnounced },
     },
     'list released',

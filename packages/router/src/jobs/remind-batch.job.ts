@@ -5,6 +5,7 @@ import type { RemindDeps } from './remind.job';
 import { reminderDue, DEFAULT_REMINDER_POLICY } from '../delivery/reminder-policy';
 import { recordAttempt, describeFailure } from '../delivery/batch-facts';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
+import { markReminded } from '../repositories/notice.repository';
 
 /**
  * One reminder e-mail for one batch, to all the member's contacts. The decision is taken again
@@ -32,6 +33,6 @@ export async function remindBatch(p: Payload<'router.remind-batch'>, deps: Remin
       );
     }
     await recordAttempt(tx, { ...base, status: 'sent', response: `${why}: ${sent.response}`, messageId: sent.messageId, final: true });
-    await tx.query(`UPDATE batches SET last_reminded_at = $2, reminders = reminders + 1 WHERE id = $1`, [b.id, now]);
+    await markReminded(tx, b.id, now);
   });
 }

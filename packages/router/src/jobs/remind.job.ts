@@ -2,6 +2,7 @@ import { type Payload, enqueue } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
 import { reminderDue, DEFAULT_REMINDER_POLICY, type ReminderPolicy } from '../delivery/reminder-policy';
 import { jstDayNumber } from '../delivery/due-date';
+import { openBatches } from '../repositories/notice.repository';
 
 export type RemindDeps = RouterDeps & { now?: () => Date; reminderPolicy?: ReminderPolicy };
 
@@ -16,14 +17,10 @@ export const jstDayKey = (d: Date) => new Date(jstDayNumber(d) * 86_400_000).toI
 export async function remind(p: Payload<'router.remind'>, deps: RemindDeps): Promise<void> {
   const now = p.at ? new Date(p.at) : (deps.now?.() ?? new Date());
   const policy = deps.reminderPolicy ?? DEFAULT_REMINDER_POLICY;
-  const r = await deps.pool.query(
-    `SELECT b.id, b.state, b.notified_at, b.first_downloaded_at, b.due_at, b.last_reminded_at,
-            b.entries - (SELECT count(DISTINCT o.entry_id)::int FROM outcomes o WHERE o.batch_id = b.id) AS open
-       FROM batches b WHERE b.state <> 'closed' AND b.notified_at IS NOT NULL`,
-  );
+  const open = await openBatches(deps.pool);
   let n = 0;
   let overdue = 0;
-  for (const b of r.rows) {
+  for (const b of open) {
     const why = reminderDue(
       {
         state: b.state,
