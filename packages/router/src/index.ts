@@ -16,3 +16,4 @@ export * from './registry/check';
 export * from './registry/misrouted';
 export * from './registry/reroute';
 export type { RouterDeps } from './deps';
+export * from './repositories/batch-release.repository';

@@ -1,7 +1,6 @@
 import type { PoolClient } from 'pg';
 import { withPlanner, type ListRow, type Queryable } from '@deliveryline/shared';
 
-
 /** A parsed list's counters: every row read is exactly one of rejected, duplicate or received. */
 export interface ListCounts {
   rowsRead: number;

@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import { createBatches } from '@deliveryline/shared';
+import { createBatches } from '@deliveryline/router';
 
 export const HAND_MEMBERS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map((w) => ({
   id: `isp-${w}`,

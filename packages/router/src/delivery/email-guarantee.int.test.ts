@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { enqueue, createBatches, repoRoot } from '@deliveryline/shared';
+import { enqueue, repoRoot } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { smtpMailer } from './mailer';
 import { batchMessageId, notifyBatch } from '../jobs/notify-batch.job';

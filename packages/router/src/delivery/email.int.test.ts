@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
-import { enqueue, createBatches, deliveryAttempts } from '@deliveryline/shared';
+import { enqueue, deliveryAttempts } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from './mailer';

@@ -1,15 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import {
-  createBatches,
-  getBatch,
-  batchCsv,
-  batchJson,
-  returnedJson,
-  importOutcomesCsv,
-  listBatches,
-  type Queryable,
-} from '@deliveryline/shared';
+import { getBatch, batchCsv, batchJson, returnedJson, importOutcomesCsv, listBatches, type Queryable } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { dueDate } from './due-date';
 import { makeRoutedList } from '../testing/routed-list.fixture';

@@ -4,12 +4,12 @@ import type { Worker } from 'bullmq';
 import {
   approveList,
   markReturnsSent,
-  createBatches,
   ListDecisionError,
   verifyAudit,
   setCampaignSettings,
   setSourceAnonymous,
 } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startRouterWorker } from '../worker';
 import { smtpMailer } from './mailer';

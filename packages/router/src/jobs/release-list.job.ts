@@ -1,4 +1,5 @@
-import { type Payload, audit, createBatches, enqueue, withTransaction } from '@deliveryline/shared';
+import { type Payload, audit, enqueue, withTransaction } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import type { RouterDeps } from '../deps';
 import {
   batchesToAnnounce,

@@ -1,7 +1,6 @@
 import {
   type AppContext,
   audit,
-  createBatches,
   enqueue,
   listDueDays,
   misroutedEntries,
@@ -11,6 +10,7 @@ import {
   withTransaction,
   type MisroutedEntry,
 } from '@deliveryline/shared';
+import { createBatches } from '../repositories/batch-release.repository';
 import { dueDate } from '../delivery/due-date';
 import { buildMatcher, type RouteDecision } from './matcher';
 
