@@ -1,4 +1,4 @@
-import { formatRate } from '@deliveryline/shared';
+import { formatRate, hasText, t } from '@deliveryline/shared';
 import { roundsChart, notifiedChart, reasonsChart, timesChart, type TimesRow } from './charts';
 import { DEFINITIONS, fmtInt, label, type Lang } from './labels';
 import type { CampaignStats, MemberFigures } from './scope';
@@ -13,13 +13,6 @@ const TLP: Record<string, { fg: string; bg: string }> = {
   'amber+strict': { fg: '#FFC000', bg: '#000' },
   green: { fg: '#33FF00', bg: '#000' },
   clear: { fg: '#FFFFFF', bg: '#000' },
-};
-const TLP_NOTE: Record<string, [string, string]> = {
-  red: ['受領者本人限り。', 'For the eyes and ears of individual recipients only.'],
-  amber: ['受領組織内および必要な顧客に限定。', "Limited disclosure: recipients' organisations and clients who need to know."],
-  'amber+strict': ['受領組織内に限定。', "Limited disclosure: recipients' organisations only."],
-  green: ['コミュニティ内に限定（公開不可）。', 'Limited disclosure: the community, not public channels.'],
-  clear: ['公開可。', 'Disclosure is not limited.'],
 };
 
 function fmtDate(iso: string | null, lang: Lang): string {
@@ -136,7 +129,7 @@ export function renderReportPdf(s: CampaignStats, lang: Lang): Promise<Buffer> {
 export function renderReportHtml(s: CampaignStats, lang: Lang): string {
   const tlp = TLP[s.campaign.tlp] ?? TLP.amber;
   const tlpLabel = `<span class="tlp" style="color:${tlp.fg};background:${tlp.bg}">TLP:${esc(s.campaign.tlp.toUpperCase())}</span>`;
-  const note = TLP_NOTE[s.campaign.tlp]?.[lang === 'ja' ? 0 : 1] ?? '';
+  const note = hasText(`stats.tlp.${s.campaign.tlp}`) ? t(lang, `stats.tlp.${s.campaign.tlp}`) : '';
   const c = campaignCharts(s, lang);
   const members = s.members?.length
     ? `<section><h2>${esc(label(lang, 'perMember'))}</h2>${membersHtml(s.members, lang)}</section>`

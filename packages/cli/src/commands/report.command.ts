@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { formatRate, type Lang } from '@deliveryline/shared';
+import { formatRate, t as tr, type Lang } from '@deliveryline/shared';
 import {
   campaignReport,
   campaignStats,
@@ -46,29 +46,26 @@ export function renderTable(r: CampaignReport, lang?: Lang): string {
   ].join('\n');
 }
 
-const MEMBER_HEAD: Record<Lang, string[]> = {
-  ja: ['協力先', '送付数', '報告済', '注意喚起済', '未対応', '注意喚起率', '期限超過', 'DL中央値h', 'DL p90 h', '報告中央値h', '報告p90 h'],
-  en: [
-    'member',
-    'delivered',
-    'reported',
-    'notified',
-    'unhandled',
-    'notify rate',
-    'overdue',
-    'dl med h',
-    'dl p90 h',
-    'out med h',
-    'out p90 h',
-  ],
-};
+const MEMBER_HEAD = [
+  'member',
+  'delivered',
+  'reported',
+  'notified',
+  'unhandled',
+  'notifyRate',
+  'overdue',
+  'dlMedian',
+  'dlP90',
+  'outcomeMedian',
+  'outcomeP90',
+];
 
 /** One line per member: counts, overdue entries and the times from release (hours). */
 export function renderMembers(ms: MemberFigures[], lang: Lang = 'en'): string {
   const h = (s: number | null) => (s == null ? '–' : (Math.round(s / 360) / 10).toFixed(1));
   const n = (v: number) => v.toLocaleString('en-US');
   return grid(
-    MEMBER_HEAD[lang],
+    MEMBER_HEAD.map((k) => tr(lang, `cli.members.${k}`)),
     ms.map((m) => [
       `${m.memberId} ${m.name}`,
       [

@@ -1,4 +1,4 @@
-import { type AppContext, type Queryable, audit, getList, isoJst, isoUtc, tlpLabel } from '@deliveryline/shared';
+import { type AppContext, type Queryable, audit, getList, isoJst, isoUtc, t, tlpLabel } from '@deliveryline/shared';
 import type { Mailer, Mail } from './mailer';
 import { batchReadyMail, type MailLanguage } from './batch-email';
 import { dueDate } from './due-date';
@@ -169,7 +169,7 @@ export async function sendReleaseTest(
     const mail: Mail = {
       to: [a.to],
       subject: `[TEST] ${m.mail.subject}`,
-      text: `*** TEST / テスト送信: this message would go to / 本来の宛先: ${m.contacts.join(', ') || '(no contact / 連絡先なし)'} ***\n\n${m.mail.text}`,
+      text: `*** ${t('en', 'test.banner')} / ${t('ja', 'test.banner')}: ${t('en', 'test.wouldGoTo')} / ${t('ja', 'test.wouldGoTo')}: ${m.contacts.join(', ') || `(${t('en', 'test.noContact')} / ${t('ja', 'test.noContact')})`} ***\n\n${m.mail.text}`,
       headers: { 'X-Deliveryline-Kind': 'test', 'X-Deliveryline-List': String(listId), 'X-Deliveryline-Member': m.memberId },
     };
     let r: TestSendResult;

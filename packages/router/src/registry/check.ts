@@ -1,4 +1,5 @@
 import {
+  both,
   changedHands,
   expiredWithArrivals,
   membersWithoutContacts,
@@ -41,19 +42,19 @@ export function formatCheck(c: RegistryCheck): string {
     out.push(...(lines.length ? lines.map((l) => `  ${l}`) : ['  —']));
   };
   section(
-    "他会員のプレフィックス内のプレフィックス / prefixes inside another member's prefix (the more specific one wins)",
+    both('check.nested'),
     c.nested.map((n) => `${n.inner_cidr} (${n.inner_member}) inside ${n.outer_cidr} (${n.outer_member})`),
   );
   section(
-    '保有者が変わったプレフィックス / prefixes that changed hands',
+    both('check.changedHands'),
     c.changedHands.map(
       (h) => `${h.cidr}: ${h.holders.map((x) => `${x.member_id} ${when(x.valid_from, '…')}–${when(x.valid_to, '…')}`).join(', ')}`,
     ),
   );
-  section('連絡先のない会員 / members without contacts', c.membersWithoutContacts);
-  section('現在プレフィックスのない会員 / members holding no prefix now', c.membersWithoutPrefixes);
+  section(both('check.noContacts'), c.membersWithoutContacts);
+  section(both('check.noPrefixes'), c.membersWithoutPrefixes);
   section(
-    '期限切れ後もエントリが届くプレフィックス / expired prefixes with entries still arriving (returned no_member)',
+    both('check.expired'),
     c.expiredWithArrivals.map(
       (g) =>
         `${g.cidr} of ${g.member_id} ended ${when(g.valid_to, '')}: ${g.entries} entries in ${g.lists} list(s) since, last observed ${when(g.last_observed, '')}`,

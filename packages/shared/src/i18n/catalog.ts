@@ -2,6 +2,8 @@ import { TERMS } from './terms';
 import { CODES } from './codes';
 import { UI } from './ui';
 import { PAGES } from './pages';
+import { MAIL } from './mail';
+import { CLI } from './cli';
 
 export type Lang = 'ja' | 'en';
 export const LANGS: readonly Lang[] = ['ja', 'en'];
@@ -13,9 +15,16 @@ export const LANGS: readonly Lang[] = ['ja', 'en'];
  * (docs/glossary.md) is `TERMS`.
  */
 /** The parts, for the test that no key is in two of them. */
-export const CATALOG_PARTS = { TERMS, CODES, UI, PAGES } as const;
+export const CATALOG_PARTS = { TERMS, CODES, UI, PAGES, MAIL, CLI } as const;
 
-export const CATALOG: Readonly<Record<string, readonly [ja: string, en: string]>> = { ...TERMS, ...CODES, ...UI, ...PAGES };
+export const CATALOG: Readonly<Record<string, readonly [ja: string, en: string]>> = {
+  ...TERMS,
+  ...CODES,
+  ...UI,
+  ...PAGES,
+  ...MAIL,
+  ...CLI,
+};
 
 /** The text for a key; `{name}` takes vars.name. An unknown key comes back as itself (the crawl test finds those). */
 export function t(lang: Lang, key: string, vars: Record<string, unknown> = {}): string {
@@ -25,6 +34,9 @@ export function t(lang: Lang, key: string, vars: Record<string, unknown> = {}): 
 }
 
 export const hasText = (key: string): boolean => key in CATALOG;
+
+/** A text in both languages at once, Japanese first (`ja / en`): plain-text output read by either. */
+export const both = (key: string, vars: Record<string, unknown> = {}): string => `${t('ja', key, vars)} / ${t('en', key, vars)}`;
 
 /** A code's text (`code.<code>`), or undefined when the catalog has none. */
 export function codeText(lang: Lang, code: string): string | undefined {
