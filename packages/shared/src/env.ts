@@ -2,6 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import util from 'node:util';
 import { z } from 'zod';
+import { BIG_LIST_ENTRIES } from './db/own-table';
 
 /** Walks up from this file to the folder holding pnpm-workspace.yaml: `./data` means the repo's data folder wherever a process starts. */
 export function repoRoot(): string {
@@ -45,7 +46,7 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROUTE_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   /** a list with more entries than this is first routed into a table of its own (0011) */
-  ROUTE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
+  ROUTE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(BIG_LIST_ENTRIES),
   /** bytes of decisions a route chunk gathers before handing them to COPY (small values only in tests) */
   ROUTE_OUT_BYTES: z.coerce
     .number()
@@ -70,11 +71,11 @@ export const EnvSchema = z.object({
 
   // Sizes of the pipeline's windows, so tests can put rows across every boundary (keep the defaults in production)
   /** entries per sorted COPY window of the ingest; a list whose first window fills gets a table of its own */
-  INGEST_SORT_WINDOW: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  INGEST_SORT_WINDOW: z.coerce.number().int().min(1).max(10_000_000).default(BIG_LIST_ENTRIES),
   /** first capacity (rows) of the encoding thread's columns; unset = a window and an eighth */
   INGEST_THREAD_ROWS: z.coerce.number().int().min(1).max(10_000_000).optional(),
   /** a first release with more delivered entries than this writes its batch entries into a table of its own */
-  RELEASE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(100_000),
+  RELEASE_OWN_TABLE_ABOVE: z.coerce.number().int().min(0).default(BIG_LIST_ENTRIES),
   /** bounds on hostile input and stuck work (docs/ingest.md "Bounds", docs/reliability.md) */
   INGEST_MAX_LINE_BYTES: z.coerce
     .number()

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from 'pg';
+import { BIG_LIST_ENTRIES } from '@deliveryline/shared';
 import { EntryCopyBuffer, TAKES_KEPT, type EntryRow } from './entry-copy-buffer';
 import { ThreadedEntryBuffer } from './entry-encoder';
 import { attachListPartition, createListPartition, dropListPartition, listPartition } from './list-partition';
@@ -40,7 +41,7 @@ class CopyBuffer {
  * this order inside a window, and so does `seq` (renumbered in EntryCopyBuffer.take); file order is
  * `row_no`.
  */
-export const ENTRY_SORT_WINDOW = 100_000;
+export const ENTRY_SORT_WINDOW = BIG_LIST_ENTRIES;
 
 /**
  * Chunks sent and not yet taken by PostgreSQL before the parsing waits. One connection runs one

@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import { buildIndexesInLanes, createOwnTable, inLanes, withPlanner, type Queryable } from '@deliveryline/shared';
+import {
+  BIG_LIST_ENTRIES,
+  buildIndexesInLanes,
+  createOwnTable,
+  inLanes,
+  ownTableFor,
+  withPlanner,
+  type Queryable,
+} from '@deliveryline/shared';
 
 /**
  * The release: a routed list's delivered entries become one batch per member, each entry with an
@@ -8,12 +16,6 @@ import { buildIndexesInLanes, createOwnTable, inLanes, withPlanner, type Queryab
  * was released. Called by the release job (jobs/release-list.job.ts) and by the return of
  * misrouted entries (registry/misrouted.ts).
  */
-
-/**
- * A first release with more than this many delivered entries writes them into a table of its own
- * (migration 0010): no index is kept up to date row by row; each is built in one sorted pass.
- */
-const OWN_PARTITION_ENTRIES = 100_000;
 
 const batchEntriesPartition = (listId: number): string => `batch_entries_l${Math.trunc(listId)}`;
 
@@ -168,7 +170,7 @@ async function releaseWithOwnPartition(
     await c.query('SELECT pg_advisory_lock($1, $2)', [RELEASE_LOCK, listId]);
     let prepared: OwnPartition | null = null;
     try {
-      prepared = await prepareOwnPartition(pool, c, listId, opts.ownPartitionAbove ?? OWN_PARTITION_ENTRIES);
+      prepared = await prepareOwnPartition(pool, c, listId, opts.ownPartitionAbove ?? BIG_LIST_ENTRIES);
       await c.query('BEGIN');
       try {
         if (!opts.guard || (await opts.guard(c))) {
@@ -209,7 +211,13 @@ async function prepareOwnPartition(pool: Pool, own: PoolClient, listId: number, 
   );
   if (state.rows[0].batches || state.rows[0].attached) return null;
   const members = (await own.query(`${DELIVERED_PER_MEMBER} ORDER BY member_id`, [listId])).rows;
-  if (members.reduce((n, m) => n + Number(m.entries), 0) <= above) return null;
+  if (
+    !ownTableFor(
+      members.reduce((n, m) => n + Number(m.entries), 0),
+      above,
+    )
+  )
+    return null;
   const ids = await own.query(`SELECT nextval(pg_get_serial_sequence('batches', 'id')) AS id FROM generate_series(1, $1)`, [
     members.length,
   ]);

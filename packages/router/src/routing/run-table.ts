@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { buildIndexesInLanes, createOwnTable, type Queryable } from '@deliveryline/shared';
+import { buildIndexesInLanes, createOwnTable, ownTableFor, type Queryable } from '@deliveryline/shared';
 
 /**
  * A big list's first routing run writes its decisions into a table of the run with no index
@@ -25,7 +25,7 @@ async function dropRunTables(tx: PoolClient, listId: number): Promise<void> {
  * yet gets a table for the run. Returns whether it did.
  */
 export async function openRunTable(tx: PoolClient, listId: number, run: number, received: number, above: number): Promise<boolean> {
-  if (received <= above) return false;
+  if (!ownTableFor(received, above)) return false;
   const any = await tx.query('SELECT 1 FROM routes WHERE list_id = $1 LIMIT 1', [listId]);
   if (any.rowCount) return false;
   await dropRunTables(tx, listId);

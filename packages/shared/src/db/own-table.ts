@@ -2,6 +2,21 @@ import type { Pool, PoolClient } from 'pg';
 import type { Queryable } from './pool';
 
 /**
+ * The one big-list policy of the three tables partitioned by list (entries 0009, batch_entries
+ * 0010, routes 0011): a list with more than BIG_LIST_ENTRIES rows for a table gets a table of its
+ * own for them, filled with no index, indexed in bulk and attached as the list's partition; a
+ * smaller list's rows go into the shared default partition row by row. Ingest applies it when its
+ * first sorted window fills (INGEST_SORT_WINDOW, by default this size), routing to the entries a
+ * run decides on (ROUTE_OWN_TABLE_ABOVE), the release to the delivered entries
+ * (RELEASE_OWN_TABLE_ABOVE); each setting defaults to this size and exists so tests can put
+ * lists on either side of it.
+ */
+export const BIG_LIST_ENTRIES = 100_000;
+
+/** Whether `rows` of a list are written into a table of the list's own (`above`: the stage's setting). */
+export const ownTableFor = (rows: number, above: number = BIG_LIST_ENTRIES): boolean => rows > above;
+
+/**
  * A big list's own table of a table partitioned by list (entries 0009, batch_entries 0010, routes
  * 0011): filled with no index, indexed in one sorted pass per index, then attached as the list's
  * partition. Its CHECK on the list lets ATTACH skip the scan that would prove it.
