@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { csvLine, getList } from '@deliveryline/shared';
+import { csvLine, getList, listRejects } from '@deliveryline/shared';
 import { withContext, print, intArg, CliError } from '../cli-context';
 import { writeAll } from '../write-all';
 import { encodeCsv } from '@deliveryline/ingest';
@@ -17,10 +17,7 @@ export function register(program: Command) {
       const format = textFormat(o.format);
       await withContext(async (ctx) => {
         if (!(await getList(ctx.pool, listId))) throw new CliError(`list ${listId} does not exist`);
-        const r = await ctx.pool.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [
-          listId,
-        ]);
-        const rows = r.rows.map((x) => ({ row: x.row_no, line: x.line_no, reason: x.reason, message: x.message, raw: x.raw }));
+        const rows = await listRejects(ctx.pool, listId);
         if (o.json) {
           print(rows);
           return;

@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import { csvLine, getList } from '@deliveryline/shared';
+import { csvLine, getList, returnedRowReasons } from '@deliveryline/shared';
 import { openRecords } from '../read/records';
 
 /**
@@ -10,12 +10,7 @@ import { openRecords } from '../read/records';
 export async function* returnedRows(db: Queryable, listId: number): AsyncGenerator<string> {
   const list = await getList(db, listId);
   if (!list) throw new Error(`list ${listId} does not exist`);
-  const r = await db.query(
-    `SELECT e.row_no, r.reason FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-      WHERE r.list_id = $1 AND r.state = 'returned'`,
-    [listId],
-  );
-  const reasons = new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
+  const reasons = await returnedRowReasons(db, listId);
   const parsedHeader = list.columns;
   const src = await openRecords(db, list.file_sha256, {
     encoding: list.encoding,

@@ -9,7 +9,7 @@ import { copyText } from '../store/copy-text';
 import { ListWriter } from '../store/list-writer';
 import { EntryKeySet } from '../store/entry-key-set';
 import { brokenMessage } from '../read/reject-messages';
-import { finishParsedList, listSource, markRepeats, type ListCounts } from '../repositories/parse-list.repository';
+import { clearAttempt, finishParsedList, listSource, markRepeats, type ListCounts } from '../repositories/parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
 
@@ -54,8 +54,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
     await client.query('BEGIN');
-    await client.query('DELETE FROM entries WHERE list_id = $1', [list.id]);
-    await client.query('DELETE FROM rejects WHERE list_id = $1', [list.id]);
+    await clearAttempt(client, list.id);
 
     src = await openRecords(pool, list.file_sha256, {
       encoding: list.encoding,

@@ -61,3 +61,9 @@ export async function finishParsedList(client: PoolClient, list: ListRow, c: Lis
   );
   if (done.rowCount !== 1) throw new Error(`list ${list.id} left the parsing state while it was parsed`);
 }
+
+/** Clears what an earlier attempt of the list stored, in the attempt's transaction. */
+export async function clearAttempt(tx: Queryable, listId: number): Promise<void> {
+  await tx.query('DELETE FROM entries WHERE list_id = $1', [listId]);
+  await tx.query('DELETE FROM rejects WHERE list_id = $1', [listId]);
+}

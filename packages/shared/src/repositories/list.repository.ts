@@ -188,3 +188,27 @@ export async function returnedEntriesPage(db: Queryable, listId: number, afterSe
   );
   return r.rows;
 }
+
+export interface RejectRow {
+  row: number;
+  line: number;
+  reason: string;
+  message: string;
+  raw: string;
+}
+
+/** A list's refused rows in file order: row and line, the reason code, the message, the raw text. */
+export async function listRejects(db: Queryable, listId: number): Promise<RejectRow[]> {
+  const r = await db.query('SELECT row_no, line_no, reason, message, raw FROM rejects WHERE list_id = $1 ORDER BY row_no', [listId]);
+  return r.rows.map((x) => ({ row: x.row_no, line: x.line_no, reason: x.reason, message: x.message, raw: x.raw }));
+}
+
+/** The returned entries' row numbers in the source file, each with its return reason. */
+export async function returnedRowReasons(db: Queryable, listId: number): Promise<Map<number, string>> {
+  const r = await db.query(
+    `SELECT e.row_no, r.reason FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
+      WHERE r.list_id = $1 AND r.state = 'returned'`,
+    [listId],
+  );
+  return new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
+}
