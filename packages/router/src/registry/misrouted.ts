@@ -1,4 +1,5 @@
 import {
+  lockList,
   type AppContext,
   audit,
   enqueue,
@@ -52,7 +53,7 @@ export async function resolveMisrouted(
   for (const v of views) byList.set(v.list_id, [...(byList.get(v.list_id) ?? []), v]);
   for (const [list, items] of byList) {
     const announce = await withTransaction(ctx.pool, async (tx) => {
-      await tx.query('SELECT 1 FROM lists WHERE id = $1 FOR UPDATE', [list]);
+      await lockList(tx, list);
       if (action === 'return') {
         const n = await returnMisrouted(
           tx,

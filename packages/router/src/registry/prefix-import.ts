@@ -1,4 +1,13 @@
-import { audit, closePrefix, insertPrefix, loadMembers, loadPrefixes, withTransaction, type Pool } from '@deliveryline/shared';
+import {
+  audit,
+  closePrefix,
+  insertPrefix,
+  loadMembers,
+  loadPrefixes,
+  lockPrefixImport,
+  withTransaction,
+  type Pool,
+} from '@deliveryline/shared';
 import { parseCidr } from './cidr';
 import { ImportError, parseDate, readCsv, requireColumns, type RowError } from './import';
 import { describeChange, planPrefixes, type Change, type PlannedRow } from './prefix-plan';
@@ -61,7 +70,7 @@ export async function importPrefixes(
 ): Promise<PrefixImportResult> {
   return withTransaction(pool, async (tx) => {
     // one import at a time, so the plan still holds when it is applied
-    await tx.query('SELECT pg_advisory_xact_lock(7242004)');
+    await lockPrefixImport(tx);
     const members = new Set((await loadMembers(tx)).map((m) => m.id));
     const rows = readPrefixRows(file, members);
     const plan = planPrefixes(await loadPrefixes(tx), rows);

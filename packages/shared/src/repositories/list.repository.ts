@@ -212,3 +212,8 @@ export async function returnedRowReasons(db: Queryable, listId: number): Promise
   );
   return new Map<number, string>(r.rows.map((x) => [x.row_no as number, x.reason as string]));
 }
+
+/** Holds the list's row for the transaction (changes to its entries' routes wait for it). */
+export async function lockList(tx: Queryable, listId: number): Promise<void> {
+  await tx.query('SELECT 1 FROM lists WHERE id = $1 FOR UPDATE', [listId]);
+}

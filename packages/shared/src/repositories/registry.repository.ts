@@ -259,3 +259,8 @@ export async function loadHoldings(db: Queryable): Promise<{ member_id: string; 
   );
   return r.rows;
 }
+
+/** Holds the registry's prefix import for the transaction: one import at a time, so a plan still holds when applied. */
+export async function lockPrefixImport(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(7242004)');
+}
