@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '@deliveryline/shared';
 import { UnrecoverableError } from '@deliveryline/shared';
-import { loadBatchForDelivery, recordAttempt, type AttemptRecord, type BatchDeliveryRow } from './batch-facts';
+import { loadBatchForDelivery, recordAttempt, type AttemptRecord, type BatchDeliveryRow } from '../repositories/delivery.repository';
 
 /** A failed attempt to record (outside the rolled-back transaction) before the job fails with `cause`. */
 export class AttemptFailure extends Error {

@@ -1,4 +1,5 @@
 import { type AppContext, type Queryable, audit, getList, isoJst, isoUtc, t, tlpLabel } from '@deliveryline/shared';
+import { previewFirstEntries, previewHead, previewMembers, recordReleaseTest } from '../repositories/preview.repository';
 import type { Mailer, Mail } from './mailer';
 import { batchReadyMail, type MailLanguage } from './batch-email';
 import { dueDate } from './due-date';
@@ -49,36 +50,10 @@ async function buildPreview(db: Queryable, env: AppContext['env'], listId: numbe
   if (!l) throw new PreviewError('list.not_found', `list ${listId} does not exist`);
   if (!PREVIEWABLE.includes(l.state))
     throw new PreviewError('list.not_routed', `list ${listId} is ${l.state}; a preview exists once it is routed`);
-  const head = (
-    await db.query(
-      `SELECT c.name AS campaign_name, coalesce(c.due_days, $2::int) AS due_days, CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
-       FROM lists l JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id WHERE l.id = $1`,
-      [listId, env.DEFAULT_DUE_DAYS],
-    )
-  ).rows[0];
+  const head = await previewHead(db, listId, env.DEFAULT_DUE_DAYS);
   const due = dueDate(now, head.due_days);
-  const counts = (
-    await db.query(
-      `SELECT r.member_id, m.name, m.contact_emails, m.language, m.webhook_url IS NOT NULL AS webhook, count(*)::int AS entries,
-            count(*) FILTER (WHERE EXISTS (
-              SELECT 1 FROM entries e2 WHERE e2.ip = e.ip AND e2.observed_at < e.observed_at AND e2.list_id <> e.list_id
-                 AND (SELECT o.outcome FROM outcomes o WHERE o.entry_id = e2.id AND o.member_id = r.member_id ORDER BY o.id DESC LIMIT 1) = 'notified'))::int AS relapses
-       FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq JOIN members m ON m.id = r.member_id
-      WHERE r.list_id = $1 AND r.state = 'delivered' GROUP BY r.member_id, m.name, m.contact_emails, m.language, m.webhook_url ORDER BY r.member_id`,
-      [listId],
-    )
-  ).rows;
-  const first = (
-    await db.query(
-      `SELECT member_id, ip, port, observed_at, malware FROM (
-       SELECT r.member_id, host(e.ip) AS ip, e.port, e.observed_at, e.malware, r.seq,
-              row_number() OVER (PARTITION BY r.member_id ORDER BY r.seq) AS n
-         FROM routes r JOIN entries e ON e.list_id = r.list_id AND e.seq = r.seq
-        WHERE r.list_id = $1 AND r.state = 'delivered') x
-      WHERE n <= $2 ORDER BY member_id, seq`,
-      [listId, rows],
-    )
-  ).rows;
+  const counts = await previewMembers(db, listId);
+  const first = await previewFirstEntries(db, listId, rows);
   const members = counts.map((c): MemberPreview => {
     const mail = batchReadyMail(
       {
@@ -181,10 +156,15 @@ export async function sendReleaseTest(
     } catch (err) {
       r = { memberId: m.memberId, status: 'failed', response: (err as Error).message };
     }
-    await ctx.pool.query(
-      `INSERT INTO release_tests (list_id, member_id, recipient, status, response, message_id, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [listId, m.memberId, a.to, r.status, r.response, messageId, a.actor],
-    );
+    await recordReleaseTest(ctx.pool, {
+      listId,
+      memberId: m.memberId,
+      to: a.to,
+      status: r.status,
+      response: r.response,
+      messageId,
+      actor: a.actor,
+    });
     results.push(r);
   }
   await audit(ctx.pool, {

@@ -3,7 +3,8 @@ import type { RouterDeps } from '../deps';
 import { markNotified, markNotifyFailed, noticeStopped } from '../repositories/notice.repository';
 import type { Mailer } from '../delivery/mailer';
 import { batchReadyMail } from '../delivery/batch-email';
-import { attemptOutcome, describeFailure, recordAttempt, startAttempt } from '../delivery/batch-facts';
+import { recordAttempt, startAttempt } from '../repositories/delivery.repository';
+import { attemptOutcome, describeFailure } from '../delivery/send-failure';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 
 /**

@@ -1,7 +1,8 @@
 import { type Payload, JOBS, UnrecoverableError } from '@deliveryline/shared';
 import type { RouterDeps } from '../deps';
 import { markWebhookSent } from '../repositories/notice.repository';
-import { recordAttempt, describeFailure } from '../delivery/batch-facts';
+import { recordAttempt } from '../repositories/delivery.repository';
+import { describeFailure } from '../delivery/send-failure';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 import { signWebhook, SIGNATURE_HEADER } from '../delivery/webhook-signature';
 

@@ -3,7 +3,8 @@ import type { Mailer } from '../delivery/mailer';
 import { reminderMail } from '../delivery/batch-email';
 import type { RemindDeps } from './remind.job';
 import { reminderDue, DEFAULT_REMINDER_POLICY } from '../delivery/reminder-policy';
-import { recordAttempt, describeFailure } from '../delivery/batch-facts';
+import { recordAttempt } from '../repositories/delivery.repository';
+import { describeFailure } from '../delivery/send-failure';
 import { withLockedBatch, AttemptFailure } from '../delivery/locked-attempt';
 import { markReminded } from '../repositories/notice.repository';
 
