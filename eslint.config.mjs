@@ -30,7 +30,7 @@ export default tseslint.config(
               message: 'import another package through its entry point (@deliveryline/<pkg> or @deliveryline/<pkg>/testing)',
             },
             {
-              group: ['../../*/src/**', '../../../*/src/**', '../../../../*/src/**', '../packages/*/src/**', '!../packages/cli/src/**'],
+              group: ['../../*/src/**', '../../../*/src/**', '../../../../*/src/**', '../packages/*/src/**'],
               message: 'import another package through its entry point, not by a relative path into its src',
             },
           ],

@@ -19,8 +19,7 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createPool, migrate, parseIp, repoRoot, WORKER_NODE_FLAGS } from '@deliveryline/shared';
 import { buildMatcher, importMembers, importPrefixes } from '@deliveryline/router';
-import { rng } from '../packages/cli/src/demo/replay';
-import { memberId, pick } from '../packages/cli/src/reference/generate';
+import { memberId, pick, rng } from '@deliveryline/cli/testing';
 import type { BenchResult } from './run';
 
 const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

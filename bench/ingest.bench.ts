@@ -16,7 +16,7 @@ import { createPool, migrate, parseEnv, openQueues, createLogger, submitList, ge
 import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
 import { parseList } from '@deliveryline/ingest';
 import type { BenchResult } from './run';
-import { rng } from '../packages/cli/src/demo/replay';
+import { rng } from '@deliveryline/cli/testing';
 
 // the root has no dependencies of its own: load csv-parse as the package that uses it does
 const fromIngest = createRequire(path.join(__dirname, '../packages/ingest/package.json'));

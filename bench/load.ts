@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { createPool, openQueues, createLogger, migrate, parseEnv, repoRoot, type AppContext } from '@deliveryline/shared';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { buildServer, createUser, createToken } from '@deliveryline/isp-portal';
-import { writeRegistry, writeRounds } from '../packages/cli/src/demo/replay';
+import { writeRegistry, writeRounds } from '@deliveryline/cli/testing';
 
 const ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** REDIS_URL puts the queues in Redis; without it they are in the load test's PostgreSQL database */

@@ -27,7 +27,7 @@ import { adminQuery, dbUrl, TEST_REDIS_URL } from '@deliveryline/shared/testing'
 import { parseList } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes } from '@deliveryline/router';
 import type { BenchResult } from './run';
-import { rng } from '../packages/cli/src/demo/replay';
+import { rng } from '@deliveryline/cli/testing';
 
 const LISTS = Number(process.env.REPEATS_BENCH_LISTS ?? 20);
 const ROWS = Number(process.env.REPEATS_BENCH_ROWS ?? 100_000);

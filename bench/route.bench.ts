@@ -11,7 +11,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { LpmEngine, type PrefixInput } from '@deliveryline/router';
 import type { BenchResult } from './run';
-import { rng } from '../packages/cli/src/demo/replay';
+import { rng } from '@deliveryline/cli/testing';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
