@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { AppContext } from '@deliveryline/shared';
+import { ping, type AppContext } from '@deliveryline/shared';
 import { mailerFromEnv, type Mailer } from '@deliveryline/router';
 import { portalSettings, type PortalSettings } from './settings';
 import { installCallerResolution } from './auth/resolve-caller';
@@ -79,7 +79,7 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
-      await ctx.pool.query('SELECT 1');
+      await ping(ctx.pool);
       checks.postgres = 'ok';
     } catch (err) {
       checks.postgres = (err as Error).message;

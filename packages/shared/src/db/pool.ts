@@ -54,3 +54,8 @@ export async function withPlanner<T>(client: PoolClient, settings: Record<string
     for (const [n, v] of before) await client.query(`SELECT set_config($1, $2, false)`, [n, v]).catch(() => undefined);
   }
 }
+
+/** Whether the database answers (readiness checks). */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
