@@ -11,6 +11,7 @@ import { createUser } from './services/users';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
 import { CHROMIUM, signInAs } from './testing/browser';
+import { currentTotp } from './auth/totp';
 
 /**
  * Administration in the browser: a list refused by a second coordinator (the uploader sees no
@@ -210,6 +211,26 @@ describe('administration in the portal', () => {
     expect(await en.textContent('#pager')).toMatch(/26–\d+ of [\d,]+/);
     await shot(en, 'audit-page2-en');
     await en.context().close();
+  });
+
+  it('sets up two-factor sign-in from a QR code, in both languages', async () => {
+    // a member sees the QR code and the key (English); not set up here
+    const en = await signIn(w.users.memberA.email, 'en-US');
+    await en.goto(`${base}/account`);
+    expect(await en.locator('#totp-qr svg').count()).toBe(1);
+    expect(await en.locator('#totp-qr').getAttribute('aria-label')).toBe('QR code for your authenticator app');
+    await shot(en, 'totp-setup-en');
+    // the second coordinator sets it up with the code for the key shown beside the QR code
+    const ja = await signIn('second@portal.test', 'ja-JP');
+    await ja.goto(`${base}/account`);
+    expect(await ja.locator('#totp-qr svg path').count()).toBeGreaterThan(0);
+    await shot(ja, 'totp-setup-ja');
+    const secret = (await ja.locator('#totp-secret').innerText()).trim();
+    await ja.fill('input[name=code]', currentTotp(secret));
+    await Promise.all([ja.waitForLoadState('load'), ja.click('form[action="/account/totp"] button')]);
+    await ja.goto(`${base}/account`);
+    expect(await ja.locator('body').innerText()).toContain('二要素認証は有効です。');
+    expect(await ja.locator('#totp-qr').count()).toBe(0);
   });
 });
 

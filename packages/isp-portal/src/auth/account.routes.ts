@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { audit } from '@deliveryline/shared';
-import { html, page, csrfField, table, fmtDate } from '../web/html';
+import QRCode from 'qrcode';
+import { html, page, csrfField, table, fmtDate, raw } from '../web/html';
 import { t } from '../web/i18n';
 import { HttpError, notFound } from '../web/errors';
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
@@ -15,10 +16,15 @@ async function accountPage(c: RouteCall<unknown, unknown, unknown>, extra: { new
   const { lang, caller, ctx } = c;
   const tokens = await tokensOf(ctx.pool, caller.userId);
   const secret = newTotpSecret();
+  // the key as a QR code an authenticator app scans (SVG, drawn here: nothing leaves the server)
+  const qr = caller.hasTotp
+    ? ''
+    : await QRCode.toString(totpUri(secret, caller.email), { type: 'svg', margin: 1, width: 200, errorCorrectionLevel: 'M' });
   const totp = caller.hasTotp
     ? html`<p>${t(lang, 'totp.enabled')}</p>`
     : html`${caller.pending === 'totp-setup' ? html`<div class="flash error">${t(lang, 'totp.required')}</div>` : ''}
         <p>${t(lang, 'totp.setup.help')}</p>
+        <div class="qr" id="totp-qr" role="img" aria-label="${t(lang, 'totp.qr')}">${raw(qr)}</div>
         <p class="secret" id="totp-secret">${secret}</p>
         <p class="muted"><code>${totpUri(secret, caller.email)}</code></p>
         <form method="post" action="/account/totp" class="row">

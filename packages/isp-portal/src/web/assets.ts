@@ -28,6 +28,7 @@ button.link{background:none;border:0;padding:0;text-decoration:underline;cursor:
 .row{display:flex;gap:10px;flex-wrap:wrap;align-items:end}.muted{color:var(--muted)}
 .flash{padding:10px 14px;border-radius:6px;margin-bottom:16px}.flash.ok{background:#e3f4ea;color:var(--ok)}.flash.error{background:#fbe9e7;color:var(--bad)}
 .signin{max-width:380px;margin:40px auto}.secret{font-family:ui-monospace,monospace;background:#0d2440;color:#fff;padding:10px;border-radius:6px;word-break:break-all}
+.qr svg{width:200px;height:200px;background:#fff;border:1px solid #ddd;border-radius:6px}
 .steps{display:flex;gap:0;margin:18px 0;list-style:none;padding:0}.steps li{flex:1;padding:10px 12px;border-top:4px solid var(--line);color:var(--muted);font-size:14px}
 .steps li.done{border-color:var(--ok);color:var(--ok)}.steps li.active{border-color:#5aa7ff;color:var(--brand);font-weight:600}.steps li.failed{border-color:var(--bad);color:var(--bad)}
 progress{width:100%;height:10px}footer{max-width:1320px;margin:0 auto;padding:10px 20px 30px;color:var(--muted);font-size:12px}
