@@ -10,7 +10,7 @@ import { buildServer } from './server';
 import { createUser } from './services/users';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
-import { CHROMIUM, signInAs } from './testing/browser';
+import { CHROMIUM, shotBoth, signInAs } from './testing/browser';
 import { currentTotp } from './auth/totp';
 
 /**
@@ -92,7 +92,7 @@ describe('administration in the portal', () => {
     await mine.goto(`${base}/lists/${awaiting}`);
     expect(await mine.locator(`#approve-${awaiting}`).count()).toBe(0);
     expect(await mine.textContent('#decision-not-yours')).toContain('別のコーディネーター');
-    await shot(mine, 'list-awaiting-uploader-ja');
+    await shotBoth(mine, SHOTS, 'list-awaiting-uploader');
     // the server refuses the uploader too, in words, not a bare 409
     const res = await mine.request.post(`${base}/approvals/lists/${awaiting}`, {
       form: { _csrf: await csrfOf(mine) },
@@ -105,7 +105,7 @@ describe('administration in the portal', () => {
     sent.length = 0;
     const other = await signIn('second@portal.test', 'en-US');
     await other.goto(`${base}/approvals`);
-    await shot(other, 'approvals-en');
+    await shotBoth(other, SHOTS, 'approvals');
     await other.fill(`#approvals-lists input[name=reason]`, 'Observation times are a day off; please check and send again.');
     await Promise.all([other.waitForURL(/\/lists\/\d+/), other.click(`#refuse-${awaiting}`)]);
     expect(await other.textContent('#list-refused')).toContain('Observation times are a day off');
@@ -154,7 +154,7 @@ describe('administration in the portal', () => {
 
     const first = await signIn('noc2@alpha.example', 'en-US', 1280, otp);
     expect(new URL(first.url()).pathname).toBe('/account/password');
-    await shot(first, 'password-first-en');
+    await shotBoth(first, SHOTS, 'password-first');
     await first.fill('input[name=password]', 'a new long password 1');
     await first.fill('input[name=again]', 'a new long password 1');
     await Promise.all([first.waitForURL((u) => u.pathname === '/batches'), first.click('#password-submit')]);
@@ -175,7 +175,9 @@ describe('administration in the portal', () => {
     expect(await page.textContent('#webhook-test-result')).toContain('HTTP 204');
     expect(hooks).toHaveLength(1);
     expect(verifyWebhook(secret, hooks[0].body, hooks[0].sig)).toBe(true);
-    await shot(page, 'member-webhook-en');
+    await shot(page, 'member-webhook-test-en');
+    await page.goto(`${base}/members/isp-a`);
+    await shotBoth(page, SHOTS, 'member-webhook');
     await page.goto(`${base}/campaigns`);
     const row = page.locator('#campaigns-table tr', { hasText: 'goz-approve' });
     await row.locator('input[name=name]').fill('GOZ approval test');
@@ -184,7 +186,9 @@ describe('administration in the portal', () => {
     expect(await page.textContent('.flash.ok')).toContain('goz-approve');
     const c = (await w.ctx.pool.query(`SELECT name, due_days FROM campaigns WHERE id = 'goz-approve'`)).rows[0];
     expect(c).toEqual({ name: 'GOZ approval test', due_days: 5 });
-    await shot(page, 'campaigns-en');
+    await shot(page, 'campaigns-saved-en');
+    await page.goto(`${base}/campaigns`);
+    await shotBoth(page, SHOTS, 'campaigns');
     await page.context().close();
   });
 
@@ -209,7 +213,7 @@ describe('administration in the portal', () => {
     const en = await signIn(w.users.coordinator.email, 'en-US');
     await en.goto(`${base}/audit?size=25&page=2`);
     expect(await en.textContent('#pager')).toMatch(/26–\d+ of [\d,]+/);
-    await shot(en, 'audit-page2-en');
+    await shotBoth(en, SHOTS, 'audit-page2');
     await en.context().close();
   });
 

@@ -11,7 +11,7 @@ import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
-import { launchChromium, signInAs } from './testing/browser';
+import { launchChromium, shotBoth, signInAs } from './testing/browser';
 
 /**
  * The Japanese coordinator's and the ISP abuse desk's data journeys, end to end in Chromium:
@@ -186,7 +186,7 @@ describe('data journeys in a browser', () => {
     const id = w.batches.a[0];
     const page = await signIn(w.users.memberA.email, 'ja-JP');
     await page.goto(`${base}/batches/${id}`);
-    await shot(page, 'member-batch-ja');
+    await shotBoth(page, SHOTS, 'member-batch');
     const excel = await download(page, '#download-excel');
     expect(excel.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows: string[][] = parse(excel, { bom: true });
@@ -216,6 +216,8 @@ describe('data journeys in a browser', () => {
     expect(result).toContain('Shift_JIS');
     expect(result).not.toContain('記録されませんでした');
     await shot(page, 'member-outcome-part-ja');
+    await page.goto(`${base}/batches/${id}`);
+    await shotBoth(page, SHOTS, 'member-batch-reported');
     const stored = async () =>
       (
         await w.ctx.pool.query(
