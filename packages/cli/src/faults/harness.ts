@@ -164,6 +164,11 @@ export interface SmtpSink {
   refuseUntil: number;
   /** refuse this many messages from now on, whenever they come */
   refuseNext: number;
+  /** while in the future, a message's reply is held back this many ms (a stalled server) */
+  stallUntil: number;
+  stallMs: number;
+  /** the Message-IDs received per batch (a repeat of an at-least-once notice carries the same one) */
+  messageIds: Map<number, string[]>;
   close(): Promise<void>;
 }
 
@@ -176,6 +181,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     refused: 0,
     refuseUntil: 0,
     refuseNext: 0,
+    stallUntil: 0,
+    stallMs: 0,
+    messageIds: new Map(),
     close: async () => undefined,
   };
   const server = new SMTPServer({
@@ -193,8 +201,14 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           return cb(err);
         }
         const m = /^X-Deliveryline-Batch:\s*(\d+)/im.exec(raw);
-        if (m) sink.perBatch.set(Number(m[1]), (sink.perBatch.get(Number(m[1])) ?? 0) + 1);
-        cb();
+        if (m) {
+          const batch = Number(m[1]);
+          sink.perBatch.set(batch, (sink.perBatch.get(batch) ?? 0) + 1);
+          const id = /^Message-ID:\s*(\S+)/im.exec(raw)?.[1] ?? '';
+          sink.messageIds.set(batch, [...(sink.messageIds.get(batch) ?? []), id]);
+        }
+        if (Date.now() < sink.stallUntil) setTimeout(() => cb(), sink.stallMs);
+        else cb();
       });
     },
   });
