@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Worker } from 'bullmq';
 import { enqueue, reconcile, stopNotice, notAnnouncedBatches, notAnnouncedCount, JOBS } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
@@ -81,5 +82,83 @@ describe('notices that failed every attempt are retried on a schedule', () => {
     expect(await jobState(b)).toBe('completed');
     expect(await notAnnouncedBatches(ctx.pool)).toMatchObject([{ batchId: c, memberId: 'isp-c', stoppedBy: 'coordinator@example.jp' }]);
     expect(await stopNotice(ctx.pool, a, 'coordinator@example.jp')).toBe(false); // sent: nothing to stop
+  });
+});
+
+/** A member's ticket system down longer than a webhook's retry budget: the reconciler posts it once the system is back. */
+describe('webhooks that failed every attempt are retried on a schedule', () => {
+  let ctx: TestContext;
+  let smtp: SmtpCatcher;
+  let workers: Worker[];
+  let hook: http.Server;
+  let up = false;
+  const posted: string[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtpCatcher();
+    hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (!up) return res.writeHead(503).end('down for maintenance');
+        posted.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    ctx = await openTestContext({ SMTP_URL: smtp.url, NOTIFY_RETRY_MINUTES: '30' });
+    workers = startRouterWorker(ctx, { reminderEveryMs: 0 });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await ctx.close();
+    await smtp.close();
+    await new Promise((r) => hook.close(r));
+  });
+
+  it('posts each webhook once after the outage', async () => {
+    const listId = await makeRoutedList(ctx.pool, {
+      campaignName: 'hook-outage',
+      sourceName: 'JPCERT/CC',
+      round: 1,
+      entries: [{ ip: '203.0.113.9', observedAt: '2014-06-02T10:00:00Z', port: 80, malware: 'x', memberId: 'isp-h' }],
+      members: [{ id: 'isp-h', name: 'isp-h', emails: ['abuse@isp-h.example'] }],
+    });
+    const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks`;
+    await ctx.pool.query(`UPDATE members SET webhook_url = $1, webhook_secret = 'a-secret-of-the-member' WHERE id = 'isp-h'`, [url]);
+    await enqueue(ctx.queues, 'router.release-list', { listId });
+    const batch = async () => (await ctx.pool.query('SELECT id, webhook_sent_at FROM batches WHERE list_id = $1', [listId])).rows[0];
+    const failedPosts = async (id: number) =>
+      (
+        await ctx.pool.query(
+          `SELECT count(*)::int AS n FROM deliveries WHERE batch_id = $1 AND channel = 'webhook' AND status = 'failed'`,
+          [id],
+        )
+      ).rows[0].n as number;
+    await waitFor(async () => Boolean(await batch()), 'the batch');
+    const id = Number((await batch()).id);
+    const jobState = async () => (await ctx.queues.queues.deliver.getJob(JOBS['router.notify-webhook'].jobId({ batchId: id })))?.getState();
+    // the outage outlasts every attempt: the backoff waits are skipped, never the attempts
+    await waitFor(
+      async () => {
+        for (const j of await ctx.queues.queues.deliver.getDelayed()) await j.promote().catch(() => undefined);
+        return (await jobState()) === 'failed';
+      },
+      'the webhook to fail its last attempt',
+      120_000,
+    );
+    expect(await failedPosts(id)).toBe(JOBS['router.notify-webhook'].attempts);
+    // within NOTIFY_RETRY_MINUTES of the last attempt the reconciler leaves it
+    await reconcile(ctx);
+    expect(await jobState()).toBe('failed');
+    up = true;
+    await ctx.pool.query(`UPDATE deliveries SET at = at - interval '31 minutes' WHERE batch_id = $1 AND channel = 'webhook'`, [id]);
+    expect(await reconcile(ctx)).toBe(1);
+    await waitFor(async () => Boolean((await batch()).webhook_sent_at), 'the webhook to go out');
+    expect(posted).toHaveLength(1);
+    expect(JSON.parse(posted[0])).toMatchObject({ event: 'batch.ready', batchId: id, listId });
+    // later rounds find nothing to post
+    expect(await reconcile(ctx)).toBe(0);
+    expect(posted).toHaveLength(1);
   });
 });

@@ -19,8 +19,8 @@ type ReconcileContext = Pick<AppContext, 'pool' | 'queues'> & {
  * would otherwise keep every later enqueue a no-op. A failed job is put back at most
  * RECONCILE_MAX_REQUEUES times per list; then the list fails with the job's last error, so no list
  * stays in a working state without a job that moves it or a failure that says why.
- * Batches whose notice failed are tried again every NOTIFY_RETRY_MINUTES until the notice goes
- * out or a coordinator stops it; the send path locks the batch, so a notice goes out once.
+ * Batches whose notice (e-mail or webhook) failed are tried again every NOTIFY_RETRY_MINUTES until
+ * it goes out or a coordinator stops it; the send path locks the batch, so a notice goes out once.
  */
 export async function reconcile(ctx: ReconcileContext): Promise<number> {
   const maxRequeues = ctx.env?.RECONCILE_MAX_REQUEUES ?? 3;
@@ -41,6 +41,7 @@ export async function reconcile(ctx: ReconcileContext): Promise<number> {
   // a released list's announcements: release-list enqueues what is not out (and is a no-op while it ran lately)
   for (const id of w.toAnnounce) await enqueue(ctx.queues, 'router.release-list', { listId: id });
   for (const batchId of w.toNotify) await put('router.notify-batch', { batchId });
+  for (const batchId of w.toHook) await put('router.notify-webhook', { batchId });
   return n;
 }
 

@@ -17,6 +17,8 @@ export interface UnfinishedWork {
   toAnnounce: number[];
   /** batches whose notice is due another try: never sent, not stopped, last failure older than the retry interval */
   toNotify: number[];
+  /** batches whose webhook is due another try: its member has one, it never went out, not stopped, last attempt older than the retry interval */
+  toHook: number[];
 }
 
 /** What PostgreSQL says is not finished: the reconciler's input. */
@@ -31,7 +33,16 @@ export async function unfinishedWork(db: Queryable, o: { notifyRetryMinutes: num
       WHERE l.state IN ('uploaded', 'parsing', 'parsed', 'routing', 'routed', 'released')`,
     )
   ).rows;
-  const w: UnfinishedWork = { toParse: [], toRoute: [], toRouteChunks: [], toFinish: [], toRelease: [], toAnnounce: [], toNotify: [] };
+  const w: UnfinishedWork = {
+    toParse: [],
+    toRoute: [],
+    toRouteChunks: [],
+    toFinish: [],
+    toRelease: [],
+    toAnnounce: [],
+    toNotify: [],
+    toHook: [],
+  };
   for (const l of lists) {
     const it = { id: Number(l.id), requeues: l.requeues as number };
     const done = new Set<number>(l.chunks_done ?? []);
@@ -52,6 +63,16 @@ export async function unfinishedWork(db: Queryable, o: { notifyRetryMinutes: num
       `SELECT b.id FROM batches b JOIN lists l ON l.id = b.list_id
       WHERE b.notified_at IS NULL AND b.notify_stopped_at IS NULL AND l.state IN ('released', 'returned_sent')
         AND (b.notify_failed_at IS NULL OR b.notify_failed_at < now() - make_interval(mins => $1))
+      ORDER BY b.id`,
+      [o.notifyRetryMinutes],
+    )
+  ).rows.map((r) => Number(r.id));
+  w.toHook = (
+    await db.query(
+      `SELECT b.id FROM batches b JOIN lists l ON l.id = b.list_id JOIN members m ON m.id = b.member_id
+      WHERE m.webhook_url IS NOT NULL AND b.webhook_sent_at IS NULL AND b.notify_stopped_at IS NULL AND l.state IN ('released', 'returned_sent')
+        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = b.id AND d.channel = 'webhook'
+                          AND (d.at >= now() - make_interval(mins => $1) OR d.response = 'no webhook secret'))
       ORDER BY b.id`,
       [o.notifyRetryMinutes],
     )
