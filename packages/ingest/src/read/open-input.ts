@@ -1,3 +1,8 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
@@ -121,6 +126,11 @@ async function zipEntries(db: Queryable, sha256: Buffer): Promise<{ zip: yauzl.Z
   } catch (err) {
     throw new InputError('file.bad_zip', `the zip file is damaged or cut short (${(err as Error).message}); send the file again`);
   }
+  return { zip, entries: await allEntries(zip, 'the zip file') };
+}
+
+/** Every entry of a zip opened with lazyEntries, from its central directory. */
+async function allEntries(zip: yauzl.ZipFile, what: string): Promise<yauzl.Entry[]> {
   const entries: yauzl.Entry[] = [];
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (e: yauzl.Entry) => {
@@ -128,10 +138,25 @@ async function zipEntries(db: Queryable, sha256: Buffer): Promise<{ zip: yauzl.Z
       zip.readEntry();
     });
     zip.on('end', resolve);
-    zip.on('error', (err) => reject(new InputError('file.bad_zip', `the zip file is damaged (${err.message}); send the file again`)));
+    zip.on('error', (err) => reject(new InputError('file.bad_zip', `${what} is damaged (${err.message}); send the file again`)));
     zip.readEntry();
   });
-  return { zip, entries };
+  return entries;
+}
+
+/** An .xlsx inside a zip gets the same bounds on its shared strings and styles as one sent alone. */
+async function checkInnerXlsx(file: string, name: string, max: NonNullable<InputLimits['xlsx']>): Promise<void> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
+  } catch (err) {
+    throw new InputError('file.bad_xlsx', `"${name}" in the zip is not a workbook that can be read (${(err as Error).message})`);
+  }
+  try {
+    await checkXlsxParts(zip, await allEntries(zip, `"${name}" in the zip`), max);
+  } finally {
+    zip.close();
+  }
 }
 
 type Opened = Input extends infer T ? (T extends unknown ? Omit<T, 'close'> : never) : never;
@@ -196,7 +221,19 @@ async function openZip(db: Queryable, sha256: Buffer, limits: InputLimits, held:
     const first = firstZipName(inner.head);
     if (!looksLikeXlsx(first))
       throw nested('zip.nested', `"${entry.fileName}" in the zip is itself a zip archive${first ? ` (holding "${first}")` : ''}`);
-    return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(Readable.from(inner.all)) };
+    // the workbook goes to a temporary file: its parts are measured by random access there, and
+    // exceljs reads it from there (nothing of it is held in memory); the file goes when read or refused
+    const tmp = path.join(os.tmpdir(), `deliveryline-${crypto.randomUUID()}.xlsx`);
+    try {
+      await pipeline(Readable.from(inner.all), fs.createWriteStream(tmp));
+      await checkInnerXlsx(tmp, entry.fileName, limits.xlsx ?? XLSX_DEFAULTS);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    const file = fs.createReadStream(tmp);
+    file.on('close', () => fs.rm(tmp, { force: true }, () => undefined));
+    return { kind: 'xlsx', container: 'zip', inner: entry.fileName, stream: held.stream(file) };
   }
   if (GZIP(inner.head)) {
     const unzipped = await peek(bounded(gunzip(inner.all), limits.maxBytes, `"${entry.fileName}" once decompressed`));

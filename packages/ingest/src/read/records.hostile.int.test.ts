@@ -100,6 +100,16 @@ describe('openRecords on hostile files', () => {
       code: 'xlsx.styles_too_large',
     });
     expect((await read(xlsx, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 1 << 30 } })).recs).toHaveLength(2000);
+    // the same workbook inside a zip gets the same bounds
+    const zipped = zipOf([{ name: 'list.xlsx', data: xlsx }]);
+    await expect(read(zipped, { xlsx: limits })).rejects.toMatchObject({
+      code: 'xlsx.shared_strings_too_large',
+      message: expect.stringContaining('XLSX_MAX_SHARED_STRINGS_BYTES (20000)'),
+    });
+    await expect(read(zipped, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 100 } })).rejects.toMatchObject({
+      code: 'xlsx.styles_too_large',
+    });
+    expect((await read(zipped, { xlsx: { maxSharedStringsBytes: 1 << 30, maxStylesBytes: 1 << 30 } })).recs).toHaveLength(2000);
   });
 
   it('a reader past its deadline stops with list.time_limit', async () => {
