@@ -236,6 +236,33 @@ describe('administration in the portal', () => {
     expect(await ja.locator('body').innerText()).toContain('二要素認証は有効です。');
     expect(await ja.locator('#totp-qr').count()).toBe(0);
   });
+
+  it("lists the batches whose notice has not gone out, and a coordinator stops one's retries", async () => {
+    // a member's mail server refused every attempt: the batch is not announced
+    const id = w.batches.b[0];
+    await w.ctx.pool.query(`UPDATE batches SET notified_at = NULL, notify_failed_at = now(), state = 'ready' WHERE id = $1`, [id]);
+    await w.ctx.pool.query(
+      `INSERT INTO deliveries (batch_id, channel, kind, attempt, recipients, status, response) VALUES ($1, 'email', 'ready', 8, '{abuse@beta.example}', 'failed', '550 mailbox unavailable')`,
+      [id],
+    );
+    const page = await signIn(w.users.coordinator.email, 'ja-JP');
+    await page.goto(`${base}/batches`);
+    const row = page.locator('#not-announced-table tr', { hasText: `#${id}` });
+    expect(await row.innerText()).toContain('550 mailbox unavailable');
+    await shotBoth(page, SHOTS, 'not-announced');
+    await Promise.all([page.waitForURL(/\/batches/), page.click(`#stop-notice-${id}`)]);
+    expect(await page.locator('#not-announced-table tr', { hasText: `#${id}` }).innerText()).toContain('coordinator@portal.test が停止');
+    const b = (await w.ctx.pool.query('SELECT notify_stopped_by FROM batches WHERE id = $1', [id])).rows[0];
+    expect(b.notify_stopped_by).toBe(w.users.coordinator.email);
+    const ev = (
+      await w.ctx.pool.query(`SELECT actor FROM audit_events WHERE action = 'batch.stop_notice' AND object = $1`, [`batch:${id}`])
+    ).rows;
+    expect(ev).toHaveLength(1);
+    // a member sees no such list
+    const member = await signIn(w.users.memberA.email, 'ja-JP');
+    await member.goto(`${base}/batches`);
+    expect(await member.locator('#not-announced').count()).toBe(0);
+  });
 });
 
 async function csrfOf(page: Page): Promise<string> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod/v4';
-import { OUTCOMES } from '@deliveryline/shared';
+import { OUTCOMES, type NotAnnouncedBatch } from '@deliveryline/shared';
+import type { Caller } from '../auth/caller';
 import { withScope } from '../repositories/scope';
 import { countBatches, scopedBatchCampaigns, scopedBatches, scopedOutcomeCounts, type BatchView } from '../repositories/batches.repository';
 import { allCampaigns } from '../repositories/lists.repository';
@@ -10,6 +11,7 @@ import { batchOr404, figuresFor } from '../services/batches';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { rejectionsCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';
+import { notAnnounced, stopBatchNotice } from '../services/notices';
 import { badge, codeTag, csrfField, data, fmtDate, fmtNum, fmtRate, html, pager, paging, select, table, type Safe } from '../web/html';
 import { codeText, t, type Lang } from '../web/i18n';
 
@@ -165,6 +167,38 @@ async function batchPage(c: RouteCall<{ batchId: number }, unknown, unknown>, re
   );
 }
 
+/** Batches whose notice has not gone out: how often it was tried, what the server said last, and a stop for its retries. */
+function notAnnouncedCard(lang: Lang, caller: Caller, rows: NotAnnouncedBatch[]): Safe {
+  return html`<div class="card" id="not-announced">
+    <h3>${t(lang, 'notAnnounced.title')}</h3>
+    <p class="muted">${t(lang, 'notAnnounced.help')}</p>
+    ${table(
+      [
+        t(lang, 'field.batch'),
+        t(lang, 'field.list'),
+        t(lang, 'field.member'),
+        t(lang, 'notAnnounced.attempts'),
+        t(lang, 'notAnnounced.last'),
+        '',
+      ],
+      rows.map((b) => [
+        html`<a href="/batches/${b.batchId}">#${b.batchId}</a>`,
+        html`<a href="/lists/${b.listId}">${b.listId}</a>`,
+        data(b.memberId),
+        fmtNum(b.attempts),
+        data(b.lastResponse ?? '—'),
+        b.stoppedAt
+          ? t(lang, 'notAnnounced.stopped', { by: b.stoppedBy ?? '', at: fmtDate(b.stoppedAt, lang) })
+          : html`<form method="post" action="/batches/${b.batchId}/stop-notice" class="row">
+              ${csrfField(caller)}<button class="secondary" id="stop-notice-${b.batchId}">${t(lang, 'notAnnounced.stop')}</button>
+            </form>`,
+      ]),
+      '',
+      'not-announced-table',
+    )}
+  </div>`;
+}
+
 export const batchPages: PortalRoute[] = [
   route({
     method: 'GET',
@@ -203,11 +237,15 @@ export const batchPages: PortalRoute[] = [
           ] as const,
       );
       const fig = (await figuresFor(ctx, caller)).batches!;
+      // batches of released lists whose notice has not gone out: the coordinator sees them here, retrying or stopped
+      const unannounced = caller.role === 'coordinator' ? await notAnnounced(ctx) : [];
       const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'batches.figures')}</h2>
         <div class="grid">
           ${stat(t(lang, 'fig.batches'), fmtNum(fig.batches))}${stat(t(lang, 'fig.entries'), fmtNum(fig.entries))}${stat(t(lang, 'fig.reported'), fmtNum(fig.reported))}
           ${stat(t(lang, 'fig.notified'), fmtNum(fig.notified))}${stat(t(lang, 'fig.notifiedRate'), fmtRate(fig.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(fig.overdue))}
-        </div>`;
+          ${caller.role === 'coordinator' ? stat(t(lang, 'fig.notAnnounced'), fmtNum(unannounced.length)) : ''}
+        </div>
+        ${unannounced.length ? notAnnouncedCard(lang, caller, unannounced) : ''}`;
       const form = filterForm(lang, '/batches', query, [
         select(
           'campaign',
@@ -258,6 +296,19 @@ export const batchPages: PortalRoute[] = [
     summary: 'a batch: download and report outcomes',
     params: z.object({ batchId: id }),
     handler: async (c) => batchPage(c),
+  }),
+  route({
+    method: 'POST',
+    url: '/batches/:batchId/stop-notice',
+    kind: 'page',
+    roles: ['coordinator'],
+    summary: "stop the retries of a batch's notice that has not gone out (audited)",
+    params: z.object({ batchId: id }),
+    handler: async (c) => {
+      const { ctx, caller, params } = c;
+      await stopBatchNotice(ctx, caller, params.batchId);
+      return c.reply.redirect('/batches#not-announced', 303);
+    },
   }),
   route({
     method: 'GET',
