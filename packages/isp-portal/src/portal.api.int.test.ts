@@ -8,6 +8,8 @@ import { createToken, createUser } from './services/users';
 import { buildWorld, PASSWORD, waitReleased, type World } from './testing/portal-world';
 import { listen, type Req, type Res } from './testing/http-client';
 
+const METRICS_TOKEN = 'metrics-scraper-token-of-this-test';
+
 const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
 
 describe('portal API', () => {
@@ -19,7 +21,9 @@ describe('portal API', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 5 } });
+    server = await buildServer(w.ctx, {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 5, metricsToken: METRICS_TOKEN },
+    });
     const c = await listen(server);
     app = { inject: c.send };
     base = c.base;
@@ -288,7 +292,20 @@ describe('portal API', () => {
   });
 
   it('serves metrics, OpenAPI and JSON errors without stack traces', async () => {
-    const m = await app.inject({ url: '/metrics' });
+    // closed to anyone without the scraper's token, a signed-in coordinator's token included
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${w.users.coordinator.token}` } })).statusCode).toBe(401);
+    const m = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(m.statusCode).toBe(200);
+    // a bad query parameter is a 400 that says what was expected, never a 500
+    const bad = await app.inject({ url: '/api/v1/audit?from=not-a-date', headers: bearer('coordinator') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('expected a date or a time');
+    expect((await app.inject({ url: '/api/v1/audit?from=2026-02-31', headers: bearer('coordinator') })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ url: '/api/v1/audit?from=2026-02-01&to=2026-12-31T23:59:59%2B09:00', headers: bearer('coordinator') }))
+        .statusCode,
+    ).toBe(200);
     expect(m.body).toMatch(/deliveryline_lists\{state="released"\} 3/);
     expect(m.body).toContain('deliveryline_queue_jobs');
     const notAnnounced = (

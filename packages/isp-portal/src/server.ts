@@ -99,7 +99,7 @@ export async function buildServer(ctx: AppContext, opts: { settings?: PortalSett
   app.get('/assets/upload.js', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/javascript').header('cache-control', 'public, max-age=3600').send(UPLOAD_JS),
   );
-  installMetrics(app, ctx);
+  installMetrics(app, ctx, settings.metricsToken);
   registerRoutes(app, { ctx, settings, mailer }, ROUTES);
   await installAdminQueues(app, ctx);
   return app;

@@ -20,6 +20,8 @@ export const PortalSettingsSchema = z.object({
     .default(12),
   /** sign-in attempts per address and account per minute */
   PORTAL_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** the bearer token Prometheus sends for /metrics; without it /metrics answers nobody */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN needs at least 16 characters').optional(),
 });
 
 export interface PortalSettings {
@@ -27,6 +29,8 @@ export interface PortalSettings {
   cookieSecure: boolean;
   sessionHours: number;
   signinPerMinute: number;
+  /** unset: /metrics is closed */
+  metricsToken?: string;
 }
 
 export function portalSettings(ctx: Pick<AppContext, 'env'>, source: NodeJS.ProcessEnv = process.env): PortalSettings {
@@ -40,5 +44,6 @@ export function portalSettings(ctx: Pick<AppContext, 'env'>, source: NodeJS.Proc
     cookieSecure: r.data.PORTAL_COOKIE_SECURE ?? ctx.env.publicUrl.startsWith('https:'),
     sessionHours: r.data.PORTAL_SESSION_HOURS,
     signinPerMinute: r.data.PORTAL_SIGNIN_PER_MINUTE,
+    metricsToken: r.data.METRICS_TOKEN,
   };
 }

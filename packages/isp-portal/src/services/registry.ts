@@ -61,12 +61,28 @@ export async function decide(ctx: AppContext, caller: Caller, proposalId: number
   }
 }
 
+/** A date or a time in ISO 8601 form; anything else is a 400 that says what was expected. */
+const instant = z
+  .string()
+  .max(40)
+  .regex(
+    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+    'expected a date or a time such as 2026-12-01 or 2026-12-01T09:00:00+09:00',
+  )
+  .refine((v) => {
+    const [y, m, d] = v.slice(0, 10).split('-').map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d));
+    return (
+      day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d && !Number.isNaN(Date.parse(v.replace(' ', 'T')))
+    );
+  }, 'expected a date that exists, such as 2026-12-01');
+
 export const AuditQuery = z.object({
   actor: z.string().max(320).optional(),
   action: z.string().max(100).optional(),
   object: z.string().max(100).optional(),
-  from: z.string().max(40).optional(),
-  to: z.string().max(40).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
   format: z.enum(['json', 'csv']).default('json'),
 });
 

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QUEUES, notAnnouncedCount, workerCount, type AppContext } from '@deliveryline/shared';
@@ -7,7 +8,7 @@ import { listsByState } from '../repositories/lists.repository';
  * /metrics for Prometheus: requests by route and status, queue depths and workers, lists by state. A
  * registry per server (not prom-client's global one) so tests can build several servers.
  */
-export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
+export function installMetrics(app: FastifyInstance, ctx: AppContext, token?: string): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deliveryline_portal_' });
   const requests = new Counter({
@@ -67,5 +68,20 @@ export function installMetrics(app: FastifyInstance, ctx: AppContext): void {
     requests.inc({ method: req.method, route: r, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route: r }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  // figures about every member's work: only for the scraper that holds METRICS_TOKEN (compared in constant time)
+  const expected = token ? crypto.createHash('sha256').update(`Bearer ${token}`).digest() : null;
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    const sent = crypto
+      .createHash('sha256')
+      .update(String(req.headers.authorization ?? ''))
+      .digest();
+    if (!expected)
+      return reply.code(404).send({ error: { code: 'metrics.closed', message: 'set METRICS_TOKEN to open /metrics to a scraper' } });
+    if (!crypto.timingSafeEqual(sent, expected))
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: { code: 'metrics.token', message: 'send Authorization: Bearer <METRICS_TOKEN>' } });
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 }
