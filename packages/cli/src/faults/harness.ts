@@ -220,10 +220,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 import crypto from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import { createPool, openQueues, createLogger, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
+import { createPool, openQueues, createLogger, getList, listBatches, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
 import { createTestDatabase } from '@deliveryline/shared/testing';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { writeRegistry, writeRounds } from '../demo/replay';
+import { releaseFacts, releaseProgress } from '../repositories/release-checks.repository';
 
 export interface FaultContext extends AppContext {
   /** the environment worker processes get: same database, queue store and queue prefix as this context */
@@ -317,19 +318,8 @@ export function makeList(ctx: FaultContext, name: string, received: number, deli
  * every delivered entry in exactly one batch, exactly one e-mail per batch.
  */
 export async function expectExact(ctx: FaultContext, listId: number, expected: { received: number; delivered: number }, sink?: SmtpSink) {
-  const l = (await ctx.pool.query('SELECT * FROM lists WHERE id = $1', [listId])).rows[0];
-  const facts = (
-    await ctx.pool.query(
-      `SELECT (SELECT count(*)::int FROM entries WHERE list_id = $1) AS entries,
-            (SELECT count(*)::int FROM routes WHERE list_id = $1) AS routes,
-            (SELECT count(*)::int FROM routes WHERE list_id = $1 AND state = 'delivered') AS delivered,
-            (SELECT coalesce(sum(entries), 0)::int FROM batches WHERE list_id = $1) AS in_batches,
-            (SELECT count(*)::int FROM batches WHERE list_id = $1) AS batches,
-            (SELECT count(*)::int FROM batches b WHERE list_id = $1 AND entries <> (SELECT count(*) FROM routes r WHERE r.list_id = b.list_id AND r.member_id = b.member_id AND r.state = 'delivered')) AS wrong_batches,
-            (SELECT count(*)::int FROM batches b WHERE list_id = $1 AND (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id AND d.status = 'sent') <> 1) AS batches_not_mailed_once`,
-      [listId],
-    )
-  ).rows[0];
+  const l = (await getList(ctx.pool, listId))!;
+  const facts = await releaseFacts(ctx.pool, listId);
   const got = {
     state: l.state,
     received: l.received,
@@ -358,12 +348,12 @@ export async function expectExact(ctx: FaultContext, listId: number, expected: {
   if (JSON.stringify(got) !== JSON.stringify(want))
     throw new Error(`not exact:\n  got  ${JSON.stringify(got)}\n  want ${JSON.stringify(want)}`);
   if (sink) {
-    const ids = (await ctx.pool.query('SELECT id FROM batches WHERE list_id = $1', [listId])).rows.map((r) => Number(r.id));
+    const ids = (await listBatches(ctx.pool, { listId })).map((b) => b.batchId);
     const counts = ids.map((id) => sink.perBatch.get(id) ?? 0);
     if (counts.some((c) => c !== 1))
       throw new Error(`e-mails per batch are not all 1: ${JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, counts[i]])))}`);
   }
-  return facts.batches as number;
+  return facts.batches;
 }
 
 /** Waits for the list to be released and every batch to be announced. */
@@ -372,13 +362,7 @@ export async function waitReleased(ctx: FaultContext, listId: number, timeoutMs 
   await waitFor(
     () => `list ${listId} released and announced (last seen: ${seen})`,
     async () => {
-      const r = (
-        await ctx.pool.query(
-          `SELECT l.state, l.failure, (SELECT count(*)::int FROM batches b WHERE b.list_id = l.id AND b.notified_at IS NULL) AS unannounced
-         FROM lists l WHERE l.id = $1`,
-          [listId],
-        )
-      ).rows[0];
+      const r = await releaseProgress(ctx.pool, listId);
       seen = JSON.stringify(r);
       if (r?.state === 'failed') throw Object.assign(new Error(`list ${listId} failed: ${r.failure}`), { fatal: true });
       return r?.state === 'released' && r.unannounced === 0;

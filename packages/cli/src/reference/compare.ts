@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { expand6, type RefResult } from './reference-pipeline';
-import type { ProductList } from './product-list.repository';
+import type { ProductList } from '../repositories/product-list.repository';
 
 const ipKey = (text: string) =>
   text.includes(':')

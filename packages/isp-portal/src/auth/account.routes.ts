@@ -6,7 +6,7 @@ import { t } from '../web/i18n';
 import { HttpError, notFound } from '../web/errors';
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
 import { ROLES } from './caller';
-import { revokeToken, setTotpSecret, tokensOf } from './identity.repository';
+import { revokeToken, setTotpSecret, tokensOf } from '../repositories/identity.repository';
 import { createToken } from '../services/users';
 import { checkTotp, newTotpSecret, totpUri } from './totp';
 

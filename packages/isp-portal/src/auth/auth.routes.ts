@@ -4,7 +4,7 @@ import { html, page, csrfField } from '../web/html';
 import { t, type Lang } from '../web/i18n';
 import { HttpError } from '../web/errors';
 import { route, type PortalRoute } from '../web/route-table';
-import { deleteSession, insertSession, markSignedIn, passSecondFactor, userByEmail } from './identity.repository';
+import { deleteSession, insertSession, markSignedIn, passSecondFactor, userByEmail } from '../repositories/identity.repository';
 import { randomSecret, sha256, verifyPassword } from './secrets';
 import { LANG_COOKIE, SESSION_COOKIE, setSessionCookie } from './resolve-caller';
 import { checkTotp } from './totp';

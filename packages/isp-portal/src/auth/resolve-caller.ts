@@ -3,7 +3,7 @@ import type { AppContext } from '@deliveryline/shared';
 import type { PortalSettings } from '../settings';
 import { pickLang, type Lang } from '../web/i18n';
 import type { Caller } from './caller';
-import { sessionUser, tokenUser, type UserRow } from './identity.repository';
+import { sessionUser, tokenUser, type UserRow } from '../repositories/identity.repository';
 import { sha256 } from './secrets';
 
 declare module 'fastify' {

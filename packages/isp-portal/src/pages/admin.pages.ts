@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { allUsers } from '../auth/identity.repository';
+import { allUsers } from '../repositories/identity.repository';
 import { ROLES } from '../auth/caller';
 import { countAudit, findAudit, type AuditRow } from '../repositories/audit.repository';
 import { organisations } from '../repositories/registry.repository';

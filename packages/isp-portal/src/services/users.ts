@@ -2,7 +2,7 @@ import { audit, ensureSource, type Pool } from '@deliveryline/shared';
 import { z } from 'zod/v4';
 import { ROLES } from '../auth/caller';
 import crypto from 'node:crypto';
-import { insertToken, insertUser, memberExists, setPassword, userByEmail } from '../auth/identity.repository';
+import { insertToken, insertUser, memberExists, setPassword, userByEmail } from '../repositories/identity.repository';
 import { hashPassword, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
 
 export const NewUserSchema = z.object({

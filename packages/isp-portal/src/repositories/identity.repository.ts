@@ -1,5 +1,5 @@
 import type { Queryable } from '@deliveryline/shared';
-import type { Role } from './caller';
+import type { Role } from '../auth/caller';
 
 export interface UserRow {
   id: number;

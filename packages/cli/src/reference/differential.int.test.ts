@@ -6,11 +6,11 @@ import { submitList } from '@deliveryline/shared';
 import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
-import { waitForList } from './wait-list';
-import { generateList, generateRegistry, int, pick, rng, type GeneratedRegistry } from './reference/generate';
-import { referenceList } from './reference/reference-pipeline';
-import { readProductList } from './reference/product-list.repository';
-import { compareList } from './reference/compare';
+import { waitForList } from '../wait-list';
+import { generateList, generateRegistry, int, pick, rng, type GeneratedRegistry } from './generate';
+import { referenceList } from './reference-pipeline';
+import { readProductList } from '../repositories/product-list.repository';
+import { compareList } from './compare';
 
 /**
  * The differential test: random but realistic registries and lists (reference/generate.ts) go
