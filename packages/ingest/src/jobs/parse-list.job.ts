@@ -3,12 +3,12 @@ import { openRecords, InputError, type RecordSource, type SourceRecord } from '.
 import { HeaderError, type ColumnMap } from '../columns/profile';
 import { chooseColumns, headerTest, profileCandidates } from '../columns/choose-profile';
 import { normaliseRow, isReject, controlCharacter, CONTROL, type RowOptions } from '../columns/normalise-row';
-import { checkDeadline, type Deadline } from './paced';
+import { checkDeadline, type Deadline } from '../read/paced';
 import { zoneOffset, type ZoneOffset } from '../columns/time';
 import { copyText } from '../store/copy-text';
 import { ListWriter } from '../store/list-writer';
 import { EntryKeySet } from '../store/entry-key-set';
-import { brokenMessage } from '../read/reject-messages';
+import { brokenMessage } from '../columns/reject-messages';
 import { clearAttempt, finishParsedList, listSource, markRepeats, type ListCounts } from '../repositories/parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
