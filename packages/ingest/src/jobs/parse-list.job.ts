@@ -3,12 +3,12 @@ import { openRecords, InputError, type RecordSource, type SourceRecord } from '.
 import { HeaderError, type ColumnMap } from '../columns/profile';
 import { chooseColumns, headerTest, profileCandidates } from '../columns/choose-profile';
 import { normaliseRow, isReject, controlCharacter, CONTROL, type RowOptions } from '../columns/normalise-row';
-import { checkDeadline, type Deadline } from './paced';
+import { checkDeadline, type Deadline } from '../read/paced';
 import { zoneOffset, type ZoneOffset } from '../columns/time';
 import { copyText } from '../store/copy-text';
 import { ListWriter } from '../store/list-writer';
 import { EntryKeySet } from '../store/entry-key-set';
-import { brokenMessage } from '../read/reject-messages';
+import { brokenMessage } from '../columns/reject-messages';
 import { clearAttempt, finishParsedList, listSource, markRepeats, type ListCounts } from '../repositories/parse-list.repository';
 
 export type IngestDeps = Pick<AppContext, 'pool' | 'queues' | 'env' | 'log'> & { now?: () => number };
@@ -48,8 +48,14 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
   const deadline: Deadline = { at: Date.now() + env.INGEST_JOB_MAX_SECONDS * 1000, seconds: env.INGEST_JOB_MAX_SECONDS };
   const source = await listSource(pool, list.source_id);
   const client = await pool.connect();
+  // the writer ends the transaction on every failure path (abort), so it exists before BEGIN
+  const writer = new ListWriter(
+    client,
+    env.INGEST_COPY_CHUNK,
+    { listId: list.id, pool },
+    { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS },
+  );
   let broken: Error | undefined;
-  let writer: ListWriter | undefined;
   let src: RecordSource | undefined;
   try {
     const choice = await profileCandidates(pool, env.dataDir, list.source_id, list.profile ?? source.default_profile);
@@ -75,12 +81,6 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     const now = deps.now?.() ?? Date.now();
     const opt: RowOptions = { zone, maxFutureMs: now + env.MAX_FUTURE_SKEW_MINUTES * 60_000, malwareMax: MALWARE_MAX };
     const t0 = Date.now();
-    writer = new ListWriter(
-      client,
-      env.INGEST_COPY_CHUNK,
-      { listId: list.id, pool },
-      { sortWindow: env.INGEST_SORT_WINDOW, threadRows: env.INGEST_THREAD_ROWS },
-    );
     const counts = await storeRows(list.id, src.batches, cols, opt, writer, env.MAX_ROWS, deadline);
     const tIndex = Date.now();
     // repeats are marked where the rows are (a big list's own table, before it is attached)
@@ -108,12 +108,7 @@ export async function parseList(payload: Payload<'ingest.parse-list'>, deps: Ing
     );
   } catch (err) {
     // the writer stops its sends before the transaction rolls back, then drops the list's own table
-    broken = writer
-      ? await writer.abort(err as Error)
-      : await client.query('ROLLBACK').then(
-          () => undefined,
-          (e: Error) => e,
-        );
+    broken = await writer.abort(err as Error);
     if (err instanceof InputError || err instanceof HeaderError) {
       await failList(pool, list.id, `${err.code}: ${err.message}`);
       throw new UnrecoverableError(`${err.code}: ${err.message}`);

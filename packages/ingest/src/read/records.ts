@@ -4,7 +4,7 @@ import { decodeText, lineTooLong } from './decode-text';
 import { InputError } from './input-error';
 import { openInput, type Input } from './open-input';
 import { xlsxRows } from './xlsx-records';
-import { paced, type Deadline } from '../jobs/paced';
+import { paced, type Deadline } from './paced';
 
 export { InputError } from './input-error';
 

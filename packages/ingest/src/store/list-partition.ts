@@ -9,6 +9,12 @@ import { buildIndexesInLanes, createOwnTable } from '@deliveryline/shared';
  * the list's partition, so readers see the whole list or nothing. Row by row, three indexes cost
  * PostgreSQL five times what the COPY itself does (docs/ingest.md). A table left behind by a
  * failed attempt is dropped by the next one, or at once when the list fails.
+ *
+ * Its DDL stays here in store/, beside the ListWriter that alone runs it, rather than in
+ * repositories/: when the table is made, on which connection, how its indexes are built and when
+ * it is attached or dropped is the writer's lifecycle, not a query over the list's data, and
+ * split across two folders neither half would read whole. The statements that read or change
+ * lists, entries and rejects are in repositories/.
  */
 export const listPartition = (listId: number): string => `entries_l${Math.trunc(listId)}`;
 

@@ -75,12 +75,11 @@ export class ListWriter {
   private rejects = new CopyBuffer();
   /** sends not known to be done, oldest first; each waits for the one before it */
   private sending: Promise<void>[] = [];
-  /** set by abandon() and release(): a send not yet started stops */
+  /** set by abort() and release(): a send not yet started stops */
   private abandoned = false;
   /** windows in the encoding thread */
   private encoding = 0;
-  /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
-  waitedMs = 0;
+  private waited = 0;
 
   private readonly window: number;
   /** where entries go, decided when the first of them are sent */
@@ -103,6 +102,11 @@ export class ListWriter {
     this.window = Math.max(chunk, sizes.sortWindow ?? ENTRY_SORT_WINDOW);
     // a window ends at the end of a decoded piece, past the window size
     this.threadRows = sizes.threadRows ?? this.window + (this.window >> 3);
+  }
+
+  /** ms the parsing waited for PostgreSQL to take the previous chunk (logged: tells where the time goes) */
+  get waitedMs(): number {
+    return this.waited;
   }
 
   /** Stops the encoding thread and gives back the list's own connection. */
@@ -134,7 +138,8 @@ export class ListWriter {
    * After a failure, whatever the stage: sends not yet started stop and those under way end (their
    * errors are the failure's, and ignored), the list's transaction rolls back, and the list's own
    * table, if one was made, is dropped. Returns the rollback's error: the transaction's connection
-   * is then not fit for the next user.
+   * is then not fit for the next user. Called before anything was written too (a header that
+   * does not fit, a file that cannot be opened): then it only rolls the transaction back.
    */
   async abort(err?: Error): Promise<Error | undefined> {
     this.abandoned = true;
@@ -174,7 +179,7 @@ export class ListWriter {
   private async flush(wait = true): Promise<void> {
     const t = Date.now();
     while (this.sending.length >= CHUNKS_IN_FLIGHT) await this.sending.shift();
-    this.waitedMs += Date.now() - t;
+    this.waited += Date.now() - t;
     // a full window sent before the end: the list is big enough for a partition of its own; until
     // one is, a send the rejects asked for keeps the entries (a few entries and many rejects are
     // not a big list)
@@ -211,7 +216,7 @@ export class ListWriter {
     if (wait) {
       const t2 = Date.now();
       while (this.sending.length) await this.sending.shift();
-      this.waitedMs += Date.now() - t2;
+      this.waited += Date.now() - t2;
     }
   }
 

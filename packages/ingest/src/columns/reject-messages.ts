@@ -1,4 +1,4 @@
-import type { TokenizedRecord } from './csv-tokenizer';
+import type { TokenizedRecord } from '../read/csv-tokenizer';
 
 /** Messages for records that could not be read as CSV at all (codes are stable). */
 export function brokenMessage(code: NonNullable<TokenizedRecord['broken']>): string {

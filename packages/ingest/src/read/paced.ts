@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { InputError } from '../read/input-error';
+import { InputError } from './input-error';
 
 /** When a parse job must stop (INGEST_JOB_MAX_SECONDS), as an instant and as the setting's value. */
 export interface Deadline {
