@@ -29,6 +29,7 @@ export * from './exports/batch-export';
 export * from './exports/returned-export';
 export * from './exports/outcome-csv';
 export * from './lists/list-approval';
+export * from './lists/stop-notice';
 export { t, both, hasText, codeText, failureText, CATALOG, LANGS, ASCII_ALLOWED, type Lang } from './i18n/catalog';
 export { TERMS } from './i18n/terms';
 export * from './repositories/delivery-settings.repository';

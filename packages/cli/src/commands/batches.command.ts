@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listBatches, getBatch, batchCsv, batchJson, notAnnouncedBatches, stopNotice, audit } from '@deliveryline/shared';
+import { listBatches, getBatch, batchCsv, batchJson, notAnnouncedBatches, stopBatchNotice } from '@deliveryline/shared';
 import { withContext, print, say, intArg, CliError } from '../cli-context';
 import { writeAll } from '../write-all';
 
@@ -58,12 +58,11 @@ export function register(program: Command) {
     .action(async (batchArg: string, o: { by: string; json?: boolean }) => {
       const id = intArg('BATCH')(batchArg);
       await withContext(async (ctx) => {
-        if (!(await stopNotice(ctx.pool, id, o.by))) {
+        if (!(await stopBatchNotice(ctx.pool, id, o.by, o.by))) {
           throw new CliError(
             `batch ${id} has no notice to stop: it does not exist, was announced, or was stopped already (see: dline batches --not-announced)`,
           );
         }
-        await audit(ctx.pool, { actor: o.by, action: 'batch.stop_notice', object: `batch:${id}`, details: {} });
       });
       if (o.json) print({ batchId: id, stoppedBy: o.by });
       else say(`batch ${id}: its notice will not be tried again`);

@@ -11,7 +11,7 @@ import { batchOr404, figuresFor } from '../services/batches';
 import { batchDownload, FORMATS } from '../services/batch-files';
 import { rejectionsCsv, reportOutcomes, type OutcomeReport } from '../services/outcomes';
 import { readUpload } from '../services/upload';
-import { notAnnounced, stopBatchNotice } from '../services/notices';
+import { notAnnounced, stopNoticeFor } from '../services/notices';
 import { badge, codeTag, csrfField, data, fmtDate, fmtNum, fmtRate, html, pager, paging, select, table, type Safe } from '../web/html';
 import { codeText, t, type Lang } from '../web/i18n';
 
@@ -306,7 +306,7 @@ export const batchPages: PortalRoute[] = [
     params: z.object({ batchId: id }),
     handler: async (c) => {
       const { ctx, caller, params } = c;
-      await stopBatchNotice(ctx, caller, params.batchId);
+      await stopNoticeFor(ctx, caller, params.batchId);
       return c.reply.redirect('/batches#not-announced', 303);
     },
   }),
