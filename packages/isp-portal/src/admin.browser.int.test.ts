@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -41,7 +42,7 @@ describe('administration in the portal', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, {
+    server = await buildServer(asPortal(w.ctx), {
       mailer,
       settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
     });

@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { startIngestWorker } from '@deliveryline/ingest';
@@ -21,7 +22,9 @@ describe('portal edges', () => {
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
     w.ctx.env.MAX_UPLOAD_BYTES = 64 * 1024; // a small bound, so the test need not send half a gigabyte
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 50 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 50 },
+    });
     base = (await listen(server)).base;
     port = Number(new URL(base).port);
   });

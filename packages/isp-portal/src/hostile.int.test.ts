@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { gzipOf, xlsxOf, zipOf } from '@deliveryline/ingest/testing';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
-import { until } from '@deliveryline/shared/testing';
+import { until, asPortal } from '@deliveryline/shared/testing';
 import { buildServer } from './server';
 import { buildWorld, waitReleased, type World } from './testing/portal-world';
 import { listen } from './testing/http-client';
@@ -28,7 +28,9 @@ describe('hostile files through the portal, as a source', () => {
       XLSX_MAX_SHARED_STRINGS_BYTES: 20_000,
       INGEST_JOB_MAX_SECONDS: 20,
     });
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 50 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 50 },
+    });
     base = (await listen(server)).base;
   });
   afterAll(async () => {

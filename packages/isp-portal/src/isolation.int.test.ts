@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod/v4';
 import { startIngestWorker } from '@deliveryline/ingest';
@@ -30,7 +31,9 @@ describe('authorisation matrix (generated from the route table)', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
+    });
     send = (await listen(server)).send;
     const proposalB = await insertProposal(w.ctx.pool, {
       memberId: 'isp-b',

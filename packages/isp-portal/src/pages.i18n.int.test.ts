@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
@@ -45,7 +46,7 @@ describe('every page in Japanese, as each role reaches it', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, {
+    server = await buildServer(asPortal(w.ctx), {
       mailer,
       settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
     });

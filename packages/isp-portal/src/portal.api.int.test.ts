@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { verifyAudit } from '@deliveryline/shared';
 import { startIngestWorker } from '@deliveryline/ingest';
@@ -21,7 +22,7 @@ describe('portal API', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, {
+    server = await buildServer(asPortal(w.ctx), {
       settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 5, metricsToken: METRICS_TOKEN },
     });
     const c = await listen(server);
@@ -180,14 +181,15 @@ describe('portal API', () => {
 
   it('row-level security holds even for a query without any WHERE', async () => {
     const scope = { role: 'member' as const, memberId: 'isp-a', sourceId: null };
-    const seen = await withScope(w.ctx.pool, scope, async (db) => ({
+    const portalPool = asPortal(w.ctx).pool; // the portal's own database role
+    const seen = await withScope(portalPool, scope, async (db) => ({
       batches: (await db.query('SELECT DISTINCT member_id FROM batches')).rows.map((r) => r.member_id),
       routes: (await db.query('SELECT DISTINCT member_id FROM routes')).rows.map((r) => r.member_id),
       entries: (await db.query(`SELECT count(*)::int AS n FROM entries WHERE host(ip) LIKE '102.%'`)).rows[0].n,
       outcomes: (await db.query('SELECT DISTINCT member_id FROM outcomes')).rows.map((r) => r.member_id),
     }));
     expect(seen).toEqual({ batches: ['isp-a'], routes: ['isp-a'], entries: 0, outcomes: ['isp-a'] });
-    const src = await withScope(w.ctx.pool, { role: 'source', memberId: null, sourceId: 'jpcert' }, async (db) =>
+    const src = await withScope(portalPool, { role: 'source', memberId: null, sourceId: 'jpcert' }, async (db) =>
       (await db.query('SELECT DISTINCT list_id FROM rejects')).rows.map((r) => Number(r.list_id)),
     );
     expect(src).toEqual([w.lists.a]);

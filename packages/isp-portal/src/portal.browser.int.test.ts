@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -23,7 +24,9 @@ describe('portal in a browser', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 },
+    });
     base = (await listen(server)).base;
     browser = await launchChromium();
   });

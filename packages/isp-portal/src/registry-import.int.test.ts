@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import type { FastifyInstance } from 'fastify';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
@@ -13,7 +14,9 @@ describe('registry import in the portal', () => {
   beforeAll(async () => {
     const mailer: Mailer = { send: async () => ({ messageId: 'x', response: '250 ok' }), close: () => undefined };
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 },
+    });
     base = (await listen(server)).base;
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { asPortal } from '@deliveryline/shared/testing';
 import { campaignReport } from '@deliveryline/reports';
 import type { FastifyInstance } from 'fastify';
 
@@ -18,7 +19,9 @@ describe('campaign figures in the portal', () => {
 
   beforeAll(async () => {
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
-    server = await buildServer(w.ctx, { settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
+    server = await buildServer(asPortal(w.ctx), {
+      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 },
+    });
     send = (await listen(server)).send;
     // member A reports on its first batch: one notified, one not identified
     const dl = (await send({ url: `/api/v1/batches/${w.batches.a[0]}/download?format=json`, headers: bearer('memberA') })).json();

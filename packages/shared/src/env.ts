@@ -32,6 +32,8 @@ const url = (protocols: string[]) =>
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** who applies migrations when the process's own role may not (docs/security.md); unset: DATABASE_URL's */
+  DATABASE_OWNER_URL: url(['postgres:', 'postgresql:']).optional(),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(5439),
   QUEUE_PREFIX: z
     .string()

@@ -8,6 +8,7 @@ export * from './db/pool';
 export * from './db/migrate';
 export * from './db/own-table';
 export * from './db/embedded';
+export * from './db/roles';
 export * from './jobs/catalog';
 export * from './jobs/queues';
 export * from './repositories/file.repository';

@@ -8,6 +8,7 @@ import {
   createLogger,
   createPool,
   migrate,
+  embeddedLogins,
   repoRoot,
   WORKER_NODE_FLAGS,
 } from '@deliveryline/shared';
@@ -30,13 +31,17 @@ export function register(program: Command) {
         embedded = await ensureEmbeddedPostgres(e.dataDir, e.EMBEDDED_PG_PORT, (m) => log.info(m));
         databaseUrl = embedded.url;
       }
-      const pool = createPool(databaseUrl, 1);
+      // migrations and the queues' schema as the owner (or the administrator), once before the children start
+      const ownerUrl = e.DATABASE_OWNER_URL ?? databaseUrl;
+      const pool = createPool(ownerUrl, 1);
+      let roleUrls: Record<'worker' | 'portal', string> = { worker: databaseUrl, portal: databaseUrl };
       try {
         await migrate(pool);
-        // the queues' store, once before the children start (BullMQ's schema, or Redis answering)
-        const queues = await openQueues(pool, { redisUrl: e.REDIS_URL, databaseUrl, prefix: e.QUEUE_PREFIX });
+        const queues = await openQueues(pool, { redisUrl: e.REDIS_URL, databaseUrl: ownerUrl, prefix: e.QUEUE_PREFIX });
         log.info(`queues: ${queues.where}, deployment ${queues.deployment}`);
         await queues.close();
+        // the embedded PostgreSQL: each child connects as its own role (docs/security.md)
+        if (embedded) roleUrls = await embeddedLogins(embedded.url, e.dataDir);
       } catch (err) {
         await pool.end();
         await embedded?.stop();
@@ -57,7 +62,7 @@ export function register(program: Command) {
         const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(root, file)], {
           cwd: root,
           stdio: 'inherit',
-          env: { ...process.env, DATABASE_URL: databaseUrl },
+          env: { ...process.env, DATABASE_URL: name === 'portal' ? roleUrls.portal : roleUrls.worker },
         });
         child.on('exit', (code) => {
           if (!stopping) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, type TestContext, asPortal } from '@deliveryline/shared/testing';
 import { buildServer } from '../server';
 import { listen, type Req, type Res } from '../testing/http-client';
 import { PASSWORD, seedRegistry, seedUsers, type World } from '../testing/portal-world';
@@ -15,7 +15,9 @@ describe('TOTP second factor', () => {
     ctx = await openTestContext();
     await seedRegistry(ctx);
     users = await seedUsers(ctx);
-    server = await buildServer(ctx, { settings: { requireTotp: true, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 } });
+    server = await buildServer(asPortal(ctx), {
+      settings: { requireTotp: true, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 },
+    });
     send = (await listen(server)).send;
   });
   afterAll(async () => {

@@ -5,8 +5,10 @@ import type { Scope } from '../auth/caller';
  * The one place that decides what a caller sees, twice over:
  * 1. every scoped query starts with the SCOPE_CTE (`s`) built from the caller's role and
  *    organisation and joins its visibility predicates below;
- * 2. it runs in a transaction as the `deliveryline_scoped` database role with the same scope
- *    in settings, so the row-level-security policies of 0006 hold even if a query forgot (1).
+ * 2. it runs in a read-only transaction that first enters the same scope in the database
+ *    (`app_enter_scope`, migration 0025): as the portal's role, `deliveryline_portal`, the
+ *    row-level-security policies then hold even if a query forgot (1), and nothing later in the
+ *    transaction can widen the scope (docs/security.md).
  */
 export async function withScope<T>(pool: Pool, scope: Scope, fn: (db: PoolClient) => Promise<T>): Promise<T> {
   const s = await openScope(pool, scope);
@@ -25,12 +27,9 @@ export async function openScope(pool: Pool, scope: Scope): Promise<{ db: PoolCli
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL ROLE deliveryline_scoped');
-    await client.query(
-      `SELECT set_config('app.role', $1, true), set_config('app.member_id', $2, true), set_config('app.source_id', $3, true)`,
-      [scope.role, scope.memberId ?? '', scope.sourceId ?? ''],
-    );
+    await client.query('SELECT app_enter_scope($1, $2, $3)', [scope.role, scope.memberId ?? null, scope.sourceId ?? null]);
   } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
     client.release();
     throw err;
   }

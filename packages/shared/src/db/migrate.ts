@@ -4,9 +4,18 @@ import type { Pool } from 'pg';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
+/** The migration that makes the owner role and hands it the schema: later ones run as the owner. */
+const OWNER_MIGRATION = '0025_least-privilege.sql';
+
+/** Migrations waiting while this connection's role may not apply them (the portal's, the workers'). */
+export class MigrationsPendingError extends Error {}
+
 /**
  * Forward-only runner over numbered SQL files (`0001_init.sql`). Each file runs in its own
- * transaction; an advisory lock lets several processes start at once safely.
+ * transaction; an advisory lock lets several processes start at once safely. Once the owner role
+ * exists (0025), every file runs as it (`SET LOCAL ROLE deliveryline_owner`), so what a migration
+ * creates belongs to the owner whoever connected. A role that may not (the portal's) finds nothing
+ * to do, or a MigrationsPendingError naming what waits.
  */
 export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = fs
@@ -17,14 +26,32 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock(7242001)');
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    const exists = (await client.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS e`)).rows[0].e as boolean;
+    const done = new Set<string>();
+    if (exists) for (const r of (await client.query('SELECT name FROM schema_migrations')).rows) done.add(r.name as string);
+    const pending = files.filter((f) => !done.has(f));
+    if (pending.length === 0) return applied;
+    const who = (
+      await client.query(
+        `SELECT current_user AS name, rolsuper AS superuser,
+                CASE WHEN to_regrole('deliveryline_owner') IS NULL THEN false
+                     ELSE pg_has_role(current_user, 'deliveryline_owner', 'MEMBER') END AS owner_member
+           FROM pg_roles WHERE rolname = current_user`,
+      )
+    ).rows[0];
+    if (who.name === 'deliveryline_portal' || (done.has(OWNER_MIGRATION) && !who.superuser && !who.owner_member))
+      throw new MigrationsPendingError(
+        `the database needs migrations (${pending.join(', ')}) that this connection's role (${who.name}) may not apply: ` +
+          'run them as the owner (DATABASE_OWNER_URL, or `pnpm dline migrate` with an administrator in DATABASE_URL)',
+      );
+    if (!exists)
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await client.query('SELECT name FROM schema_migrations')).rows.map((r) => r.name as string));
-    for (const file of files) {
-      if (done.has(file)) continue;
+    for (const file of pending) {
       const sql = fs.readFileSync(path.join(dir, file), 'utf8');
       try {
         await client.query('BEGIN');
+        if (done.has(OWNER_MIGRATION)) await client.query('SET LOCAL ROLE deliveryline_owner');
         await client.query(sql);
         await client.query('INSERT INTO schema_migrations(name) VALUES ($1)', [file]);
         await client.query('COMMIT');
@@ -33,6 +60,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[
         throw new Error(`migration ${file} failed: ${(err as Error).message}`);
       }
       applied.push(file);
+      done.add(file);
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock(7242001)').catch(() => undefined);

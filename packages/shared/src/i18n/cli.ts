@@ -18,4 +18,7 @@ export const CLI = {
   'test.banner': ['テスト送信', 'TEST'],
   'test.wouldGoTo': ['本来の宛先', 'this message would go to'],
   'test.noContact': ['連絡先なし', 'no contact'],
+  'db.migrated': ['マイグレーションを適用しました: {files}', 'migrations applied: {files}'],
+  'db.upToDate': ['データベースは最新です', 'the database is up to date'],
+  'db.login': ['{role} はログインできます（パスワード設定: {password}）: {url}', '{role} may log in (password set: {password}): {url}'],
 } as const;

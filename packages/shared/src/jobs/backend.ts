@@ -60,7 +60,29 @@ export async function migrateQueueSchema(databaseUrl: string): Promise<number> {
   try {
     // quiet the schema's own CREATE … IF NOT EXISTS notices
     await client.query(`SET client_min_messages = warning`);
-    return await runMigrations(client, QUEUE_SCHEMA);
+    // a role that may not create schemas (the portal's, the workers') uses what the owner applied
+    const may = (
+      await client.query(`SELECT has_database_privilege(current_database(), 'CREATE') AS may, to_regnamespace($1) IS NOT NULL AS there`, [
+        QUEUE_SCHEMA,
+      ])
+    ).rows[0];
+    if (!may.may) {
+      if (!may.there)
+        throw new Error(
+          `the queues' schema ${QUEUE_SCHEMA} is missing and this role may not create it: start the system once as the owner`,
+        );
+      return 0;
+    }
+    const applied = await runMigrations(client, QUEUE_SCHEMA);
+    // the workers' and the portal's roles (0025) use the queues too: the schema is the queues' alone
+    const roles = (await client.query(`SELECT rolname FROM pg_roles WHERE rolname IN ('deliveryline_worker', 'deliveryline_portal')`)).rows;
+    for (const { rolname } of roles) {
+      await client.query(`GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT EXECUTE ON ALL ROUTINES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+    }
+    return applied;
   } finally {
     await client.end();
   }

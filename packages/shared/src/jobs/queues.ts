@@ -29,6 +29,8 @@ export interface QueueSettings {
   /** REDIS_URL; unset puts the queues in PostgreSQL */
   redisUrl?: string;
   databaseUrl: string;
+  /** who applies BullMQ's schema (the owner's URL when the process's own role may not); default databaseUrl */
+  ownerUrl?: string;
   /** QUEUE_PREFIX */
   prefix: string;
   deployment: string;
@@ -76,7 +78,7 @@ export function createQueues(a: QueueSettings | string, b?: string): QueueContex
 export async function openQueues(pool: Pool, s: Omit<QueueSettings, 'deployment'>): Promise<QueueContext> {
   const deployment = await deploymentId(pool);
   if (s.redisUrl) await checkRedis(s.redisUrl);
-  else await migrateQueueSchema(s.databaseUrl);
+  else await migrateQueueSchema(s.ownerUrl ?? s.databaseUrl);
   return createQueues({ ...s, deployment });
 }
 

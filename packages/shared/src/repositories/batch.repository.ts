@@ -85,8 +85,10 @@ export interface BatchHeader {
 export async function getBatch(db: Queryable, id: number): Promise<BatchHeader | undefined> {
   const r = await db.query(
     `SELECT b.id, b.list_id, b.member_id, b.entries, b.state, b.due_at, l.campaign_id, c.name AS campaign_name, l.round, l.tlp,
-            CASE WHEN s.anonymous THEN NULL ELSE s.name END AS source_name
-       FROM batches b JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id JOIN sources s ON s.id = l.source_id
+            CASE WHEN s.anonymous IS NOT FALSE THEN NULL ELSE s.name END AS source_name
+       FROM batches b JOIN lists l ON l.id = b.list_id JOIN campaigns c ON c.id = l.campaign_id
+       -- LEFT: a member's scope sees no anonymous source at all (0025)
+       LEFT JOIN sources s ON s.id = l.source_id
       WHERE b.id = $1`,
     [id],
   );

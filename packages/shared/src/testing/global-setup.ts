@@ -3,6 +3,7 @@ import { adminQuery, dbUrl } from './test-db';
 import { createPool } from '../db/pool';
 import { migrate } from '../db/migrate';
 import { migrateQueueSchema } from '../jobs/backend';
+import { enableLogins } from '../db/roles';
 
 /** Once per jest run: a template database with every migration applied; test files copy it. */
 export default async function globalSetup(): Promise<void> {
@@ -13,6 +14,8 @@ export default async function globalSetup(): Promise<void> {
     await migrate(pool);
     // BullMQ's schema too, so copies with their queues in PostgreSQL start ready
     await migrateQueueSchema(dbUrl(name));
+    // the portal under test connects as its own role (asPortal), as it does in production
+    await enableLogins(dbUrl(name));
   } finally {
     await pool.end();
   }

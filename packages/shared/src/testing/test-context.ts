@@ -4,6 +4,7 @@ import { parseEnv, type Env } from '../env';
 import { openQueues } from '../jobs/queues';
 import { createLogger } from '../log';
 import type { AppContext } from '../context';
+import { roleUrl } from '../db/roles';
 import { createTestDatabase, TEST_QUEUE_BACKEND, TEST_REDIS_URL, type TestDatabase } from './test-db';
 
 export interface TestContext extends AppContext {
@@ -48,4 +49,13 @@ export async function openTestContext(
       await db.drop();
     },
   };
+}
+
+/**
+ * The same context as the portal sees it in production: its pool connects as
+ * `deliveryline_portal` (row-level security on every table, scopes entered through
+ * app_enter_scope). Hand it to buildServer; the test's own `ctx.pool` stays the administrator.
+ */
+export function asPortal<C extends TestContext>(ctx: C): C {
+  return { ...ctx, pool: ctx.db.rolePool('portal'), databaseUrl: roleUrl(ctx.db.url, 'portal') };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Client } from 'pg';
 import { createPool, type Pool } from '../db/pool';
+import { roleUrl, type LoginRole } from '../db/roles';
 
 /** Test infrastructure reads its own settings: where the real PostgreSQL and Redis are. */
 export const TEST_PG_ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -32,6 +33,8 @@ export interface TestDatabase {
   name: string;
   url: string;
   pool: Pool;
+  /** a pool connected as one of the system's own roles (0025), closed with the database */
+  rolePool(role: LoginRole): Pool;
   drop(): Promise<void>;
 }
 
@@ -52,11 +55,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = dbUrl(name);
   const pool = createPool(url, 12);
+  const rolePools = new Map<LoginRole, Pool>();
   return {
     name,
     url,
     pool,
+    rolePool(role) {
+      let p = rolePools.get(role);
+      if (!p) rolePools.set(role, (p = createPool(roleUrl(url, role), 8)));
+      return p;
+    },
     async drop() {
+      for (const p of rolePools.values()) await p.end();
       await pool.end();
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     },
