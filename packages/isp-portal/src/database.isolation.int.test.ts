@@ -144,6 +144,13 @@ describe('the database wall, probed with the portal’s own credentials', () => 
       await w.ctx.pool.query(`SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosecdef ORDER BY proname`)
     ).rows.map((r) => r.proname);
     expect(definers).toEqual(['app_enter_scope', 'app_scope', 'app_scope_entered', 'app_scope_seal']);
+    // every table has row-level security (a table added by a later migration without it fails here)
+    const open = (
+      await w.ctx.pool.query(
+        `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND NOT relrowsecurity`,
+      )
+    ).rows;
+    expect(open).toEqual([]);
     // the portal's role is no superuser and cannot bypass row-level security
     const role = (
       await w.ctx.pool.query(`SELECT rolsuper, rolbypassrls, rolcreaterole FROM pg_roles WHERE rolname = 'deliveryline_portal'`)

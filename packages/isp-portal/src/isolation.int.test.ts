@@ -123,6 +123,65 @@ describe('authorisation matrix (generated from the route table)', () => {
     },
   );
 
+  /** whose own ids `own` holds, known before the world exists (the cases are made when the file loads) */
+  const HAS_OWN: Record<string, Actor[]> = {
+    listId: ['coordinator', 'sourceA', 'viewer'],
+    batchId: ['coordinator', 'memberA'],
+    memberId: ['coordinator', 'memberA'],
+    proposalId: ['coordinator'],
+    campaignId: ['coordinator', 'viewer', 'sourceA', 'memberA'],
+    sourceId: ['coordinator'],
+  };
+  /** a value each query parameter must refuse, from its schema: none for a free-text one */
+  const badValue = (p: {
+    type?: string;
+    enum?: unknown[];
+    format?: string;
+    pattern?: string;
+    maxLength?: number;
+    anyOf?: unknown[];
+  }): string | null =>
+    p.enum
+      ? 'bogus-value'
+      : p.type === 'integer' || p.type === 'number'
+        ? 'abc'
+        : p.format || p.pattern
+          ? 'not-valid'
+          : p.maxLength
+            ? 'x'.repeat(p.maxLength + 1)
+            : null;
+  const queryCases = ROUTES.filter((r) => r.method === 'GET').flatMap((r) => {
+    const actor =
+      r.roles === 'public'
+        ? null
+        : ACTORS.find((a) => (r.roles as readonly string[]).includes(ROLE_OF[a]) && paramNames(r).every((p) => HAS_OWN[p]?.includes(a)));
+    if (actor === undefined) return [];
+    const props = r.query
+      ? ((z.toJSONSchema(r.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, object> }).properties ?? {})
+      : {};
+    const bad = Object.entries(props).flatMap(([k, p]) => {
+      const v = badValue(p as Parameters<typeof badValue>[0]);
+      return v === null ? [] : [[k, v] as const];
+    });
+    return [...bad, ['no_such_param', '1'] as const].map(([k, v]) => [`${r.url}?${k}=${v}`, r, actor, k, v] as const);
+  });
+
+  it('checks a bad value for every constrained query parameter and an unknown one on every GET route', () => {
+    for (const [p, actors] of Object.entries(HAS_OWN))
+      for (const a of actors) expect({ p, a, id: Boolean(own[p][a]) }).toEqual({ p, a, id: true });
+    const gets = ROUTES.filter((r) => r.method === 'GET');
+    expect(new Set(queryCases.map((c) => c[1])).size).toBeGreaterThan(gets.length * 0.8);
+    expect(queryCases.filter((c) => c[3] !== 'no_such_param').length).toBeGreaterThan(5);
+  });
+
+  it.each(queryCases)('GET %s: 400, naming the parameter and what was expected', async (_n, r, actor, k, v) => {
+    const base = fill(r, actor ? Object.fromEntries(paramNames(r).map((p) => [p, own[p][actor]])) : { lang: 'en' });
+    const res = await call(r, actor, `${base}?${k}=${encodeURIComponent(v)}`);
+    expect({ k, status: res.statusCode }).toEqual({ k, status: 400 });
+    expect(res.body).toContain(k);
+    expect(res.body).toMatch(/expected/i);
+  });
+
   it.each(guarded.filter((r) => r.method === 'GET').map((r) => [r.url, r] as const))(
     'GET %s: shows a member or a source nothing of the other side',
     async (_n, r) => {

@@ -87,7 +87,7 @@ export const listDecisionPages: PortalRoute[] = [
         if (e instanceof HttpError && e.status !== 404) return decisionError(c, e);
         throw e;
       }
-      return c.reply.redirect(`/lists/${c.params.listId}?refused=1`, 303);
+      return c.reply.redirect(`/lists/${c.params.listId}`, 303);
     },
   }),
 ];

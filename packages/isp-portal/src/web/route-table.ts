@@ -60,7 +60,23 @@ const jsonSchema = (s: AnyZ | undefined) => {
   return j;
 };
 
+/** The parameters a query schema names (an object schema's keys), or [] for a route that takes none. */
+export function queryKeys(s: AnyZ | undefined): string[] | null {
+  if (!s) return [];
+  const shape = (s as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : null;
+}
+
 function parse<T extends AnyZ>(s: T | undefined, v: unknown, where: string): z.infer<T> {
+  if (where === 'query' && v && typeof v === 'object') {
+    // a parameter the address does not take is a mistake (a misspelt filter would silently show everything)
+    const known = queryKeys(s);
+    const unknown = known && Object.keys(v).filter((k) => !known.includes(k));
+    if (unknown?.length)
+      throw new HttpError(400, 'request.invalid', {
+        detail: `query ${unknown[0]}: not a parameter here; expected ${known!.length ? known!.join(', ') : 'no parameters'}`,
+      });
+  }
   if (!s) return v as z.infer<T>;
   const r = s.safeParse(v ?? {});
   if (r.success) return r.data;
