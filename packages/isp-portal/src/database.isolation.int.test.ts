@@ -33,7 +33,10 @@ describe('the database wall, probed with the portal’s own credentials', () => 
   let tables: string[];
 
   beforeAll(async () => {
-    w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
+    // queues in PostgreSQL, so BullMQ's tables hold this world's jobs too
+    w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })], {
+      queues: 'postgres',
+    });
     // something in every table that has an owner: an outcome of each member, a proposal of each
     await w.ctx.pool.query(`INSERT INTO registry_proposals (member_id, kind, cidr, proposed_by) VALUES
       ('isp-a', 'prefix.add', '101.9.0.0/16', ${w.users.memberA.id}), ('isp-b', 'prefix.add', '102.9.0.0/16', ${w.users.memberB.id})`);
@@ -144,6 +147,21 @@ describe('the database wall, probed with the portal’s own credentials', () => 
       await w.ctx.pool.query(`SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosecdef ORDER BY proname`)
     ).rows.map((r) => r.proname);
     expect(definers).toEqual(['app_enter_scope', 'app_scope', 'app_scope_entered', 'app_scope_seal']);
+    // the queues' tables (BullMQ on PostgreSQL) name lists, batches and members: nothing of them in a scope
+    const queueTables = (
+      await w.ctx.pool.query(
+        `SELECT relname FROM pg_class WHERE relnamespace = to_regnamespace('bullmq') AND relkind IN ('r', 'p') AND NOT relispartition`,
+      )
+    ).rows;
+    expect(queueTables.length).toBeGreaterThan(0);
+    let jobs = 0;
+    for (const t of queueTables) jobs += await asPortalIn(null, (db) => rowsOf(db, `bullmq.${t.relname}`)).then((r) => r.length);
+    expect(jobs).toBeGreaterThan(0); // the portal's service path (it queues work) does see them
+    for (const t of queueTables)
+      expect({ t: t.relname, n: await asPortalIn(m, (db) => rowsOf(db, `bullmq.${t.relname}`)).then((r) => r.length) }).toEqual({
+        t: t.relname,
+        n: 0,
+      });
     // every table has row-level security (a table added by a later migration without it fails here)
     const open = (
       await w.ctx.pool.query(

@@ -76,8 +76,11 @@ export async function seedUsers(ctx: TestContext): Promise<World['users']> {
 }
 
 /** Builds the world; `workers` starts the real pipeline (the caller passes its start functions). */
-export async function buildWorld(startWorkers: (ctx: TestContext) => Worker[]): Promise<World & { workers: Worker[] }> {
-  const ctx = await openTestContext();
+export async function buildWorld(
+  startWorkers: (ctx: TestContext) => Worker[],
+  opts: { queues?: 'redis' | 'postgres' } = {},
+): Promise<World & { workers: Worker[] }> {
+  const ctx = await openTestContext(opts.queues ? { QUEUE_BACKEND: opts.queues } : {});
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-portal-'));
   await seedRegistry(ctx);
   const users = await seedUsers(ctx);

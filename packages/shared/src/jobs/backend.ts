@@ -82,9 +82,47 @@ export async function migrateQueueSchema(databaseUrl: string): Promise<number> {
       await client.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
       await client.query(`GRANT EXECUTE ON ALL ROUTINES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
     }
+    if (roles.length) await sealQueueTables(client);
     return applied;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Jobs name lists, batches and members: a portal connection in a caller's scope reaches none of
+ * them (docs/security.md). The portal queues work and shows bull-board outside any scope; the
+ * workers, who do not own BullMQ's tables, pass through a policy of their own.
+ */
+async function sealQueueTables(client: Client): Promise<void> {
+  if (!(await client.query(`SELECT to_regprocedure('public.app_scope_role()') IS NOT NULL AS ok`)).rows[0].ok) return; // before 0025
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(7242004)'); // processes starting at once seal once
+    await sealTables(client);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+async function sealTables(client: Client): Promise<void> {
+  const tables = (
+    await client.query(
+      `SELECT c.relname, EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = $1 AND p.tablename = c.relname AND p.policyname = 'dl_portal') AS sealed
+         FROM pg_class c WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+      [QUEUE_SCHEMA],
+    )
+  ).rows as { relname: string; sealed: boolean }[];
+  for (const t of tables) {
+    if (t.sealed) continue;
+    const name = `${QUEUE_SCHEMA}.${t.relname}`;
+    await client.query(`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY`);
+    await client.query(`CREATE POLICY dl_worker ON ${name} TO deliveryline_worker USING (true) WITH CHECK (true)`);
+    await client.query(
+      `CREATE POLICY dl_portal ON ${name} TO deliveryline_portal USING ((SELECT public.app_scope_role()) IS NULL) WITH CHECK ((SELECT public.app_scope_role()) IS NULL)`,
+    );
   }
 }
 
