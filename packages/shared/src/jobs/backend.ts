@@ -74,15 +74,7 @@ export async function migrateQueueSchema(databaseUrl: string): Promise<number> {
       return 0;
     }
     const applied = await runMigrations(client, QUEUE_SCHEMA);
-    // the workers' and the portal's roles (0025) use the queues too: the schema is the queues' alone
-    const roles = (await client.query(`SELECT rolname FROM pg_roles WHERE rolname IN ('deliveryline_worker', 'deliveryline_portal')`)).rows;
-    for (const { rolname } of roles) {
-      await client.query(`GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
-      await client.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
-      await client.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
-      await client.query(`GRANT EXECUTE ON ALL ROUTINES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
-    }
-    if (roles.length) await sealQueueTables(client);
+    await shareQueueTables(client);
     return applied;
   } finally {
     await client.end();
@@ -94,12 +86,21 @@ export async function migrateQueueSchema(databaseUrl: string): Promise<number> {
  * them (docs/security.md). The portal queues work and shows bull-board outside any scope; the
  * workers, who do not own BullMQ's tables, pass through a policy of their own.
  */
-async function sealQueueTables(client: Client): Promise<void> {
-  if (!(await client.query(`SELECT to_regprocedure('public.app_scope_role()') IS NOT NULL AS ok`)).rows[0].ok) return; // before 0025
+async function shareQueueTables(client: Client): Promise<void> {
+  // the workers' and the portal's roles (0025) use the queues too
+  const roles = (await client.query(`SELECT rolname FROM pg_roles WHERE rolname IN ('deliveryline_worker', 'deliveryline_portal')`)).rows;
+  if (!roles.length) return;
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock(7242004)'); // processes starting at once seal once
-    await sealTables(client);
+    // processes starting at once grant and seal once (concurrent GRANTs on one object collide)
+    await client.query('SELECT pg_advisory_xact_lock(7242004)');
+    for (const { rolname } of roles) {
+      await client.query(`GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+      await client.query(`GRANT EXECUTE ON ALL ROUTINES IN SCHEMA ${QUEUE_SCHEMA} TO ${rolname}`);
+    }
+    if ((await client.query(`SELECT to_regprocedure('public.app_scope_role()') IS NOT NULL AS ok`)).rows[0].ok) await sealTables(client);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
