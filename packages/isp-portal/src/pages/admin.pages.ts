@@ -1,5 +1,9 @@
 import { z } from 'zod/v4';
-import { allUsers } from '../repositories/identity.repository';
+import { audit, normalEmail } from '@deliveryline/shared';
+import { allUsers, userById } from '../repositories/identity.repository';
+import { lockedAccounts } from '../repositories/signin-throttle.repository';
+import { clockOf } from '../auth/resolve-caller';
+import { unlockAccount } from '../auth/signin-limits';
 import { ROLES } from '../auth/caller';
 import { countAudit, findAudit, type AuditRow } from '../repositories/audit.repository';
 import { organisations } from '../repositories/registry.repository';
@@ -8,7 +12,7 @@ import { changePassword, createUser, oneTimePassword, UserInputError } from '../
 import { codeTag, csrfField, data, fmtDate, html, pager, paging, raw, select, table, type Safe } from '../web/html';
 import { CATALOG, hasText, t, type Lang } from '../web/i18n';
 import { HttpError, messageOf } from '../web/errors';
-import { route, type PortalRoute, type RouteCall } from '../web/route-table';
+import { id, route, type PortalRoute, type RouteCall } from '../web/route-table';
 import { render } from './render';
 import { dateRange } from './filters';
 
@@ -30,7 +34,20 @@ async function usersPage(
   status = 200,
 ) {
   const { lang, caller } = c;
-  const [users, orgs] = await Promise.all([allUsers(c.ctx.pool), organisations(c.ctx.pool)]);
+  const [users, orgs, locked] = await Promise.all([
+    allUsers(c.ctx.pool),
+    organisations(c.ctx.pool),
+    lockedAccounts(c.ctx.pool, clockOf(c.deps.settings)),
+  ]);
+  const state = (u: (typeof users)[number]) => {
+    const until = locked.get(u.email);
+    if (!until)
+      return u.must_change_password ? t(lang, 'users.mustChange') : u.active ? t(lang, 'users.active') : t(lang, 'users.disabled');
+    return html`${t(lang, 'users.locked', { until: fmtDate(until, lang) })}
+      <form method="post" action="/users/${u.id}/unlock" class="inline">
+        ${csrfField(caller)}<button class="secondary">${t(lang, 'users.unlock')}</button>
+      </form>`;
+  };
   const f = o.form ?? {};
   const opt = (v: string, label: string, cur: string | undefined, isData = false) =>
     html`<option value="${v}" ${raw(v === cur ? ' selected' : '')}${raw(isData ? ' translate="no"' : '')}>${label}</option>`;
@@ -90,7 +107,7 @@ async function usersPage(
           t(lang, `role.${u.role}`),
           data(u.member_id ?? u.source_id ?? ''),
           u.totp_secret ? '✓' : '',
-          u.must_change_password ? t(lang, 'users.mustChange') : u.active ? t(lang, 'users.active') : t(lang, 'users.disabled'),
+          state(u),
           fmtDate(u.created_at, lang),
         ]),
         '',
@@ -155,7 +172,23 @@ export const adminPages: PortalRoute[] = [
         }
         throw e;
       }
-      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.added') }, created: { email: b.email.toLowerCase(), password } });
+      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.added') }, created: { email: normalEmail(b.email), password } });
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/users/:userId/unlock',
+    kind: 'page',
+    roles: ['coordinator'],
+    summary: "end a user's sign-in lock (too many failed attempts) before it runs out",
+    params: z.object({ userId: id }),
+    body: z.object({ _csrf: z.string().optional() }),
+    handler: async (c) => {
+      const u = await userById(c.ctx.pool, c.params.userId);
+      if (!u) throw new HttpError(404, 'not_found');
+      if (await unlockAccount(c.ctx.pool, u.email, clockOf(c.deps.settings)))
+        await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.unlocked', object: `user:${u.id}` });
+      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.unlocked', { email: u.email }) } });
     },
   }),
   route({
@@ -234,7 +267,12 @@ export const adminPages: PortalRoute[] = [
       if (c.caller.pending === 'totp') throw new HttpError(401, 'unauthenticated');
       if (c.body.password !== c.body.again) return passwordPage(c, { kind: 'error', text: t(c.lang, 'error.password.mismatch') }, 400);
       try {
-        await changePassword(c.ctx.pool, { userId: c.caller.userId, password: c.body.password, actor: c.caller.actor });
+        await changePassword(c.ctx.pool, {
+          userId: c.caller.userId,
+          password: c.body.password,
+          actor: c.caller.actor,
+          keepSession: c.req.sessionHash,
+        });
       } catch (e) {
         if (e instanceof UserInputError)
           return passwordPage(c, { kind: 'error', text: messageOf(c.lang, new HttpError(400, e.code)) }, 400);

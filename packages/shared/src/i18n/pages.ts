@@ -151,6 +151,9 @@ export const PAGES = {
   'users.mustChange': ['初回パスワード変更待ち', 'must choose a password'],
   'users.active': ['有効', 'active'],
   'users.disabled': ['停止', 'disabled'],
+  'users.locked': ['ロック中（{until}まで）', 'locked until {until}'],
+  'users.unlock': ['ロック解除', 'Unlock'],
+  'users.unlocked': ['{email} のサインインのロックを解除しました。', 'Sign-in for {email} is unlocked.'],
   'users.otp.note': [
     'パスワードは自動で作られ、追加の後に一度だけ表示されます。利用者は初回のサインインで自分のパスワードに変えます。',
     'A one-time password is generated and shown once after adding; the user chooses their own at the first sign-in.',
