@@ -170,11 +170,11 @@ export const authRoutes: PortalRoute[] = [
           refusalText(lang, { why: 'locked', until: new Date(now.getTime() + deps.settings.limits.lockSeconds * 1000) }, now),
         );
       }
-      await succeeded(ctx.pool, who, now);
+      const needsTotp = !!user.totp_secret;
+      await succeeded(ctx.pool, who, now, { full: !needsTotp, claim });
       // a new session id at every sign-in; a session the browser still held ends here
       if (req.sessionHash) await deleteSession(ctx.pool, req.sessionHash);
       const secret = randomSecret();
-      const needsTotp = !!user.totp_secret;
       await insertSession(ctx.pool, {
         idHash: sha256(secret),
         userId: user.id,
@@ -245,7 +245,7 @@ export const authRoutes: PortalRoute[] = [
         }
         return reply.redirect(`/signin/totp?wrong=1&next=${encodeURIComponent(next)}`, 303);
       }
-      await succeeded(ctx.pool, who, now);
+      await succeeded(ctx.pool, who, now, { full: true, claim });
       // the session gets a new id now that it is fully signed in
       const secret = randomSecret();
       if (!(await passSecondFactor(ctx.pool, req.sessionHash, sha256(secret), randomSecret(24))))

@@ -65,10 +65,21 @@ export async function claimAttempt(pool: Pool, l: SigninLimits, who: { email: st
   return claim;
 }
 
-/** The claimed attempt was good: the account's count (and any lock it just set) starts again, the address is forgiven one. */
-export async function succeeded(pool: Pool, who: { email: string; ip: string }, now: Date): Promise<void> {
-  await clearThrottle(pool, accountKey(who.email), now);
-  await forgiveOne(pool, addressKey(who.ip));
+/**
+ * The claimed attempt was good. Fully signed in (no second factor due, or it passed): the account's
+ * count starts again. A password that passed with a TOTP code still to come only takes its own
+ * attempt back (and the lock it would have set), so wrong codes keep counting across new
+ * sign-ins: knowing the password does not buy fresh guesses at the code. The address is forgiven one.
+ */
+export async function succeeded(
+  pool: Pool,
+  who: { email: string; ip: string },
+  now: Date,
+  o: { full: boolean; claim: Claim },
+): Promise<void> {
+  if (o.full) await clearThrottle(pool, accountKey(who.email), now);
+  else await forgiveOne(pool, accountKey(who.email), o.claim.ok && o.claim.locksNow);
+  await forgiveOne(pool, addressKey(who.ip), false);
 }
 
 /** A coordinator unlocks an account; true if it was locked. */

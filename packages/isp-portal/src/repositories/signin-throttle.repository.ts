@@ -40,9 +40,12 @@ export async function clearThrottle(db: Queryable, key: string, now: Date): Prom
   return r.rows[0]?.locked === true;
 }
 
-/** An attempt counted in advance turned out good: one failure less. */
-export async function forgiveOne(db: Queryable, key: string): Promise<void> {
-  await db.query('UPDATE signin_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1', [key]);
+/** An attempt counted in advance turned out good: one failure less, and the lock it set (`undoLock`) lifted. */
+export async function forgiveOne(db: Queryable, key: string, undoLock: boolean): Promise<void> {
+  await db.query(
+    'UPDATE signin_throttle SET failures = greatest(failures - 1, 0), locked_until = CASE WHEN $2 THEN NULL ELSE locked_until END WHERE key = $1',
+    [key, undoLock],
+  );
 }
 
 /** Counters nobody has failed on since `before` and no lock holds any more. */
