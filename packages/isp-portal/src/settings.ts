@@ -111,15 +111,20 @@ export interface PortalSettings {
   clock?: () => number;
 }
 
-export const DEFAULT_LIMITS: SigninLimits = {
-  freeFailures: 5,
-  backoffMaxSeconds: 300,
-  lockFailures: 10,
-  lockSeconds: 15 * 60,
-  windowSeconds: 15 * 60,
-  addressFailures: 50,
-  totpSessionFailures: 5,
-};
+function limitsOf(d: z.infer<typeof PortalSettingsSchema>): SigninLimits {
+  return {
+    freeFailures: d.PORTAL_SIGNIN_FREE_FAILURES,
+    backoffMaxSeconds: d.PORTAL_SIGNIN_BACKOFF_MAX_SECONDS,
+    lockFailures: d.PORTAL_SIGNIN_LOCK_FAILURES,
+    lockSeconds: d.PORTAL_SIGNIN_LOCK_MINUTES * 60,
+    windowSeconds: d.PORTAL_SIGNIN_WINDOW_MINUTES * 60,
+    addressFailures: d.PORTAL_SIGNIN_ADDRESS_FAILURES,
+    totpSessionFailures: d.PORTAL_TOTP_SESSION_FAILURES,
+  };
+}
+
+/** The limits with every setting at its default (tests start from these). */
+export const DEFAULT_LIMITS: SigninLimits = limitsOf(PortalSettingsSchema.parse({}));
 
 function parseKey(s: string): Buffer | null {
   const v = s.trim();
@@ -160,15 +165,7 @@ export function portalSettings(ctx: Pick<AppContext, 'env'>, source: NodeJS.Proc
     sessionHours: d.PORTAL_SESSION_HOURS,
     sessionIdleMinutes: d.PORTAL_SESSION_IDLE_MINUTES,
     signinPerMinute: d.PORTAL_SIGNIN_PER_MINUTE,
-    limits: {
-      freeFailures: d.PORTAL_SIGNIN_FREE_FAILURES,
-      backoffMaxSeconds: d.PORTAL_SIGNIN_BACKOFF_MAX_SECONDS,
-      lockFailures: d.PORTAL_SIGNIN_LOCK_FAILURES,
-      lockSeconds: d.PORTAL_SIGNIN_LOCK_MINUTES * 60,
-      windowSeconds: d.PORTAL_SIGNIN_WINDOW_MINUTES * 60,
-      addressFailures: d.PORTAL_SIGNIN_ADDRESS_FAILURES,
-      totpSessionFailures: d.PORTAL_TOTP_SESSION_FAILURES,
-    },
+    limits: limitsOf(d),
     trustedProxies: d.TRUSTED_PROXIES,
     totpKey: totpKeyFrom(d.TOTP_KEY, ctx.env.dataDir),
     metricsToken: d.METRICS_TOKEN,

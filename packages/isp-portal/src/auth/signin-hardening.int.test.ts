@@ -110,6 +110,29 @@ describe('sign-in hardening', () => {
     expect(ok.statusCode).toBe(200);
   });
 
+  it('seals TOTP secrets stored in the clear before migration 0027: when the portal starts, and when one is read', async () => {
+    const plain = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const stored = async (id: number) => (await ctx.pool.query('SELECT totp_secret FROM users WHERE id = $1', [id])).rows[0].totp_secret;
+    const signInWithCode = async (email: string) => {
+      const s = session(await signIn(email, PASSWORD))!;
+      const form = await send({ url: '/signin/totp', cookies: { dl_session: s } });
+      return send({
+        method: 'POST',
+        url: '/signin/totp',
+        cookies: { dl_session: s },
+        payload: { code: currentTotp(plain), _csrf: csrfOf(form.body) },
+      });
+    };
+    await ctx.pool.query('UPDATE users SET totp_secret = $2 WHERE id = ANY($1)', [[users.memberB.id, users.sourceB.id], plain]);
+    servers.push(await buildServer(ctx, { settings, mailer })); // a portal process starting
+    expect(await stored(users.memberB.id)).toMatch(/^enc1:/);
+    expect((await signInWithCode(users.memberB.email)).headers.get('location')).toBe('/batches');
+
+    await ctx.pool.query('UPDATE users SET totp_secret = $2 WHERE id = $1', [users.sourceB.id, plain]);
+    expect((await signInWithCode(users.sourceB.email)).headers.get('location')).toBe('/lists');
+    expect(await stored(users.sourceB.id)).toMatch(/^enc1:/);
+  });
+
   /** signs the coordinator in with the password; the pending session and its CSRF token */
   async function pending(): Promise<{ s: string; csrf: string }> {
     const r = await signIn(users.coordinator.email, PASSWORD);
