@@ -10,7 +10,7 @@ import { recoveryCodesLeft, revokeToken, setTotpSecret, tokensOf } from '../repo
 import { createToken } from '../services/users';
 import { newTotpSecret, totpStep, totpUri } from './totp';
 import { sealSecret } from './totp-crypto';
-import { issueRecoveryCodes } from './second-factor';
+import { issueRecoveryCodes, notifyChange } from './second-factor';
 
 const everyone = ROLES;
 
@@ -142,6 +142,7 @@ export const accountRoutes: PortalRoute[] = [
       await setTotpSecret(c.ctx.pool, c.caller.userId, sealSecret(key, c.caller.userId, c.body.secret), step);
       const codes = await issueRecoveryCodes(c.ctx.pool, key, c.caller.userId);
       await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.totp_enabled', object: `user:${c.caller.userId}` });
+      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'totp', c.req.ip);
       // the recovery codes are shown this once
       return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
     },
@@ -157,6 +158,7 @@ export const accountRoutes: PortalRoute[] = [
       if (!c.caller.hasTotp) throw new HttpError(409, 'totp.not_enabled');
       const codes = await issueRecoveryCodes(c.ctx.pool, c.deps.settings.totpKey, c.caller.userId);
       await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.recovery_codes_generated', object: `user:${c.caller.userId}` });
+      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'recovery', c.req.ip);
       return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
     },
   }),

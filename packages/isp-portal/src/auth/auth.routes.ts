@@ -13,12 +13,12 @@ import {
   passSecondFactor,
   userByEmail,
   userById,
-  type UserRow,
 } from '../repositories/identity.repository';
 import { randomSecret, sha256, verifyPassword } from './secrets';
 import { clockOf, LANG_COOKIE, clearSessionCookie, setSessionCookie } from './resolve-caller';
-import { claimAttempt, succeeded, type Claim, type Refusal } from './signin-limits';
-import { checkSecondFactor, notifyAccount, recoveryCodeUsed } from './second-factor';
+import { claimAttempt, succeeded } from './signin-limits';
+import { checkSecondFactor, recoveryCodeUsed } from './second-factor';
+import { lockedNow, refuse, refusalText } from './signin-outcome';
 import type { Caller } from './caller';
 
 const safeNext = (n: unknown) => (typeof n === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(n) ? n : '/');
@@ -41,38 +41,6 @@ function signinPage(lang: Lang, next: string, error?: string, email = '') {
 
 export function homeOf(c: Caller): string {
   return { coordinator: '/dashboard', viewer: '/dashboard', member: '/batches', source: '/lists' }[c.role];
-}
-
-/**
- * The words for a refused or locking attempt. They are the same whether the account exists or
- * not (accounts that do not exist are counted and locked alike): nothing here tells which exist.
- */
-function refusalText(lang: Lang, r: Refusal, now: Date): string {
-  const seconds = Math.max(1, Math.ceil((r.until.getTime() - now.getTime()) / 1000));
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return t(lang, `signin.${r.why}`, { seconds, minutes });
-}
-
-function refuse(reply: FastifyReply, r: Refusal, now: Date): FastifyReply {
-  return reply.code(429).header('retry-after', String(Math.max(1, Math.ceil((r.until.getTime() - now.getTime()) / 1000))));
-}
-
-/** A failed attempt that locked the account: audited, and the owner (if there is one) gets an e-mail. */
-async function lockedNow(d: Deps, req: FastifyRequest, email: string, user: UserRow | undefined, claim: Claim & { ok: true }, now: Date) {
-  const until = new Date(now.getTime() + d.settings.limits.lockSeconds * 1000);
-  await audit(d.ctx.pool, {
-    actor: user ? `user:${user.id}` : 'anonymous',
-    action: 'user.locked',
-    object: user ? `user:${user.id}` : undefined,
-    details: { email, ip: req.ip, failures: claim.failures, until: until.toISOString() },
-  });
-  if (user?.active)
-    void notifyAccount(d.mailer, req.log, user, 'locked', {
-      ip: req.ip,
-      until,
-      minutes: Math.ceil(d.settings.limits.lockSeconds / 60),
-      failures: claim.failures,
-    });
 }
 
 function totpPage(lang: Lang, caller: Caller, next: string, flash: string | null) {

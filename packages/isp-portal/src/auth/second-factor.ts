@@ -12,6 +12,7 @@ import {
   sealTotpSecret,
   useRecoveryCode,
   useTotpStep,
+  userById,
   type UserRow,
 } from '../repositories/identity.repository';
 import { isSealed, looksLikeRecoveryCode, newRecoveryCodes, openSecret, recoveryHash, sealSecret } from './totp-crypto';
@@ -73,6 +74,7 @@ const bilingual = (key: string, vars: Record<string, unknown>, lang: 'ja' | 'en'
     ...vars,
     until: vars.until ? fmtDate(vars.until as Date, l) : '',
     at: vars.at ? fmtDate(vars.at as Date, l) : '',
+    change: vars.change ? t(l, `mail.changed.${String(vars.change)}`) : '',
   });
   const [first, second] = lang === 'ja' ? (['ja', 'en'] as const) : (['en', 'ja'] as const);
   return {
@@ -90,7 +92,7 @@ export function notifyAccount(
   mailer: Mailer,
   log: Log,
   u: Pick<UserRow, 'email' | 'language'>,
-  kind: 'locked' | 'recovery',
+  kind: 'locked' | 'recovery' | 'changed',
   vars: Record<string, unknown>,
 ): Promise<void> {
   const m = bilingual(`mail.${kind}`, { email: u.email, ...vars }, u.language);
@@ -98,6 +100,19 @@ export function notifyAccount(
     () => undefined,
     (err: unknown) => log.error({ err, kind }, 'account notice not sent'),
   );
+}
+
+/** The owner is told that their password or second factor changed (ASVS 2.2.3, 2.5.5). */
+export async function notifyChange(
+  pool: Pool,
+  mailer: Mailer,
+  log: Log,
+  userId: number,
+  change: 'password' | 'totp' | 'recovery',
+  ip: string,
+): Promise<void> {
+  const u = await userById(pool, userId);
+  if (u) void notifyAccount(mailer, log, u, 'changed', { change, ip, at: new Date() });
 }
 
 /** A recovery code was used: audited, and the owner told (how many are left). */

@@ -67,7 +67,9 @@ describe('sign-in hardening', () => {
     via({ method: 'POST', url: '/signin', headers: { ...en, ...headers }, payload: { email, password } });
   const actions = async (like: string) =>
     (await ctx.pool.query(`SELECT action, details FROM audit_events WHERE action LIKE $1 ORDER BY id`, [like])).rows;
-  const mailsTo = (to: string) => smtp.mails.filter((m) => m.to.includes(to));
+  /** the account notices caught for one address, of one kind (locked, recovery, changed) */
+  const mailsTo = (to: string, kind = 'locked') =>
+    smtp.mails.filter((m) => m.to.includes(to) && m.headers['x-deliveryline-notice'] === `account.${kind}`);
 
   /** the coordinator turns TOTP on (the policy requires it); the secret and the recovery codes shown once */
   let totp: { secret: string; codes: string[] };
@@ -198,15 +200,15 @@ describe('sign-in hardening', () => {
   });
 
   it('lets a recovery code stand in for a TOTP code once, audits it and tells the owner', async () => {
-    const before = mailsTo(users.coordinator.email).length;
+    const before = mailsTo(users.coordinator.email, 'recovery').length;
     const p = await pending();
     const used = await code(p, totp.codes[3].toLowerCase()); // case and hyphens do not matter
     expect(used.headers.get('location')).toBe('/dashboard');
     const again = await pending();
     expect((await code(again, totp.codes[3])).headers.get('location')).toMatch(/wrong=1/);
     expect((await actions('user.recovery_code_used')).at(-1).details).toMatchObject({ ip: '127.0.0.1', left: 9 });
-    await waitFor(() => mailsTo(users.coordinator.email).length === before + 1, 'the recovery-code notice');
-    expect(mailsTo(users.coordinator.email).at(-1)!.text).toContain('9 unused recovery codes are left');
+    await waitFor(() => mailsTo(users.coordinator.email, 'recovery').length === before + 1, 'the recovery-code notice');
+    expect(mailsTo(users.coordinator.email, 'recovery').at(-1)!.text).toContain('9 unused recovery codes are left');
 
     // new codes from /account replace the old ones
     const s = session(await code(again, totp.codes[4]))!;
@@ -221,6 +223,11 @@ describe('sign-in hardening', () => {
     const old = totp.codes;
     totp.codes = [...fresh.body.matchAll(/<li>([A-Z2-9-]{14})<\/li>/g)].map((m) => m[1]);
     expect(totp.codes).toHaveLength(10);
+    await waitFor(
+      () => mailsTo(users.coordinator.email, 'changed').length === 2,
+      'the notices of TOTP turned on and of new recovery codes',
+    );
+    expect(mailsTo(users.coordinator.email, 'changed')[1].text).toContain('new recovery codes were made');
     expect((await code(await pending(), old[5])).headers.get('location')).toMatch(/wrong=1/);
   });
 
@@ -353,16 +360,25 @@ describe('sign-in hardening', () => {
     const elsewhere = session(await signIn(users.sourceA.email, PASSWORD))!;
     const form = await send({ url: '/account/password', cookies: { dl_session: here } });
     const NEW = 'a new password of my own';
-    const changed = await send({
-      method: 'POST',
-      url: '/account/password',
-      cookies: { dl_session: here },
-      payload: { password: NEW, again: NEW, _csrf: csrfOf(form.body) },
-    });
-    expect(changed.statusCode).toBe(303);
+    const change = (current: string) =>
+      send({
+        method: 'POST',
+        url: '/account/password',
+        headers: en,
+        cookies: { dl_session: here },
+        payload: { current, password: NEW, again: NEW, _csrf: csrfOf(form.body) },
+      });
+    const wrong = await change('not my password');
+    expect(wrong.statusCode).toBe(400);
+    expect(flashOf(wrong.body)).toBe('The current password is not right.');
+    expect((await change(PASSWORD)).statusCode).toBe(303);
+    await waitFor(() => mailsTo(users.sourceA.email, 'changed').length === 1, 'the password-change notice');
+    expect(mailsTo(users.sourceA.email, 'changed')[0].text).toContain('the password was changed');
     expect((await send({ url: '/lists', cookies: { dl_session: here } })).statusCode).toBe(200);
     expect((await send({ url: '/lists', cookies: { dl_session: elsewhere } })).statusCode).toBe(303);
-    expect((await actions('user.password_changed')).at(-1).details.sessionsEnded).toBeGreaterThanOrEqual(1);
+    const changes = await actions('user.password_changed');
+    expect(changes).toHaveLength(1); // the wrong current password changed nothing
+    expect(changes[0].details.sessionsEnded).toBeGreaterThanOrEqual(1);
 
     // a disabled account's sessions end with it
     await setUserActive(ctx.pool, users.sourceA.id, false);

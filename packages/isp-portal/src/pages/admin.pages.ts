@@ -1,9 +1,12 @@
 import { z } from 'zod/v4';
 import { audit, normalEmail } from '@deliveryline/shared';
-import { allUsers, userById } from '../repositories/identity.repository';
+import { allUsers, endSessionsOf, userById } from '../repositories/identity.repository';
 import { lockedAccounts } from '../repositories/signin-throttle.repository';
-import { clockOf } from '../auth/resolve-caller';
-import { unlockAccount } from '../auth/signin-limits';
+import { clearSessionCookie, clockOf } from '../auth/resolve-caller';
+import { claimAttempt, succeeded, unlockAccount } from '../auth/signin-limits';
+import { lockedNow, refuse, refusalText } from '../auth/signin-outcome';
+import { notifyChange } from '../auth/second-factor';
+import { verifyPassword } from '../auth/secrets';
 import { ROLES } from '../auth/caller';
 import { countAudit, findAudit, type AuditRow } from '../repositories/audit.repository';
 import { organisations } from '../repositories/registry.repository';
@@ -262,10 +265,20 @@ export const adminPages: PortalRoute[] = [
     roles: ROLES,
     allowPending: true,
     summary: 'set your own password',
-    body: z.object({ password: z.string().max(1000), again: z.string().max(1000), _csrf: z.string().optional() }),
+    body: z.object({
+      current: z.string().max(1000).optional(),
+      password: z.string().max(1000),
+      again: z.string().max(1000),
+      _csrf: z.string().optional(),
+    }),
     handler: async (c) => {
       if (c.caller.pending === 'totp') throw new HttpError(401, 'unauthenticated');
       if (c.body.password !== c.body.again) return passwordPage(c, { kind: 'error', text: t(c.lang, 'error.password.mismatch') }, 400);
+      // the current password too, but at the first sign-in (the one-time password was just typed)
+      const first = c.caller.pending === 'password';
+      if (!first) {
+        if (await currentPasswordRefused(c, c.body.current ?? '')) return c.reply;
+      }
       try {
         await changePassword(c.ctx.pool, {
           userId: c.caller.userId,
@@ -278,10 +291,48 @@ export const adminPages: PortalRoute[] = [
           return passwordPage(c, { kind: 'error', text: messageOf(c.lang, new HttpError(400, e.code)) }, 400);
         throw e;
       }
+      if (!first) await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'password', c.req.ip);
       return c.reply.redirect('/', 303);
     },
   }),
 ];
+
+/**
+ * The current password, checked under the same limits as a sign-in (a stolen session does not
+ * give unlimited guesses at it): false when it is right; otherwise the answer has been sent.
+ * (A boolean, not the reply: a reply is thenable, and awaiting it would read as undefined.)
+ */
+async function currentPasswordRefused(c: RouteCall<unknown, unknown, unknown>, current: string): Promise<boolean> {
+  const { ctx, deps, req, reply, caller, lang } = c;
+  const now = clockOf(deps.settings);
+  const who = { email: caller.email, ip: req.ip };
+  const claim = await claimAttempt(ctx.pool, deps.settings.limits, who, now);
+  if (!claim.ok) {
+    refuse(reply, claim, now);
+    void passwordPage(c, { kind: 'error', text: refusalText(lang, claim, now) }, 429);
+    return true;
+  }
+  const user = await userById(ctx.pool, caller.userId);
+  if (await verifyPassword(current, user?.password_hash ?? null)) {
+    await succeeded(ctx.pool, who, now, { full: true, claim });
+    return false;
+  }
+  await audit(ctx.pool, {
+    actor: caller.actor,
+    action: 'user.signin_failed',
+    details: { email: caller.email, ip: req.ip, on: 'password change' },
+  });
+  if (!claim.locksNow) {
+    void passwordPage(c, { kind: 'error', text: t(lang, 'error.password.current') }, 400);
+    return true;
+  }
+  // locked: this session ends too
+  await lockedNow(deps, req, caller.email, user, claim, now);
+  await endSessionsOf(ctx.pool, caller.userId);
+  clearSessionCookie(reply, deps.settings);
+  void reply.redirect('/signin', 303);
+  return true;
+}
 
 function passwordPage(c: RouteCall<unknown, unknown, unknown>, flash?: Flash, status = 200) {
   const { lang, caller } = c;
@@ -292,6 +343,13 @@ function passwordPage(c: RouteCall<unknown, unknown, unknown>, flash?: Flash, st
       ${caller.pending === 'password' ? html`<p>${t(lang, 'password.first')}</p>` : ''}
       <form method="post" action="/account/password" class="stack">
         ${csrfField(caller)}
+        ${
+          caller.pending === 'password'
+            ? ''
+            : html`<label
+                >${t(lang, 'password.current')}<input type="password" name="current" required autocomplete="current-password"
+              /></label>`
+        }
         <label
           >${t(lang, 'password.new')}<input type="password" name="password" minlength="12" required autocomplete="new-password"
         /></label>

@@ -50,4 +50,15 @@ export const MAIL = {
     '{email} のアカウントで、確認コードの代わりに回復コードが使われました（{at}、送信元: {ip}）。未使用の回復コードは残り {left} 個です。\n\n心当たりがない場合は、すぐにパスワードを変更し、ポータルの「アカウント」で回復コードを作り直して、コーディネーターにご連絡ください。',
     "A recovery code was used in place of a verification code for the account {email} ({at}, from {ip}). {left} unused recovery codes are left.\n\nIf this was not you, change your password now, make new recovery codes on the portal's Account page, and tell a coordinator.",
   ],
+  'mail.changed.subject': ['[deliveryline] サインインの設定が変わりました', '[deliveryline] Your sign-in settings changed'],
+  'mail.changed.body': [
+    '{email} のアカウントで、{change}（{at}、送信元: {ip}）。\n\n心当たりがない場合は、すぐにコーディネーターにご連絡ください。',
+    'For the account {email}, {change} ({at}, from {ip}).\n\nIf this was not you, tell a coordinator at once.',
+  ],
+  'mail.changed.password': ['パスワードが変更されました', 'the password was changed'],
+  'mail.changed.totp': ['二要素認証が有効になりました', 'two-factor sign-in was turned on'],
+  'mail.changed.recovery': [
+    '回復コードが作り直されました（以前のコードは使えません）',
+    'new recovery codes were made (the old ones no longer work)',
+  ],
 } as const;
