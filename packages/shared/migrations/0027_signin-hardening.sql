@@ -48,3 +48,18 @@ CREATE TABLE recovery_codes (
   used_at    timestamptz,
   PRIMARY KEY (user_id, code_hash)
 );
+
+-- 5. Where the database has per-process roles and row-level security on every table (the least-
+--    privilege migration, marked by its scope_key table), the two new tables get the same wall:
+--    the portal reaches them only on its own path (no caller's scope entered), never in a scope.
+DO $$
+BEGIN
+  IF to_regclass('scope_key') IS NOT NULL AND to_regrole('deliveryline_portal') IS NOT NULL THEN
+    ALTER TABLE signin_throttle ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE recovery_codes ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY portal_service ON signin_throttle TO deliveryline_portal
+      USING ((SELECT app_scope_role()) IS NULL) WITH CHECK ((SELECT app_scope_role()) IS NULL);
+    CREATE POLICY portal_service ON recovery_codes TO deliveryline_portal
+      USING ((SELECT app_scope_role()) IS NULL) WITH CHECK ((SELECT app_scope_role()) IS NULL);
+  END IF;
+END $$;
