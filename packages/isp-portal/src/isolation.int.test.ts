@@ -50,6 +50,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       proposalId: {},
       campaignId: { sourceA: 'vaw' },
       sourceId: {}, // source settings are the coordinator's alone
+      userId: {}, // unlocking a user is the coordinator's alone
       lang: {},
     };
     own = {
@@ -60,6 +61,7 @@ describe('authorisation matrix (generated from the route table)', () => {
       proposalId: { coordinator: String(proposalB) },
       campaignId: { coordinator: 'goz', viewer: 'goz', sourceA: 'goz', memberA: 'goz' },
       sourceId: { coordinator: 'jpcert' },
+      userId: { coordinator: String(w.users.memberA.id) },
       lang: {},
     };
   });

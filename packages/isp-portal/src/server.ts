@@ -9,6 +9,7 @@ import { ping, type AppContext } from '@deliveryline/shared';
 import { mailerFromEnv, type Mailer } from '@deliveryline/router';
 import { portalSettings, type PortalSettings } from './settings';
 import { installCallerResolution } from './auth/resolve-caller';
+import { sealPlainTotpSecrets } from './auth/second-factor';
 import { installErrorHandlers } from './web/errors';
 import { installMetrics } from './web/metrics';
 import { installAdminQueues } from './web/admin-queues';
@@ -21,14 +22,22 @@ import { ROUTES } from './routes';
  * /metrics, bull-board at /admin/queues. Every page and API route comes from ROUTES (see
  * routes.ts), where each declares who may call it.
  */
-export async function buildServer(ctx: AppContext, opts: { settings?: PortalSettings; mailer?: Mailer } = {}): Promise<FastifyInstance> {
-  const settings = opts.settings ?? portalSettings(ctx);
+export async function buildServer(
+  ctx: AppContext,
+  opts: { settings?: Partial<PortalSettings>; mailer?: Mailer } = {},
+): Promise<FastifyInstance> {
+  // settings given (tests) override those read from the environment, one by one
+  const settings: PortalSettings = { ...portalSettings(ctx), ...opts.settings };
   const mailer = opts.mailer ?? mailerFromEnv(ctx.env);
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: 32 * 1024 * 1024, // JSON and CSV outcome reports; list files go through multipart with their own limit
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies in TRUSTED_PROXIES: otherwise any client
+    // could name its own address and step round the per-address sign-in limit
+    trustProxy: settings.trustedProxies.length ? settings.trustedProxies : false,
   });
+  const sealed = await sealPlainTotpSecrets(ctx.pool, settings.totpKey);
+  if (sealed) ctx.log.info({ sealed }, 'plain TOTP secrets from before migration 0027 encrypted with TOTP_KEY');
   // zod checks every request inside the route wrapper (after authorisation); the JSON schemas
   // handed to Fastify exist for the OpenAPI document only.
   app.setValidatorCompiler(() => () => true);

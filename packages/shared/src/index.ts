@@ -19,6 +19,7 @@ export * from './process';
 export * from './lists/submit-list';
 export * from './lists/retry-list';
 export * from './domain/csv-safe';
+export * from './domain/email';
 export * from './repositories/batch.repository';
 export * from './audit/audit-log';
 export * from './domain/audit-chain';

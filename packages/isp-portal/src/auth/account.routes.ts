@@ -6,22 +6,46 @@ import { t } from '../web/i18n';
 import { HttpError, notFound } from '../web/errors';
 import { route, id, type PortalRoute, type RouteCall } from '../web/route-table';
 import { ROLES } from './caller';
-import { revokeToken, setTotpSecret, tokensOf } from '../repositories/identity.repository';
+import { recoveryCodesLeft, revokeToken, setTotpSecret, tokensOf } from '../repositories/identity.repository';
 import { createToken } from '../services/users';
-import { checkTotp, newTotpSecret, totpUri } from './totp';
+import { newTotpSecret, totpStep, totpUri } from './totp';
+import { sealSecret } from './totp-crypto';
+import { issueRecoveryCodes, notifyChange } from './second-factor';
 
 const everyone = ROLES;
 
-async function accountPage(c: RouteCall<unknown, unknown, unknown>, extra: { newToken?: string; totpWrong?: boolean } = {}) {
+async function accountPage(
+  c: RouteCall<unknown, unknown, unknown>,
+  extra: { newToken?: string; totpWrong?: boolean; recoveryCodes?: string[] } = {},
+) {
   const { lang, caller, ctx } = c;
   const tokens = await tokensOf(ctx.pool, caller.userId);
+  const hasTotp = caller.hasTotp || !!extra.recoveryCodes;
   const secret = newTotpSecret();
   // the key as a QR code an authenticator app scans (SVG, drawn here: nothing leaves the server)
-  const qr = caller.hasTotp
+  const qr = hasTotp
     ? ''
     : await QRCode.toString(totpUri(secret, caller.email), { type: 'svg', margin: 1, width: 200, errorCorrectionLevel: 'M' });
-  const totp = caller.hasTotp
-    ? html`<p>${t(lang, 'totp.enabled')}</p>`
+  const recovery = extra.recoveryCodes
+    ? html`<div class="card flash ok" id="recovery-codes">
+        <p>${t(lang, 'recovery.shown')}</p>
+        <ul class="secret onetime" translate="no">
+          ${extra.recoveryCodes.map((k) => html`<li>${k}</li>`)}
+        </ul>
+      </div>`
+    : html`<p id="recovery-left">${t(lang, 'recovery.left', { n: await recoveryCodesLeft(ctx.pool, caller.userId) })}</p>`;
+  const totp = hasTotp
+    ? html`<p>${t(lang, 'totp.enabled')}</p>
+        <h3>${t(lang, 'recovery.title')}</h3>
+        ${recovery}
+        ${
+          caller.pending
+            ? ''
+            : html`<form method="post" action="/account/recovery-codes" class="row">
+                ${csrfField(caller)}<button class="secondary" id="recovery-regenerate">${t(lang, 'recovery.regenerate')}</button>
+                <span class="muted">${t(lang, 'recovery.regenerate.help')}</span>
+              </form>`
+        }`
     : html`${caller.pending === 'totp-setup' ? html`<div class="flash error">${t(lang, 'totp.required')}</div>` : ''}
         <p>${t(lang, 'totp.setup.help')}</p>
         <div class="qr" id="totp-qr" role="img" aria-label="${t(lang, 'totp.qr')}">${raw(qr)}</div>
@@ -108,14 +132,34 @@ export const accountRoutes: PortalRoute[] = [
     handler: async (c) => {
       if (c.caller.pending === 'totp') throw new HttpError(401, 'unauthenticated');
       if (c.caller.hasTotp) return c.reply.redirect('/account', 303);
-      if (!checkTotp(c.body.secret, c.body.code.trim()))
+      const step = totpStep(c.body.secret, c.body.code.trim());
+      if (step === null)
         return c.reply
           .code(400)
           .type('text/html')
           .send(await accountPage(c, { totpWrong: true }));
-      await setTotpSecret(c.ctx.pool, c.caller.userId, c.body.secret);
+      const key = c.deps.settings.totpKey;
+      await setTotpSecret(c.ctx.pool, c.caller.userId, sealSecret(key, c.caller.userId, c.body.secret), step);
+      const codes = await issueRecoveryCodes(c.ctx.pool, key, c.caller.userId);
       await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.totp_enabled', object: `user:${c.caller.userId}` });
-      return c.reply.redirect('/account', 303);
+      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'totp', c.req.ip);
+      // the recovery codes are shown this once
+      return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/account/recovery-codes',
+    kind: 'page',
+    roles: everyone,
+    summary: 'ten new recovery codes for the second factor (shown once; the old ones stop working)',
+    body: z.object({ _csrf: z.string().optional() }),
+    handler: async (c) => {
+      if (!c.caller.hasTotp) throw new HttpError(409, 'totp.not_enabled');
+      const codes = await issueRecoveryCodes(c.ctx.pool, c.deps.settings.totpKey, c.caller.userId);
+      await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.recovery_codes_generated', object: `user:${c.caller.userId}` });
+      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'recovery', c.req.ip);
+      return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
     },
   }),
   route({

@@ -1,13 +1,24 @@
 import { z } from 'zod/v4';
-import { audit } from '@deliveryline/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { audit, normalEmail } from '@deliveryline/shared';
 import { html, page, csrfField } from '../web/html';
 import { t, type Lang } from '../web/i18n';
 import { HttpError } from '../web/errors';
-import { route, type PortalRoute } from '../web/route-table';
-import { deleteSession, insertSession, markSignedIn, passSecondFactor, userByEmail } from '../repositories/identity.repository';
+import { route, type Deps, type PortalRoute } from '../web/route-table';
+import {
+  countTotpFailure,
+  deleteSession,
+  insertSession,
+  markSignedIn,
+  passSecondFactor,
+  userByEmail,
+  userById,
+} from '../repositories/identity.repository';
 import { randomSecret, sha256, verifyPassword } from './secrets';
-import { LANG_COOKIE, SESSION_COOKIE, setSessionCookie } from './resolve-caller';
-import { checkTotp } from './totp';
+import { clockOf, LANG_COOKIE, clearSessionCookie, setSessionCookie } from './resolve-caller';
+import { claimAttempt, succeeded } from './signin-limits';
+import { checkSecondFactor, recoveryCodeUsed } from './second-factor';
+import { lockedNow, refuse, refusalText } from './signin-outcome';
 import type { Caller } from './caller';
 
 const safeNext = (n: unknown) => (typeof n === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(n) ? n : '/');
@@ -30,6 +41,41 @@ function signinPage(lang: Lang, next: string, error?: string, email = '') {
 
 export function homeOf(c: Caller): string {
   return { coordinator: '/dashboard', viewer: '/dashboard', member: '/batches', source: '/lists' }[c.role];
+}
+
+function totpPage(lang: Lang, caller: Caller, next: string, flash: string | null) {
+  return page(
+    { lang, title: t(lang, 'totp.title'), caller, path: '/signin/totp', flash: flash ? { kind: 'error', text: flash } : null },
+    html`<div class="card signin">
+      <p>${t(lang, 'totp.prompt')}</p>
+      <form method="post" action="/signin/totp" class="stack">
+        ${csrfField(caller)}
+        <input type="hidden" name="next" value="${next}" />
+        <label
+          >${t(lang, 'totp.code')}<input
+            name="code"
+            autocomplete="one-time-code"
+            autocapitalize="characters"
+            spellcheck="false"
+            maxlength="20"
+            required
+            autofocus
+        /></label>
+        <button>${t(lang, 'common.submit')}</button>
+      </form>
+      <p class="muted">${t(lang, 'totp.prompt.recovery')}</p>
+    </div>`,
+  );
+}
+
+/** Ends a pending session (too many wrong codes, or the account locked) and shows the sign-in form with why. */
+async function endPending(d: Deps, req: FastifyRequest, reply: FastifyReply, lang: Lang, text: string, status: number) {
+  if (req.sessionHash) await deleteSession(d.ctx.pool, req.sessionHash);
+  clearSessionCookie(reply, d.settings);
+  return reply
+    .code(status)
+    .type('text/html')
+    .send(signinPage(lang, '/', text));
 }
 
 export const authRoutes: PortalRoute[] = [
@@ -58,36 +104,52 @@ export const authRoutes: PortalRoute[] = [
     roles: 'public',
     summary: 'sign in with e-mail and password',
     body: z.object({ email: z.string().max(320), password: z.string().max(1000), next: z.string().optional() }),
-    rateLimit: (d) => ({
-      max: d.settings.signinPerMinute,
-      timeWindow: '1 minute',
-      hook: 'preHandler',
-      keyGenerator: (req) => `${req.ip}|${String((req.body as Record<string, string> | undefined)?.email ?? '').toLowerCase()}`,
-    }),
+    // a flood guard per process and address; the limits that count are in PostgreSQL (signin-limits.ts)
+    rateLimit: (d) => ({ max: d.settings.signinPerMinute, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => req.ip }),
     handler: async ({ ctx, deps, req, reply, lang, body }) => {
       const origin = req.headers.origin;
       if (origin && new URL(origin).host !== req.headers.host) throw new HttpError(403, 'csrf');
-      const user = await userByEmail(ctx.pool, body.email.trim());
+      const now = clockOf(deps.settings);
+      const email = normalEmail(body.email);
+      const who = { email, ip: req.ip };
+      const form = (status: number, text: string) =>
+        reply
+          .code(status)
+          .type('text/html')
+          .send(signinPage(lang, safeNext(body.next), text, body.email));
+      const claim = await claimAttempt(ctx.pool, deps.settings.limits, who, now);
+      if (!claim.ok) {
+        req.log.info({ ip: req.ip, why: claim.why }, 'sign-in attempt refused by the limits');
+        refuse(reply, claim, now);
+        return form(429, refusalText(lang, claim, now));
+      }
+      const user = await userByEmail(ctx.pool, email);
       const ok = await verifyPassword(body.password, user?.active ? user.password_hash : null);
       if (!user || !ok) {
         await audit(ctx.pool, {
           actor: user ? `user:${user.id}` : 'anonymous',
           action: 'user.signin_failed',
-          details: { email: body.email.trim().toLowerCase(), ip: req.ip },
+          details: { email, ip: req.ip },
         });
-        return reply
-          .code(401)
-          .type('text/html')
-          .send(signinPage(lang, safeNext(body.next), t(lang, 'signin.failed'), body.email));
+        if (!claim.locksNow) return form(401, t(lang, 'signin.failed'));
+        await lockedNow(deps, req, email, user, claim, now);
+        return form(
+          401,
+          refusalText(lang, { why: 'locked', until: new Date(now.getTime() + deps.settings.limits.lockSeconds * 1000) }, now),
+        );
       }
-      const secret = randomSecret();
       const needsTotp = !!user.totp_secret;
+      await succeeded(ctx.pool, who, now, { full: !needsTotp, claim });
+      // a new session id at every sign-in; a session the browser still held ends here
+      if (req.sessionHash) await deleteSession(ctx.pool, req.sessionHash);
+      const secret = randomSecret();
       await insertSession(ctx.pool, {
         idHash: sha256(secret),
         userId: user.id,
         csrf: randomSecret(24),
         hours: deps.settings.sessionHours,
         secondFactorOk: !needsTotp,
+        now,
       });
       await markSignedIn(ctx.pool, user.id);
       await audit(ctx.pool, {
@@ -108,34 +170,7 @@ export const authRoutes: PortalRoute[] = [
     summary: 'second factor form',
     query: z.object({ next: z.string().optional(), wrong: z.string().optional() }),
     handler: async ({ lang, caller, query, reply }) =>
-      reply.type('text/html').send(
-        page(
-          {
-            lang,
-            title: t(lang, 'totp.title'),
-            caller,
-            path: '/signin/totp',
-            flash: query.wrong ? { kind: 'error', text: t(lang, 'totp.wrong') } : null,
-          },
-          html`<div class="card signin">
-            <p>${t(lang, 'totp.prompt')}</p>
-            <form method="post" action="/signin/totp" class="stack">
-              ${csrfField(caller)}
-              <input type="hidden" name="next" value="${safeNext(query.next)}" />
-              <label
-                >${t(lang, 'totp.code')}<input
-                  name="code"
-                  inputmode="numeric"
-                  pattern="[0-9]{6}"
-                  autocomplete="one-time-code"
-                  required
-                  autofocus
-              /></label>
-              <button>${t(lang, 'common.submit')}</button>
-            </form>
-          </div>`,
-        ),
-      ),
+      reply.type('text/html').send(totpPage(lang, caller, safeNext(query.next), query.wrong ? t(lang, 'totp.wrong') : null)),
   }),
   route({
     method: 'POST',
@@ -143,18 +178,50 @@ export const authRoutes: PortalRoute[] = [
     kind: 'page',
     roles: ['coordinator', 'member', 'source', 'viewer'],
     allowPending: true,
-    summary: 'check the second factor',
-    body: z.object({ code: z.string().max(10), next: z.string().optional(), _csrf: z.string().optional() }),
-    rateLimit: (d) => ({ max: d.settings.signinPerMinute, timeWindow: '1 minute', hook: 'preHandler' }),
-    handler: async ({ ctx, req, reply, caller, body }) => {
-      const secret = caller.via === 'session' && req.sessionHash ? (await userByEmail(ctx.pool, caller.email))?.totp_secret : null;
-      if (!secret || !checkTotp(secret, body.code.trim())) {
-        await audit(ctx.pool, { actor: caller.actor, action: 'user.totp_failed', details: { ip: req.ip } });
-        return reply.redirect(`/signin/totp?wrong=1&next=${encodeURIComponent(safeNext(body.next))}`, 303);
+    summary: 'check the second factor (a TOTP code or a recovery code)',
+    body: z.object({ code: z.string().max(20), next: z.string().optional(), _csrf: z.string().optional() }),
+    rateLimit: (d) => ({ max: d.settings.signinPerMinute, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => req.ip }),
+    handler: async ({ ctx, deps, req, reply, caller, body, lang }) => {
+      if (caller.via !== 'session' || !req.sessionHash) throw new HttpError(401, 'unauthenticated');
+      const next = safeNext(body.next);
+      if (caller.pending !== 'totp') return reply.redirect(next === '/' ? homeOf(caller) : next, 303);
+      const now = clockOf(deps.settings);
+      const who = { email: caller.email, ip: req.ip };
+      const claim = await claimAttempt(ctx.pool, deps.settings.limits, who, now);
+      if (!claim.ok) {
+        if (claim.why === 'locked') return endPending(deps, req, reply, lang, refusalText(lang, claim, now), 429);
+        refuse(reply, claim, now);
+        return reply.type('text/html').send(totpPage(lang, caller, next, refusalText(lang, claim, now)));
       }
-      await passSecondFactor(ctx.pool, req.sessionHash!);
-      await audit(ctx.pool, { actor: caller.actor, action: 'user.totp_ok', details: { ip: req.ip } });
-      return reply.redirect(safeNext(body.next) === '/' ? homeOf(caller) : safeNext(body.next), 303);
+      const user = (await userById(ctx.pool, caller.userId))!;
+      const check = await checkSecondFactor(ctx.pool, deps.settings.totpKey, user, body.code);
+      if (!check.ok) {
+        await audit(ctx.pool, {
+          actor: caller.actor,
+          action: 'user.totp_failed',
+          details: { ip: req.ip, ...(check.replay ? { replay: true } : {}) },
+        });
+        if (claim.locksNow) {
+          await lockedNow(deps, req, caller.email, user, claim, now);
+          const until = new Date(now.getTime() + deps.settings.limits.lockSeconds * 1000);
+          return endPending(deps, req, reply, lang, refusalText(lang, { why: 'locked', until }, now), 401);
+        }
+        const wrong = await countTotpFailure(ctx.pool, req.sessionHash);
+        if (wrong >= deps.settings.limits.totpSessionFailures) {
+          await audit(ctx.pool, { actor: caller.actor, action: 'user.totp_session_ended', details: { ip: req.ip, wrong } });
+          return endPending(deps, req, reply, lang, t(lang, 'totp.session_ended'), 401);
+        }
+        return reply.redirect(`/signin/totp?wrong=1&next=${encodeURIComponent(next)}`, 303);
+      }
+      await succeeded(ctx.pool, who, now, { full: true, claim });
+      // the session gets a new id now that it is fully signed in
+      const secret = randomSecret();
+      if (!(await passSecondFactor(ctx.pool, req.sessionHash, sha256(secret), randomSecret(24))))
+        throw new HttpError(401, 'unauthenticated');
+      setSessionCookie(reply, secret, deps.settings);
+      await audit(ctx.pool, { actor: caller.actor, action: 'user.totp_ok', details: { ip: req.ip, by: check.by } });
+      if (check.by === 'recovery') await recoveryCodeUsed(ctx.pool, deps.mailer, req.log, user, req.ip, caller.actor);
+      return reply.redirect(next === '/' ? homeOf(caller) : next, 303);
     },
   }),
   route({
@@ -165,10 +232,10 @@ export const authRoutes: PortalRoute[] = [
     allowPending: true,
     summary: 'sign out',
     body: z.object({ _csrf: z.string().optional() }),
-    handler: async ({ ctx, req, reply, caller }) => {
+    handler: async ({ ctx, deps, req, reply, caller }) => {
       if (req.sessionHash) await deleteSession(ctx.pool, req.sessionHash);
       await audit(ctx.pool, { actor: caller.actor, action: 'user.signout' });
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply, deps.settings);
       return reply.redirect('/signin', 303);
     },
   }),

@@ -53,7 +53,8 @@ describe('TOTP second factor', () => {
       cookies: { dl_session: s1 },
       payload: { secret, code: currentTotp(secret), _csrf: csrfOf(account.body) },
     });
-    expect(ok.statusCode).toBe(303);
+    expect(ok.statusCode).toBe(200); // the page shows the recovery codes once
+    expect(ok.body).toContain('id="recovery-codes"');
     expect((await send({ url: '/dashboard', cookies: { dl_session: s1 } })).statusCode).toBe(200);
 
     const s2 = await signIn();
@@ -71,10 +72,14 @@ describe('TOTP second factor', () => {
       method: 'POST',
       url: '/signin/totp',
       cookies: { dl_session: s2 },
-      payload: { code: currentTotp(secret), _csrf: csrfOf(form.body) },
+      payload: { code: currentTotp(secret, 1), _csrf: csrfOf(form.body) }, // the step used to turn it on is spent
     });
     expect(good.headers.get('location')).toBe('/dashboard');
-    expect((await send({ url: '/dashboard', cookies: { dl_session: s2 } })).statusCode).toBe(200);
+    // the session has a new id once the second factor passed; the pending one's cookie is worth nothing
+    const s3 = good.cookies.find((c) => c.name === 'dl_session')!.value;
+    expect(s3).not.toBe(s2);
+    expect((await send({ url: '/dashboard', cookies: { dl_session: s3 } })).statusCode).toBe(200);
+    expect((await send({ url: '/dashboard', cookies: { dl_session: s2 } })).headers.get('location')).toMatch(/^\/signin/);
     const actions = (await ctx.pool.query(`SELECT action FROM audit_events WHERE action LIKE 'user.totp%' ORDER BY id`)).rows.map(
       (r) => r.action,
     );

@@ -1,5 +1,12 @@
 import { z } from 'zod/v4';
-import { allUsers } from '../repositories/identity.repository';
+import { audit, normalEmail } from '@deliveryline/shared';
+import { allUsers, endSessionsOf, userById } from '../repositories/identity.repository';
+import { lockedAccounts } from '../repositories/signin-throttle.repository';
+import { clearSessionCookie, clockOf } from '../auth/resolve-caller';
+import { claimAttempt, succeeded, unlockAccount } from '../auth/signin-limits';
+import { lockedNow, refuse, refusalText } from '../auth/signin-outcome';
+import { notifyChange } from '../auth/second-factor';
+import { verifyPassword } from '../auth/secrets';
 import { ROLES } from '../auth/caller';
 import { countAudit, findAudit, type AuditRow } from '../repositories/audit.repository';
 import { organisations } from '../repositories/registry.repository';
@@ -8,7 +15,7 @@ import { changePassword, createUser, oneTimePassword, UserInputError } from '../
 import { codeTag, csrfField, data, fmtDate, html, pager, paging, raw, select, table, type Safe } from '../web/html';
 import { CATALOG, hasText, t, type Lang } from '../web/i18n';
 import { HttpError, messageOf } from '../web/errors';
-import { route, type PortalRoute, type RouteCall } from '../web/route-table';
+import { id, route, type PortalRoute, type RouteCall } from '../web/route-table';
 import { render } from './render';
 import { dateRange } from './filters';
 
@@ -30,7 +37,20 @@ async function usersPage(
   status = 200,
 ) {
   const { lang, caller } = c;
-  const [users, orgs] = await Promise.all([allUsers(c.ctx.pool), organisations(c.ctx.pool)]);
+  const [users, orgs, locked] = await Promise.all([
+    allUsers(c.ctx.pool),
+    organisations(c.ctx.pool),
+    lockedAccounts(c.ctx.pool, clockOf(c.deps.settings)),
+  ]);
+  const state = (u: (typeof users)[number]) => {
+    const until = locked.get(u.email);
+    if (!until)
+      return u.must_change_password ? t(lang, 'users.mustChange') : u.active ? t(lang, 'users.active') : t(lang, 'users.disabled');
+    return html`${t(lang, 'users.locked', { until: fmtDate(until, lang) })}
+      <form method="post" action="/users/${u.id}/unlock" class="inline">
+        ${csrfField(caller)}<button class="secondary">${t(lang, 'users.unlock')}</button>
+      </form>`;
+  };
   const f = o.form ?? {};
   const opt = (v: string, label: string, cur: string | undefined, isData = false) =>
     html`<option value="${v}" ${raw(v === cur ? ' selected' : '')}${raw(isData ? ' translate="no"' : '')}>${label}</option>`;
@@ -90,7 +110,7 @@ async function usersPage(
           t(lang, `role.${u.role}`),
           data(u.member_id ?? u.source_id ?? ''),
           u.totp_secret ? '✓' : '',
-          u.must_change_password ? t(lang, 'users.mustChange') : u.active ? t(lang, 'users.active') : t(lang, 'users.disabled'),
+          state(u),
           fmtDate(u.created_at, lang),
         ]),
         '',
@@ -155,7 +175,23 @@ export const adminPages: PortalRoute[] = [
         }
         throw e;
       }
-      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.added') }, created: { email: b.email.toLowerCase(), password } });
+      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.added') }, created: { email: normalEmail(b.email), password } });
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/users/:userId/unlock',
+    kind: 'page',
+    roles: ['coordinator'],
+    summary: "end a user's sign-in lock (too many failed attempts) before it runs out",
+    params: z.object({ userId: id }),
+    body: z.object({ _csrf: z.string().optional() }),
+    handler: async (c) => {
+      const u = await userById(c.ctx.pool, c.params.userId);
+      if (!u) throw new HttpError(404, 'not_found');
+      if (await unlockAccount(c.ctx.pool, u.email, clockOf(c.deps.settings)))
+        await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.unlocked', object: `user:${u.id}` });
+      return usersPage(c, { flash: { kind: 'ok', text: t(c.lang, 'users.unlocked', { email: u.email }) } });
     },
   }),
   route({
@@ -229,21 +265,74 @@ export const adminPages: PortalRoute[] = [
     roles: ROLES,
     allowPending: true,
     summary: 'set your own password',
-    body: z.object({ password: z.string().max(1000), again: z.string().max(1000), _csrf: z.string().optional() }),
+    body: z.object({
+      current: z.string().max(1000).optional(),
+      password: z.string().max(1000),
+      again: z.string().max(1000),
+      _csrf: z.string().optional(),
+    }),
     handler: async (c) => {
       if (c.caller.pending === 'totp') throw new HttpError(401, 'unauthenticated');
       if (c.body.password !== c.body.again) return passwordPage(c, { kind: 'error', text: t(c.lang, 'error.password.mismatch') }, 400);
+      // the current password too, but at the first sign-in (the one-time password was just typed)
+      const first = c.caller.pending === 'password';
+      if (!first) {
+        if (await currentPasswordRefused(c, c.body.current ?? '')) return c.reply;
+      }
       try {
-        await changePassword(c.ctx.pool, { userId: c.caller.userId, password: c.body.password, actor: c.caller.actor });
+        await changePassword(c.ctx.pool, {
+          userId: c.caller.userId,
+          password: c.body.password,
+          actor: c.caller.actor,
+          keepSession: c.req.sessionHash,
+        });
       } catch (e) {
         if (e instanceof UserInputError)
           return passwordPage(c, { kind: 'error', text: messageOf(c.lang, new HttpError(400, e.code)) }, 400);
         throw e;
       }
+      if (!first) await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'password', c.req.ip);
       return c.reply.redirect('/', 303);
     },
   }),
 ];
+
+/**
+ * The current password, checked under the same limits as a sign-in (a stolen session does not
+ * give unlimited guesses at it): false when it is right; otherwise the answer has been sent.
+ * (A boolean, not the reply: a reply is thenable, and awaiting it would read as undefined.)
+ */
+async function currentPasswordRefused(c: RouteCall<unknown, unknown, unknown>, current: string): Promise<boolean> {
+  const { ctx, deps, req, reply, caller, lang } = c;
+  const now = clockOf(deps.settings);
+  const who = { email: caller.email, ip: req.ip };
+  const claim = await claimAttempt(ctx.pool, deps.settings.limits, who, now);
+  if (!claim.ok) {
+    refuse(reply, claim, now);
+    void passwordPage(c, { kind: 'error', text: refusalText(lang, claim, now) }, 429);
+    return true;
+  }
+  const user = await userById(ctx.pool, caller.userId);
+  if (await verifyPassword(current, user?.password_hash ?? null)) {
+    await succeeded(ctx.pool, who, now, { full: true, claim });
+    return false;
+  }
+  await audit(ctx.pool, {
+    actor: caller.actor,
+    action: 'user.signin_failed',
+    details: { email: caller.email, ip: req.ip, on: 'password change' },
+  });
+  if (!claim.locksNow) {
+    void passwordPage(c, { kind: 'error', text: t(lang, 'error.password.current') }, 400);
+    return true;
+  }
+  // locked: this session ends too
+  await lockedNow(deps, req, caller.email, user, claim, now);
+  await endSessionsOf(ctx.pool, caller.userId);
+  clearSessionCookie(reply, deps.settings);
+  void reply.redirect('/signin', 303);
+  return true;
+}
 
 function passwordPage(c: RouteCall<unknown, unknown, unknown>, flash?: Flash, status = 200) {
   const { lang, caller } = c;
@@ -254,6 +343,13 @@ function passwordPage(c: RouteCall<unknown, unknown, unknown>, flash?: Flash, st
       ${caller.pending === 'password' ? html`<p>${t(lang, 'password.first')}</p>` : ''}
       <form method="post" action="/account/password" class="stack">
         ${csrfField(caller)}
+        ${
+          caller.pending === 'password'
+            ? ''
+            : html`<label
+                >${t(lang, 'password.current')}<input type="password" name="current" required autocomplete="current-password"
+              /></label>`
+        }
         <label
           >${t(lang, 'password.new')}<input type="password" name="password" minlength="12" required autocomplete="new-password"
         /></label>

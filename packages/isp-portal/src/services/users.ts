@@ -1,4 +1,4 @@
-import { audit, ensureSource, type Pool } from '@deliveryline/shared';
+import { audit, ensureSource, normalEmail, type Pool } from '@deliveryline/shared';
 import { z } from 'zod/v4';
 import { ROLES } from '../auth/caller';
 import crypto from 'node:crypto';
@@ -6,7 +6,7 @@ import { insertToken, insertUser, memberExists, setPassword, userByEmail } from 
 import { hashPassword, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
 
 export const NewUserSchema = z.object({
-  email: z.email().max(320),
+  email: z.string().transform(normalEmail).pipe(z.email().max(320)),
   name: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
   org: z.string().trim().max(100).optional(),
@@ -61,7 +61,7 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
     language: u.language,
     mustChangePassword: u.mustChangePassword,
   });
-  await audit(pool, { actor, action: 'user.add', object: `user:${userId}`, details: { email: u.email.toLowerCase(), role: u.role, org } });
+  await audit(pool, { actor, action: 'user.add', object: `user:${userId}`, details: { email: normalEmail(u.email), role: u.role, org } });
   return userId;
 }
 
@@ -74,12 +74,18 @@ export function oneTimePassword(): string {
     .replace(/(.{4})(?!$)/g, '$1-');
 }
 
-/** The user's own password replaces the one-time one (the first sign-in asks for it); an audit event. */
-export async function changePassword(pool: Pool, a: { userId: number; password: string; actor: string }): Promise<void> {
+/**
+ * The user's own password replaces the one-time one (the first sign-in asks for it); an audit
+ * event. Every other session of the user ends (`keepSession`: the one that changed it).
+ */
+export async function changePassword(
+  pool: Pool,
+  a: { userId: number; password: string; actor: string; keepSession?: string | null },
+): Promise<void> {
   if (a.password.length < MIN_PASSWORD)
     throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
-  await setPassword(pool, a.userId, await hashPassword(a.password));
-  await audit(pool, { actor: a.actor, action: 'user.password_changed', object: `user:${a.userId}` });
+  const ended = await setPassword(pool, a.userId, await hashPassword(a.password), a.keepSession ?? null);
+  await audit(pool, { actor: a.actor, action: 'user.password_changed', object: `user:${a.userId}`, details: { sessionsEnded: ended } });
 }
 
 /** A new API token for a user; the secret is returned once and only its hash is kept. */

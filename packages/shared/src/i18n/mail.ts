@@ -40,4 +40,25 @@ export const MAIL = {
     'ポータルから対応結果をご報告ください。すでにご対応済みの場合は本メールを破棄してください。',
     'Please report the outcomes in the portal. If you already have, please disregard this message.',
   ],
+  'mail.locked.subject': ['[deliveryline] サインインを一時停止しました', '[deliveryline] Sign-in to your account is paused'],
+  'mail.locked.body': [
+    '{email} のアカウントで、サインイン（パスワードまたは確認コード）の失敗が {failures} 回続いたため、{until} までサインインを停止しました。\n最後の試行の送信元: {ip}\n\nご自身の操作であれば、時間をおいてからもう一度お試しください。心当たりがない場合は、パスワードを変更し、コーディネーターにご連絡ください。',
+    'Sign-in to the account {email} failed {failures} times in a row (password or verification code), so it is paused until {until}.\nThe last attempt came from: {ip}\n\nIf this was you, try again later. If it was not, change your password and tell a coordinator.',
+  ],
+  'mail.recovery.subject': ['[deliveryline] 回復コードが使われました', '[deliveryline] A recovery code was used'],
+  'mail.recovery.body': [
+    '{email} のアカウントで、確認コードの代わりに回復コードが使われました（{at}、送信元: {ip}）。未使用の回復コードは残り {left} 個です。\n\n心当たりがない場合は、すぐにパスワードを変更し、ポータルの「アカウント」で回復コードを作り直して、コーディネーターにご連絡ください。',
+    "A recovery code was used in place of a verification code for the account {email} ({at}, from {ip}). {left} unused recovery codes are left.\n\nIf this was not you, change your password now, make new recovery codes on the portal's Account page, and tell a coordinator.",
+  ],
+  'mail.changed.subject': ['[deliveryline] サインインの設定が変わりました', '[deliveryline] Your sign-in settings changed'],
+  'mail.changed.body': [
+    '{email} のアカウントで、{change}（{at}、送信元: {ip}）。\n\n心当たりがない場合は、すぐにコーディネーターにご連絡ください。',
+    'For the account {email}, {change} ({at}, from {ip}).\n\nIf this was not you, tell a coordinator at once.',
+  ],
+  'mail.changed.password': ['パスワードが変更されました', 'the password was changed'],
+  'mail.changed.totp': ['二要素認証が有効になりました', 'two-factor sign-in was turned on'],
+  'mail.changed.recovery': [
+    '回復コードが作り直されました（以前のコードは使えません）',
+    'new recovery codes were made (the old ones no longer work)',
+  ],
 } as const;

@@ -24,6 +24,18 @@ export const UI = {
   'signin.submit': ['サインイン', 'Sign in'],
   'signin.failed': ['メールアドレスまたはパスワードが違います。', 'The e-mail address or password is not right.'],
   'signin.limited': ['サインインの試行が多すぎます。1分後にもう一度お試しください。', 'Too many sign-in attempts. Try again in a minute.'],
+  'signin.wait': [
+    'サインインの失敗が続いています。{seconds}秒待ってからもう一度お試しください。',
+    'Too many failed sign-in attempts. Wait {seconds} seconds before trying again.',
+  ],
+  'signin.locked': [
+    '失敗が続いたため、このアカウントへのサインインを一時停止しています。{minutes}分後にもう一度お試しください。アカウントがある場合は、登録されたメールアドレスにお知らせを送っています。急ぐときはコーディネーターに解除を依頼してください。',
+    'Sign-in to this account is paused after too many failed attempts. Try again in {minutes} minutes. If the account exists, its address has been sent a notice; a coordinator can lift the pause sooner.',
+  ],
+  'signin.address': [
+    'このネットワークからのサインインの失敗が多すぎます。{minutes}分後にもう一度お試しください。',
+    'Too many failed sign-ins from your network. Try again in {minutes} minutes.',
+  ],
   'totp.title': ['確認コード', 'Verification code'],
   'totp.prompt': ['認証アプリに表示された6桁のコードを入力してください。', 'Enter the 6-digit code from your authenticator app.'],
   'totp.code': ['コード', 'Code'],
@@ -34,8 +46,27 @@ export const UI = {
     '認証アプリでQRコードを読み取るか、下の鍵を登録して、表示されたコードを入力してください。',
     'Scan the QR code with your authenticator app, or add the key below by hand, then enter the code it shows.',
   ],
-  'totp.required': ['コーディネーターは二要素認証の設定が必要です。', 'Coordinators must set up two-factor sign-in first.'],
+  'totp.required': [
+    'あなたの役割（コーディネーターなど）は二要素認証の設定が必要です。',
+    'Your role (coordinators, and any other the portal names) must set up two-factor sign-in first.',
+  ],
   'totp.enabled': ['二要素認証は有効です。', 'Two-factor sign-in is on.'],
+  'totp.prompt.recovery': [
+    '認証アプリを使えないときは、代わりに回復コードを一つ入力できます（各コードは一度だけ使えます）。',
+    'Without your authenticator app, enter one of your recovery codes instead (each works once).',
+  ],
+  'totp.session_ended': [
+    '確認コードの誤りが続いたため、このサインインを取り消しました。最初からやり直してください。',
+    'Too many wrong codes: this sign-in has been ended. Sign in again.',
+  ],
+  'recovery.title': ['回復コード', 'Recovery codes'],
+  'recovery.shown': [
+    '回復コードは今回だけ表示されます。安全な場所に保管してください。認証アプリを使えないとき、確認コードの代わりに一つずつ使えます。',
+    'Your recovery codes are shown this once. Keep them somewhere safe: when your authenticator app is not at hand, each one works once in place of a code.',
+  ],
+  'recovery.left': ['未使用の回復コード: {n} 個', 'Unused recovery codes: {n}'],
+  'recovery.regenerate': ['回復コードを作り直す', 'Make new recovery codes'],
+  'recovery.regenerate.help': ['作り直すと、以前のコードはすべて使えなくなります。', 'Making new ones cancels every earlier code.'],
   'common.submit': ['送信', 'Submit'],
   'common.save': ['保存', 'Save'],
   'common.none': ['ありません。', 'Nothing here yet.'],
@@ -205,6 +236,11 @@ export const UI = {
     'That prefix is not currently registered to the member.',
   ],
   'error.rate_limited': ['リクエストが多すぎます。しばらくしてからお試しください。', 'Too many requests. Try again shortly.'],
+  'error.token.totp_required': [
+    'このAPIトークンは使えません。二要素認証が必須の役割（{role}）ですが、トークンの持ち主が二要素認証を設定していません。ポータルの「アカウント」で設定してください。',
+    "This API token is refused: two-factor sign-in is required for its owner's role ({role}) and the owner has not set it up. Set it up on the portal's Account page.",
+  ],
+  'error.totp.not_enabled': ['二要素認証が設定されていません。', 'Two-factor sign-in is not set up.'],
   'error.internal': [
     '処理中に問題が発生しました。時間をおいて再度お試しください（参照: {ref}）。',
     'Something went wrong on our side. Try again later (reference: {ref}).',
