@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod/v4';
 import { csvLine } from '@deliveryline/shared';
 import { campaignReport } from '@deliveryline/reports';
-import { withScope } from '../repositories/scope';
+import { openScope, withScope } from '../repositories/scope';
 import { scopedCampaigns, scopedList, scopedLists, scopedRejects, scopedReturned, type ListView } from '../repositories/lists.repository';
 import { scopedBatches } from '../repositories/batches.repository';
 import { readUpload, submitUpload } from '../services/upload';
@@ -126,10 +126,22 @@ export const listApi: PortalRoute[] = [
         return query.format === 'json' ? scopedReturned(db, caller, params.listId) : null;
       });
       if (rows || query.format === 'json') return { returned: rows };
-      // the list is the caller's (checked in scope above): the file goes back in its own layout,
-      // read again from the stored original, with the reason per entry
+      // the file goes back in its own layout, read again from the stored original, with the reason
+      // per entry — in the caller's scope, where the stored file's chunks are visible to its source
+      // and coordinators only (0028); the transaction ends with the response
       reply.header('content-disposition', `attachment; filename="list-${params.listId}-returned.csv"`).type(csvContentType(query.format));
-      return reply.send(Readable.from(encodeCsv(returnedRows(ctx.pool, params.listId), query.format)));
+      const format = query.format as Exclude<typeof query.format, 'json'>; // json was answered above
+      const gen = async function* () {
+        const scope = await openScope(ctx.pool, caller);
+        let ok = false;
+        try {
+          yield* encodeCsv(returnedRows(scope.db, params.listId), format);
+          ok = true;
+        } finally {
+          await scope.end(ok);
+        }
+      };
+      return reply.send(Readable.from(gen()));
     },
   }),
   route({
