@@ -20,6 +20,8 @@ export * from './lists/retry-list';
 export * from './domain/csv-safe';
 export * from './repositories/batch.repository';
 export * from './audit/audit-log';
+export * from './audit/audit-key';
+export * from './audit/checkpoint';
 export * from './domain/audit-chain';
 export * from './repositories/outcome.repository';
 export * from './jobs/reconcile';

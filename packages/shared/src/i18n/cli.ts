@@ -18,4 +18,57 @@ export const CLI = {
   'test.banner': ['テスト送信', 'TEST'],
   'test.wouldGoTo': ['本来の宛先', 'this message would go to'],
   'test.noContact': ['連絡先なし', 'no contact'],
+  'audit.intact': [
+    '監査ログは正常です: {events} 件（うち鍵のない旧方式 {legacy} 件）、チェックポイント {checkpoints} 件と照合',
+    'audit log intact: {events} events ({legacy} legacy-unkeyed), {checkpoints} checkpoints checked',
+  ],
+  'audit.broken': [
+    '監査ログに問題があります: {problems} 件（{events} 件を検査、うち鍵のない旧方式 {legacy} 件、チェックポイント {checkpoints} 件）',
+    'audit log BROKEN: {problems} problems ({events} events checked, {legacy} legacy-unkeyed, {checkpoints} checkpoints)',
+  ],
+  'audit.problem.edited': [
+    'イベント {id}: 改変 — 内容が MAC と一致しません（書き込み後に変更された）',
+    'event {id}: edited — its content does not match its MAC',
+  ],
+  'audit.problem.bad-mac': [
+    'イベント {id}: MAC 不正 — 鍵なしで書かれたハッシュ、または鍵付きイベントの後の鍵なしイベント',
+    'event {id}: bad MAC — its hash was made without the key, or it is an unkeyed event after keyed ones',
+  ],
+  'audit.problem.inserted': [
+    'イベント {id}: 挿入 — 前後のイベントはこれを飛ばしてつながっています',
+    'event {id}: inserted — the chain runs around it',
+  ],
+  'audit.problem.deleted': [
+    'イベント {id}: つながりの切断 — 直前のイベント（ID {from}〜{to}）が削除されています',
+    'event {id}: link broken — the events before it (ids {from}–{to}) were deleted',
+  ],
+  'audit.problem.link-broken': [
+    'イベント {id}: つながりの切断 — 直前のイベントのハッシュを指していません',
+    'event {id}: link broken — it does not link to the event before it',
+  ],
+  'audit.problem.unknown-alg': ['イベント {id}: 未知のハッシュ方式です', 'event {id}: its hash scheme is unknown to this version'],
+  'audit.problem.missing-after-checkpoint': [
+    'イベント {id}: チェックポイント後の欠落 — {at} のチェックポイントが含むイベントがありません（ID {from}〜{to}）',
+    'event {id}: missing after checkpoint — the checkpoint of {at} covers it, but it is gone (ids {from}–{to})',
+  ],
+  'audit.problem.changed-since-checkpoint': [
+    'イベント {id}: {at} のチェックポイントと一致しません（それまでのログが書き換えられた、または削除された）',
+    'event {id}: does not match the checkpoint of {at} (the log up to it was rewritten or events were deleted)',
+  ],
+  'audit.problem.bad-checkpoint': [
+    'イベント {id}: {at} のチェックポイントの署名が正しくありません（改ざん、または別の鍵）',
+    'event {id}: the checkpoint of {at} has a bad signature (altered, or another key)',
+  ],
+  'audit.legacyNote': [
+    '鍵のない旧方式（0026 以前）のイベントは誰でも再計算できます: それ以降のチェックポイントで守ってください',
+    'legacy-unkeyed events (before 0026) can be recomputed by anyone: keep checkpoints from now on',
+  ],
+  'audit.checkpoint.written': [
+    'チェックポイントを書きました: {file}（イベント {lastId} まで {count} 件）。データベースの外に保管してください',
+    'checkpoint written: {file} (up to event {lastId}, {count} events); keep it away from the database',
+  ],
+  'audit.checkpoint.refused': [
+    '監査ログに問題があるためチェックポイントを作りません（{cmd} で確認してください）',
+    'the audit log does not verify, so no checkpoint was taken (see {cmd})',
+  ],
 } as const;
