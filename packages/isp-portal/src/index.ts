@@ -4,5 +4,5 @@ export * from './settings';
 export * from './auth/caller';
 export * from './auth/secrets';
 export * from './repositories/identity.repository';
-export { currentTotp } from './auth/totp';
+export { currentTotp, checkTotp } from './auth/totp';
 export * from './services/users';

@@ -14,6 +14,7 @@ export * from './repositories/file.repository';
 export * from './repositories/list.repository';
 export * from './repositories/registry.repository';
 export * from './repositories/source.repository';
+export * from './repositories/user.repository';
 export * from './process';
 export * from './lists/submit-list';
 export * from './lists/retry-list';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   both,
+  CheckpointFileError,
   env,
   readCheckpointFile,
   takeAuditCheckpoint,
@@ -9,7 +10,7 @@ import {
   writeCheckpointFile,
   type AuditProblem,
 } from '@deliveryline/shared';
-import { withContext, print, say } from '../cli-context';
+import { withContext, print, say, CliError } from '../cli-context';
 
 /** One problem as a line in both languages (catalog: audit.problem.*). */
 export function problemText(p: AuditProblem): string {
@@ -28,7 +29,13 @@ export function register(program: Command) {
     .option('--checkpoint <file...>', 'checkpoint files kept outside the database (dline audit checkpoint): shows deleted newest events')
     .option('--json', 'machine output')
     .action(async (o: { json?: boolean; checkpoint?: string[] }) => {
-      const checkpoints = (o.checkpoint ?? []).map(readCheckpointFile);
+      const checkpoints = (o.checkpoint ?? []).map((f) => {
+        try {
+          return readCheckpointFile(f);
+        } catch (err) {
+          throw err instanceof CheckpointFileError ? new CliError(err.message) : err;
+        }
+      });
       const v = await withContext((ctx) => verifyAudit(ctx.pool, { checkpoints }));
       if (o.json) print(v);
       else {

@@ -66,3 +66,32 @@ export function readCheckpointFile(file: string): SignedCheckpoint {
   const { lastId, lastHash, count, legacy, at, signature } = r.data;
   return { lastId, lastHash, count, legacy, at, signature };
 }
+
+/**
+ * Takes a checkpoint into `dir` now and every `minutes` (0: never) while the log has grown since the
+ * last one; `pnpm start` runs it (docs/audit.md). Returns a stop function.
+ */
+export function checkpointPeriodically(
+  pool: Pool,
+  dir: string,
+  minutes: number,
+  log: { info(m: string): void; error(m: string): void },
+): () => void {
+  if (minutes <= 0) return () => undefined;
+  let lastId = -1;
+  const once = async () => {
+    try {
+      const head = (await pool.query('SELECT coalesce(max(id), 0)::float8 AS id FROM audit_events')).rows[0].id as number;
+      if (head === lastId) return;
+      const cp = await takeAuditCheckpoint(pool);
+      lastId = cp.lastId;
+      log.info(`audit checkpoint: ${writeCheckpointFile(dir, cp, true)} (event ${cp.lastId}, ${cp.count} events)`);
+    } catch (err) {
+      log.error(`audit checkpoint failed: ${(err as Error).message}`);
+    }
+  };
+  void once();
+  const timer = setInterval(() => void once(), minutes * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -71,4 +71,32 @@ export const CLI = {
     '監査ログに問題があるためチェックポイントを作りません（{cmd} で確認してください）',
     'the audit log does not verify, so no checkpoint was taken (see {cmd})',
   ],
+  'cli.login.needed': [
+    'このコマンドはポータルの利用者として実行します: {login} でログインするか、ポータルで作った API トークンを DLINE_TOKEN に設定してください',
+    'this command acts as a portal user: sign in with {login}, or set DLINE_TOKEN to an API token made in the portal',
+  ],
+  'cli.login.badToken': [
+    '{where} のトークンは無効です（取り消された、または利用者が無効）: {login} で再度ログインしてください',
+    'the token in {where} is not valid (revoked, or its user is disabled): sign in again with {login}',
+  ],
+  'cli.login.notCoordinator': [
+    '{email} はコーディネーターではありません: このコマンドはコーディネーターだけが実行できます',
+    '{email} is not a coordinator: only coordinators run this command',
+  ],
+  'cli.login.readOnly': [
+    '{where} のトークンは読み取り専用です: 変更には書き込み権限のトークンが必要です',
+    'the token in {where} is read-only: changes need a write token',
+  ],
+  'cli.login.failed': ['メールアドレスまたはパスワードが違います', 'wrong e-mail or password'],
+  'cli.login.totpNeeded': [
+    '{email} は二要素認証を使っています: --totp に認証アプリのコードを指定してください',
+    '{email} uses a second factor: give the code from the authenticator app with --totp',
+  ],
+  'cli.login.done': [
+    '{email} としてログインしました（トークンは {file} に保存、権限 600）',
+    'signed in as {email} (token kept in {file}, mode 600)',
+  ],
+  'cli.login.password': ['パスワード', 'password'],
+  'cli.logout.done': ['ログアウトしました（トークンを取り消し、{file} を削除）', 'signed out (token revoked, {file} removed)'],
+  'cli.logout.none': ['ログインしていません', 'not signed in'],
 } as const;

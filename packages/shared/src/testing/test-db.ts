@@ -47,6 +47,8 @@ interface Tracked {
 /** The databases this test file created and has not dropped yet (audit-check.setup.ts verifies them at its end). */
 const openDatabases = new Set<Tracked>();
 
+export class AuditChainError extends Error {}
+
 /** Verifies the audit chain of a test database on a connection of its own (the test's pool may be closed). */
 async function checkAuditChain(t: Tracked): Promise<void> {
   if (!t.checkAudit) return;
@@ -55,7 +57,7 @@ async function checkAuditChain(t: Tracked): Promise<void> {
   try {
     const v = await verifyAudit(pool);
     if (!v.ok)
-      throw new Error(
+      throw new AuditChainError(
         `the audit chain of test database ${t.name} does not verify (${v.events} events): ` +
           v.problems.map((p) => `event ${p.id} ${p.kind}`).join(', ') +
           ' — a code path writes audit_events without audit(), or a test tampers without allowBrokenAudit()',
