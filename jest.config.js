@@ -15,5 +15,7 @@ module.exports = {
     testEnvironment: 'node',
     transform,
     testMatch: ['<rootDir>/src/**/*.test.ts'],
+    // every test file ends by verifying the audit chain of each database it created (test-db.ts)
+    setupFilesAfterEnv: [require('path').join(__dirname, 'packages/shared/src/testing/audit-check.setup.ts')],
   })),
 };

@@ -5,4 +5,5 @@ export * from './auth/caller';
 export * from './auth/secrets';
 export * from './repositories/identity.repository';
 export { currentTotp } from './auth/totp';
+export { checkCredentials, type CredentialCheck } from './auth/credentials';
 export * from './services/users';

@@ -1,4 +1,3 @@
-import { asPortal } from '@deliveryline/shared/testing';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -7,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { csvLine, repoRoot } from '@deliveryline/shared';
+import { asPortal, testCoordinator } from '@deliveryline/shared/testing';
 import { encodeCsv, decodeTextFile, startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, type Mailer } from '@deliveryline/router';
 import { buildServer } from './server';
@@ -47,6 +47,7 @@ describe('data journeys in a browser', () => {
   let server: FastifyInstance;
   let base: string;
   let browser: Browser;
+  let token: string;
   const dline = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'packages/cli/src/dline.ts'), ...args], {
       env: {
@@ -56,12 +57,14 @@ describe('data journeys in a browser', () => {
         REDIS_URL: w.ctx.env.REDIS_URL,
         LOG_LEVEL: 'silent',
         DATA_DIR: w.ctx.env.dataDir,
+        DLINE_TOKEN: token,
       },
     });
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     w = await buildWorld((ctx) => [...startIngestWorker(ctx), ...startRouterWorker(ctx, { mailer, reminderEveryMs: 0 })]);
+    token = (await testCoordinator(w.ctx.pool)).token;
     server = await buildServer(asPortal(w.ctx), {
       settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 100 },
     });

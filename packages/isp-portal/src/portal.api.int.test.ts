@@ -272,10 +272,12 @@ describe('portal API', () => {
       .at as Date;
     expect(Date.parse(at)).toBe(stored.getTime());
     expect((await verifyAudit(w.ctx.pool)).ok).toBe(true);
-    await w.ctx.pool.query(
-      `UPDATE audit_events SET actor = 'someone-else' WHERE action = 'batch.download' AND id = (SELECT min(id) FROM audit_events WHERE action = 'batch.download')`,
-    );
-    expect((await verifyAudit(w.ctx.pool)).ok).toBe(false);
+    const first = (await w.ctx.pool.query(`SELECT id, actor FROM audit_events WHERE action = 'batch.download' ORDER BY id LIMIT 1`))
+      .rows[0];
+    await w.ctx.pool.query(`UPDATE audit_events SET actor = 'someone-else' WHERE id = $1`, [first.id]);
+    expect((await verifyAudit(w.ctx.pool)).problems).toEqual([{ id: Number(first.id), kind: 'edited' }]);
+    await w.ctx.pool.query(`UPDATE audit_events SET actor = $2 WHERE id = $1`, [first.id, first.actor]);
+    expect((await verifyAudit(w.ctx.pool)).ok).toBe(true);
   });
 
   it('releases a list awaiting approval only when a second coordinator approves it', async () => {

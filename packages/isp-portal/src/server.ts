@@ -12,6 +12,7 @@ import { installCallerResolution } from './auth/resolve-caller';
 import { sealPlainTotpSecrets } from './auth/second-factor';
 import { installErrorHandlers } from './web/errors';
 import { installMetrics } from './web/metrics';
+import { installAccessAudit } from './web/access-audit';
 import { installAdminQueues } from './web/admin-queues';
 import { registerRoutes } from './web/route-table';
 import { CSS, UPLOAD_JS } from './web/assets';
@@ -69,6 +70,7 @@ export async function buildServer(
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installCallerResolution(app, ctx, settings);
+  installAccessAudit(app, ctx);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin').header('x-frame-options', 'DENY');
     if (

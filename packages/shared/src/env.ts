@@ -102,6 +102,16 @@ export const EnvSchema = z.object({
   // (empty counts as unset, so `REDIS_URL=${REDIS_URL:-}` in a compose file means PostgreSQL)
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['redis:', 'rediss:']).optional()),
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /**
+   * the audit log's MAC key (docs/audit.md): 32 characters or more, the same for every process of one
+   * deployment, never stored in the database. Unset: a random key kept in `<dataDir>/audit.key`
+   * (made once, mode 600), except in production with an external DATABASE_URL, where it must be set.
+   */
+  AUDIT_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'at least 32 characters').optional()),
+  /** where `pnpm start` writes the audit log's signed checkpoints (default `<dataDir>/audit-checkpoints`) */
+  AUDIT_CHECKPOINT_DIR: z.string().optional(),
+  /** minutes between those checkpoints; 0 = none */
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { listBatches, getBatch, batchCsv, batchJson, notAnnouncedBatches, stopBatchNotice } from '@deliveryline/shared';
+import { audit, listBatches, getBatch, batchCsv, batchJson, notAnnouncedBatches, stopBatchNotice } from '@deliveryline/shared';
 import { withContext, print, say, intArg, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 import { writeAll } from '../write-all';
 
 export function register(program: Command) {
@@ -53,18 +54,18 @@ export function register(program: Command) {
   batches
     .command('stop-notice <batch>')
     .description("stops retrying a batch's notice that keeps failing (the batch stays; download and outcomes work as before); audit event")
-    .requiredOption('--by <user>', 'the coordinator who stops it (name or e-mail)')
     .option('--json', 'machine output: { batchId, stoppedBy }')
-    .action(async (batchArg: string, o: { by: string; json?: boolean }) => {
+    .action(async (batchArg: string, o: { json?: boolean }) => {
       const id = intArg('BATCH')(batchArg);
-      await withContext(async (ctx) => {
-        if (!(await stopBatchNotice(ctx.pool, id, o.by, o.by))) {
+      const by = await withUser('write', async (ctx, user) => {
+        if (!(await stopBatchNotice(ctx.pool, id, user.email, user.actor))) {
           throw new CliError(
             `batch ${id} has no notice to stop: it does not exist, was announced, or was stopped already (see: dline batches --not-announced)`,
           );
         }
+        return user.email;
       });
-      if (o.json) print({ batchId: id, stoppedBy: o.by });
+      if (o.json) print({ batchId: id, stoppedBy: by });
       else say(`batch ${id}: its notice will not be tried again`);
     });
 
@@ -76,9 +77,15 @@ export function register(program: Command) {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (batchArg: string, o: { json?: boolean; bom?: boolean; out?: string }) => {
       const id = intArg('BATCH')(batchArg);
-      await withContext(async (ctx) => {
+      await withUser('read', async (ctx, user) => {
         const batch = await getBatch(ctx.pool, id);
         if (!batch) throw new CliError(`batch ${id} does not exist (see: dline batches)`);
+        await audit(ctx.pool, {
+          actor: user.actor,
+          action: 'batch.export',
+          object: `batch:${id}`,
+          details: { format: o.json ? 'json' : o.bom ? 'csv-bom' : 'csv' },
+        });
         // The coordinator's export does not count as the member's download: the state stays.
         await writeAll(o.json ? batchJson(ctx.pool, batch) : batchCsv(ctx.pool, batch, { bom: o.bom }), o.out);
       });

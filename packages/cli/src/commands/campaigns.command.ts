@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listCampaignSettings, setCampaignSettings, TLPS } from '@deliveryline/shared';
 import { withContext, print, say, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 
 function dueDays(v: string): number | null {
   if (v === 'default') return null;
@@ -44,21 +45,15 @@ export function register(program: Command) {
     .option('--due-days <n>', 'Japanese business days from release to the due date, or default', dueDays)
     .option('--approval <mode>', 'required | off | default', approval)
     .option('--tlp <label>', `sharing label for new lists: ${TLPS.join(', ')}`, tlp)
-    .option('--by <user>', 'who changes it (audit log)', 'cli')
     .option('--json', 'machine output: the campaign after the change')
-    .action(
-      async (
-        id: string,
-        o: { name?: string; dueDays?: number | null; approval?: boolean | null; tlp?: string; by: string; json?: boolean },
-      ) => {
-        const c = await withContext((ctx) =>
-          setCampaignSettings(ctx.pool, id, { name: o.name, tlp: o.tlp, dueDays: o.dueDays, approvalRequired: o.approval }, o.by),
+    .action(async (id: string, o: { name?: string; dueDays?: number | null; approval?: boolean | null; tlp?: string; json?: boolean }) => {
+      const c = await withUser('write', (ctx, user) =>
+        setCampaignSettings(ctx.pool, id, { name: o.name, tlp: o.tlp, dueDays: o.dueDays, approvalRequired: o.approval }, user.actor),
+      );
+      if (o.json) print(c);
+      else
+        say(
+          `${c.id}: "${c.name}", TLP:${c.tlp.toUpperCase()}, due ${c.dueDays ?? 'default'} business days, approval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}`,
         );
-        if (o.json) print(c);
-        else
-          say(
-            `${c.id}: "${c.name}", TLP:${c.tlp.toUpperCase()}, due ${c.dueDays ?? 'default'} business days, approval ${c.approvalRequired == null ? 'default' : c.approvalRequired ? 'required' : 'off'}`,
-          );
-      },
-    );
+    });
 }

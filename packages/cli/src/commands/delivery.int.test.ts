@@ -5,10 +5,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from 'bullmq';
 import { submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, testCoordinator, type TestContext } from '@deliveryline/shared/testing';
 import { startIngestWorker } from '@deliveryline/ingest';
 import { startRouterWorker, importMembers, importPrefixes, type Mailer } from '@deliveryline/router';
 import { waitForList } from '../wait-list';
+import { dlineEnv } from '../testing/run-dline';
 
 const run = promisify(execFile);
 const EVIL = '=HYPERLINK("http://x","y")';
@@ -48,25 +49,20 @@ describe('dline delivery commands on a real pipeline', () => {
   let workers: Worker[];
   let dir: string;
   let listId: number;
+  let token: string;
   const mails: string[][] = [];
   const mailer: Mailer = {
     send: async (m) => (mails.push(m.to), { messageId: String(mails.length), response: '250 ok' }),
     close: () => undefined,
   };
   const dline = async (...args: string[]) => {
-    const env = {
-      ...process.env,
-      DATABASE_URL: ctx.databaseUrl,
-      QUEUE_PREFIX: ctx.queues.prefix,
-      REDIS_URL: ctx.env.REDIS_URL,
-      LOG_LEVEL: 'silent',
-      DATA_DIR: ctx.env.dataDir,
-    };
+    const env = dlineEnv(ctx, { DLINE_TOKEN: token });
     return run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dline.ts'), ...args], { env, maxBuffer: 1 << 26 });
   };
 
   beforeAll(async () => {
     ctx = await openTestContext();
+    token = (await testCoordinator(ctx.pool)).token;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-delivery-'));
     fs.writeFileSync(
       path.join(dir, 'members.csv'),
@@ -125,7 +121,7 @@ describe('dline delivery commands on a real pipeline', () => {
     const rows = cells(out);
     expect(rows[0]).toEqual(['ip', 'observed_at', 'port', 'malware', 'return_reason']);
     expect(rows.slice(1)).toEqual([['8.8.8.8', '2014-06-02T10:03:00Z', '80', `'${EVIL}`, 'no_member']]);
-    await dline('returned', String(listId), '--mark-sent', '--by', 'bob');
+    await dline('returned', String(listId), '--mark-sent');
     expect((await ctx.pool.query('SELECT state FROM lists WHERE id = $1', [listId])).rows[0].state).toBe('returned_sent');
   });
 

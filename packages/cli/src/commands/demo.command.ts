@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { submitList, env, DuplicateListError } from '@deliveryline/shared';
+import { audit, submitList, env, ensureCoordinator, DuplicateListError } from '@deliveryline/shared';
 import { campaignReport } from '@deliveryline/reports';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { withContext, ensurePipelineWorkers, say } from '../cli-context';
 import { waitForList } from '../wait-list';
 import { GOZ, VAWTRAK, writeRegistry, writeRounds } from '../demo/replay';
 import { renderTable } from './report.command';
+
+/** The demo's coordinator (no password: it cannot sign in to the portal). */
+export const DEMO_USER = 'demo@deliveryline.invalid';
 
 export function register(program: Command) {
   program
@@ -16,8 +19,18 @@ export function register(program: Command) {
       const dir = path.join(env().dataDir, 'demo');
       const reg = writeRegistry(dir, 16);
       await withContext(async (ctx) => {
-        await importMembers(ctx.pool, reg.membersCsv);
-        await importPrefixes(ctx.pool, reg.prefixesCsv);
+        // the demo acts as a named coordinator of its own, as every command does (docs/audit.md)
+        const demo = await ensureCoordinator(ctx.pool, DEMO_USER, 'デモ / demo');
+        const actor = `user:${demo.id}`;
+        if (demo.created)
+          await audit(ctx.pool, {
+            actor: 'bootstrap',
+            action: 'user.add',
+            object: actor,
+            details: { email: DEMO_USER, role: 'coordinator' },
+          });
+        await importMembers(ctx.pool, reg.membersCsv, { actor });
+        await importPrefixes(ctx.pool, reg.prefixesCsv, { actor });
         const workers = await ensurePipelineWorkers(ctx);
         try {
           for (const spec of [GOZ, VAWTRAK]) {
@@ -30,7 +43,7 @@ export function register(program: Command) {
                   sourceId: spec.source,
                   campaignId: spec.id,
                   round: i + 1,
-                  uploadedBy: 'demo',
+                  uploadedBy: actor,
                 });
               } catch (err) {
                 if (!(err instanceof DuplicateListError)) throw err;

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { submitList, DuplicateListError, FileTooLargeError } from '@deliveryline/shared';
-import { withContext, print, say, intArg, idArg, CliError } from '../cli-context';
+import { print, say, intArg, idArg, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
 import { prepareIngestOptions } from '@deliveryline/ingest';
@@ -36,7 +37,7 @@ export function register(program: Command) {
     .option('--wait', 'wait until the list is routed and released')
     .option('--json', 'machine output on stdout')
     .action(async (file: string, o: Opts) => {
-      await withContext(async (ctx) => {
+      await withUser('write', async (ctx, user) => {
         let listId: number;
         try {
           if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
@@ -55,7 +56,7 @@ export function register(program: Command) {
             round: o.round ?? null,
             ...checked,
             tlp: o.tlp,
-            uploadedBy: 'cli',
+            uploadedBy: user.actor,
           });
         } catch (err) {
           if (err instanceof CliError) throw err;

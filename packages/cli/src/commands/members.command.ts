@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { importMembers } from '@deliveryline/router';
-import { withContext, print, say } from '../cli-context';
+import { print, say } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   const members = program.command('members').description('member ISPs');
@@ -12,7 +13,9 @@ export function register(program: Command) {
     .option('--dry-run', 'show what would change and change nothing')
     .option('--json', 'machine output')
     .action(async (file: string, o: { json?: boolean; dryRun?: boolean }) => {
-      const r = await withContext((ctx) => importMembers(ctx.pool, file, { dryRun: o.dryRun }));
+      const r = await withUser(o.dryRun ? 'read' : 'write', (ctx, user) =>
+        importMembers(ctx.pool, file, { dryRun: o.dryRun, actor: user.actor }),
+      );
       if (o.json) return void print({ ...r, dryRun: !!o.dryRun });
       for (const c of r.changes) say(`  ${c}`);
       say(

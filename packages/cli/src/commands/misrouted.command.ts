@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listMisrouted, resolveMisrouted } from '@deliveryline/router';
 import { withContext, print, say, intArg } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   const misrouted = program
@@ -35,7 +36,7 @@ export function register(program: Command) {
       .option('--list <id>', 'only this list', intArg('LIST'))
       .option('--json', 'machine output')
       .action(async (o: { list?: number; json?: boolean }) => {
-        const r = await withContext((ctx) => resolveMisrouted(ctx, action, o.list ?? null));
+        const r = await withUser('write', (ctx, user) => resolveMisrouted(ctx, action, o.list ?? null, user.actor));
         if (o.json) return void print(r);
         for (const m of r.moved) say(`  entry ${m.entry_id}: ${m.from} -> ${m.to}`);
         say(

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { decodeTextFile, InputError } from '@deliveryline/ingest';
 import type { Command } from 'commander';
 import { getBatch, importOutcomesCsv, OutcomeFileError, OUTCOMES, audit } from '@deliveryline/shared';
-import { withContext, intArg, CliError, print, say } from '../cli-context';
+import { intArg, CliError, print, say } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   const outcomes = program.command('outcomes').description("members' outcomes per entry");
@@ -12,25 +13,29 @@ export function register(program: Command) {
     .description(
       `store a member's outcome report for a batch: CSV entry_id,outcome[,notified_at,channel,note]; outcomes: ${OUTCOMES.join(', ')}`,
     )
-    .option('--by <user>', 'who reported it (recorded with each outcome)', 'cli')
     .option('--json', 'machine output: { rows, stored, rejected: [{ row, field, code, message }], batchClosed }')
-    .action(async (batchArg: string, file: string, o: { by: string; json?: boolean }) => {
+    .action(async (batchArg: string, file: string, o: { json?: boolean }) => {
       const batchId = intArg('BATCH')(batchArg);
       if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
-      await withContext(async (ctx) => {
+      await withUser('write', async (ctx, user) => {
         const batch = await getBatch(ctx.pool, batchId);
         if (!batch) throw new CliError(`batch ${batchId} does not exist (see: dline batches)`);
         let r;
         try {
           // decoded as the portal does: Shift_JIS from Excel is read right, undecodable bytes refuse the file
           const { text } = await decodeTextFile(fs.readFileSync(file));
-          r = await importOutcomesCsv(ctx.pool, { batchId, memberId: batch.memberId, reportedBy: o.by, input: Readable.from([text]) });
+          r = await importOutcomesCsv(ctx.pool, {
+            batchId,
+            memberId: batch.memberId,
+            reportedBy: user.actor,
+            input: Readable.from([text]),
+          });
         } catch (err) {
           if (err instanceof OutcomeFileError || err instanceof InputError) throw new CliError(`${file}: ${err.message} [${err.code}]`);
           throw err;
         }
         await audit(ctx.pool, {
-          actor: o.by,
+          actor: user.actor,
           action: 'outcome.import',
           object: `batch:${batchId}`,
           details: { file, rows: r.rows, stored: r.stored, rejected: r.rejected.length },

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { checkRegistry, exportPrefixes, formatCheck, importPrefixes, parseDate } from '@deliveryline/router';
 import { withContext, print, say, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   const prefixes = program.command('prefixes').description("the members' address space over time");
@@ -13,7 +14,9 @@ export function register(program: Command) {
     .option('--dry-run', 'show what would change and change nothing')
     .option('--json', 'machine output')
     .action(async (file: string, o: { json?: boolean; dryRun?: boolean }) => {
-      const r = await withContext((ctx) => importPrefixes(ctx.pool, file, { dryRun: o.dryRun }));
+      const r = await withUser(o.dryRun ? 'read' : 'write', (ctx, user) =>
+        importPrefixes(ctx.pool, file, { dryRun: o.dryRun, actor: user.actor }),
+      );
       if (o.json) return void print({ added: r.added, closed: r.closed, unchanged: r.unchanged, dryRun: r.dryRun, changes: r.lines });
       for (const l of r.lines) say(`  ${l}`);
       say(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { previewRelease, sendReleaseTest, mailerFromEnv, PreviewError } from '@deliveryline/router';
-import { withContext, intArg, CliError, print, say } from '../cli-context';
+import { intArg, CliError, print, say } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   program
@@ -10,19 +11,18 @@ export function register(program: Command) {
     )
     .option('--rows <n>', 'first rows shown per member', intArg('--rows'), 5)
     .option('--send-to <address>', "test mode: send every member's message to this address only (recorded; nothing is released)")
-    .option('--by <user>', 'who previews (audit log)', 'cli')
     .option(
       '--json',
       'machine output: { listId, members: [{ memberId, entries, relapses, mail: { to, subject, text }, firstRows }] } or the test-send results',
     )
-    .action(async (listArg: string, o: { rows: number; sendTo?: string; by: string; json?: boolean }) => {
+    .action(async (listArg: string, o: { rows: number; sendTo?: string; json?: boolean }) => {
       const listId = intArg('LIST')(listArg);
-      await withContext(async (ctx) => {
+      await withUser('write', async (ctx, user) => {
         try {
           if (o.sendTo) {
             const mailer = mailerFromEnv(ctx.env);
             try {
-              const results = await sendReleaseTest(ctx, mailer, listId, { to: o.sendTo, actor: o.by });
+              const results = await sendReleaseTest(ctx, mailer, listId, { to: o.sendTo, actor: user.actor });
               if (o.json) print(results);
               else for (const r of results) say(`${r.memberId}: ${r.status} → ${o.sendTo} (${r.response})`);
               if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
@@ -31,7 +31,7 @@ export function register(program: Command) {
             }
             return;
           }
-          const p = await previewRelease(ctx, listId, { actor: o.by, rows: o.rows });
+          const p = await previewRelease(ctx, listId, { actor: user.actor, rows: o.rows });
           if (o.json) {
             print(p);
             return;

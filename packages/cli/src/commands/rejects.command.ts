@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { csvLine, getList, listRejects } from '@deliveryline/shared';
-import { withContext, print, intArg, CliError } from '../cli-context';
+import { audit, csvLine, getList, listRejects } from '@deliveryline/shared';
+import { print, intArg, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 import { writeAll } from '../write-all';
 import { encodeCsv } from '@deliveryline/ingest';
 import { textFormat } from './returned.command';
@@ -15,9 +16,15 @@ export function register(program: Command) {
     .action(async (listArg: string, o: { json?: boolean; format: string; out?: string }) => {
       const listId = intArg('LIST')(listArg);
       const format = textFormat(o.format);
-      await withContext(async (ctx) => {
+      await withUser('read', async (ctx, user) => {
         if (!(await getList(ctx.pool, listId))) throw new CliError(`list ${listId} does not exist`);
         const rows = await listRejects(ctx.pool, listId);
+        await audit(ctx.pool, {
+          actor: user.actor,
+          action: 'list.rejects.read',
+          object: `list:${listId}`,
+          details: { format: o.json ? 'json' : format, rows: rows.length },
+        });
         if (o.json) {
           print(rows);
           return;

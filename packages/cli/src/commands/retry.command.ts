@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { getList, retryList, RetryRefused } from '@deliveryline/shared';
-import { withContext, intArg, CliError, print, say } from '../cli-context';
+import { intArg, CliError, print, say } from '../cli-context';
+import { withUser } from '../cli-user';
 import { waitAndReport } from '../wait-list';
 // the option checks alone, not the ingest package's worker and readers
 import { prepareIngestOptions } from '@deliveryline/ingest';
@@ -9,7 +10,6 @@ interface Opts {
   timezone?: string;
   encoding?: string;
   profile?: string;
-  by: string;
   wait?: boolean;
   json?: boolean;
 }
@@ -23,12 +23,11 @@ export function register(program: Command) {
     .option('--timezone <tz>', 'time zone of timestamps without an offset, for a list that failed on them (e.g. Asia/Tokyo)')
     .option('--encoding <enc>', 'text encoding of the file, for a list read with the wrong one')
     .option('--profile <name|file.json>', 'column profile, for a list whose columns were not recognised')
-    .option('--by <user>', 'who retries it (audit log)', 'cli')
     .option('--wait', 'wait until the list is routed and released')
     .option('--json', 'machine output on stdout')
     .action(async (listArg: string, o: Opts) => {
       const listId = intArg('LIST')(listArg);
-      await withContext(async (ctx) => {
+      await withUser('write', async (ctx, user) => {
         const list = await getList(ctx.pool, listId);
         if (!list) throw new CliError(`list ${listId} does not exist (see: dline report, or the portal's list page)`);
         const checked =
@@ -42,7 +41,7 @@ export function register(program: Command) {
                 throw new CliError(err.message);
               })
             : {};
-        const { stage } = await retryList(ctx, listId, o.by, checked).catch((err) => {
+        const { stage } = await retryList(ctx, listId, user.actor, checked).catch((err) => {
           throw err instanceof RetryRefused ? new CliError(err.message) : err;
         });
         if (!o.wait) {

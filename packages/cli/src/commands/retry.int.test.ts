@@ -5,9 +5,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from 'bullmq';
 import { failList, getList, submitList } from '@deliveryline/shared';
-import { openTestContext, type TestContext } from '@deliveryline/shared/testing';
+import { openTestContext, testCoordinator, type TestContext } from '@deliveryline/shared/testing';
 import { parseList } from '@deliveryline/ingest';
 import { importMembers, importPrefixes } from '@deliveryline/router';
+
+import { dlineEnv } from '../testing/run-dline';
 
 const run = promisify(execFile);
 
@@ -19,18 +21,10 @@ const run = promisify(execFile);
 describe('dline retry and --wait on failed lists', () => {
   let ctx: TestContext;
   let dir: string;
+  let token: string;
   const workers: Worker[] = [];
   const dline = async (env: Record<string, string>, ...args: string[]) => {
-    const e: Record<string, string | undefined> = {
-      ...process.env,
-      DATABASE_URL: ctx.databaseUrl,
-      QUEUE_PREFIX: ctx.queues.prefix,
-      REDIS_URL: ctx.env.REDIS_URL,
-      LOG_LEVEL: 'silent',
-      DATA_DIR: ctx.env.dataDir,
-      SMTP_URL: '',
-      ...env,
-    };
+    const e = dlineEnv(ctx, { SMTP_URL: '', DLINE_TOKEN: token, ...env });
     if (!e.SMTP_URL) delete e.SMTP_URL;
     try {
       const r = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../dline.ts'), ...args], {
@@ -49,6 +43,7 @@ describe('dline retry and --wait on failed lists', () => {
 
   beforeAll(async () => {
     ctx = await openTestContext();
+    token = (await testCoordinator(ctx.pool)).token;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-retry-'));
     fs.writeFileSync(path.join(dir, 'members.csv'), 'member_id,name,contact_email\nisp-a,ISP A,abuse@isp-a.example\nb,B,soc@b.example\n');
     fs.writeFileSync(path.join(dir, 'prefixes.csv'), 'member_id,cidr\nisp-a,133.1.0.0/16\nb,2400:4050::/32\n');

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { getList, returnedJson, markReturnsSent, ListDecisionError } from '@deliveryline/shared';
+import { audit, getList, returnedJson, markReturnsSent, ListDecisionError } from '@deliveryline/shared';
 import { encodeCsv, returnedRows, TEXT_FORMATS, type TextFormat } from '@deliveryline/ingest';
-import { withContext, intArg, CliError, print, say } from '../cli-context';
+import { intArg, CliError, print, say } from '../cli-context';
+import { withUser } from '../cli-user';
 import { writeAll } from '../write-all';
 
 export function register(program: Command) {
@@ -18,19 +19,15 @@ export function register(program: Command) {
       '--mark-sent',
       'record that the returned entries were given back to the source (list → returned_sent, audit event); writes no file',
     )
-    .option('--by <user>', 'who sent them (with --mark-sent)', 'cli')
     .option('--note <text>', 'a note for the audit log (with --mark-sent)')
     .action(
-      async (
-        listArg: string,
-        o: { out?: string; bom?: boolean; format: string; json?: boolean; markSent?: boolean; by: string; note?: string },
-      ) => {
+      async (listArg: string, o: { out?: string; bom?: boolean; format: string; json?: boolean; markSent?: boolean; note?: string }) => {
         const listId = intArg('LIST')(listArg);
         const format = textFormat(o.bom ? 'excel' : o.format);
-        await withContext(async (ctx) => {
+        await withUser(o.markSent ? 'write' : 'read', async (ctx, user) => {
           if (o.markSent) {
             try {
-              const r = await markReturnsSent(ctx, listId, o.by, o.note);
+              const r = await markReturnsSent(ctx, listId, user.actor, o.note);
               if (o.json) print({ listId, state: 'returned_sent', returned: r.returned });
               else say(`list ${listId}: ${r.returned} returned entries marked as sent to the source`);
             } catch (err) {
@@ -43,6 +40,13 @@ export function register(program: Command) {
           if (!l) throw new CliError(`list ${listId} does not exist`);
           if (!['routed', 'awaiting_approval', 'released', 'returned_sent'].includes(l.state))
             throw new CliError(`list ${listId} is ${l.state}; returns are known once it is routed`);
+          // reading returned entries is sensitive: who read which list, in which form
+          await audit(ctx.pool, {
+            actor: user.actor,
+            action: 'list.returned.read',
+            object: `list:${listId}`,
+            details: { format: o.json ? 'json' : format },
+          });
           await writeAll(o.json ? returnedJson(ctx.pool, listId) : encodeCsv(returnedRows(ctx.pool, listId), format), o.out);
         });
       },

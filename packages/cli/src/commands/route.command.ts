@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { RerouteRefused, movedSince, reroute } from '@deliveryline/router';
-import { withContext, print, say, intArg, CliError } from '../cli-context';
+import { print, say, intArg, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   program
@@ -10,8 +11,8 @@ export function register(program: Command) {
     .option('--json', 'machine output')
     .action(async (listArg: string, o: { wait?: boolean; json?: boolean }) => {
       const listId = intArg('LIST')(listArg);
-      await withContext(async (ctx) => {
-        const { run, before } = await reroute(ctx, listId).catch((err) => {
+      await withUser('write', async (ctx, user) => {
+        const { run, before } = await reroute(ctx, listId, user.actor).catch((err) => {
           throw err instanceof RerouteRefused ? new CliError(err.message) : err;
         });
         say(`list ${listId}: routing run ${run} queued`);

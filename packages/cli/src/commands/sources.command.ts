@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { listSources } from '@deliveryline/shared';
 import { setSourceSettings, SourceSettingsError } from '@deliveryline/ingest';
 import { withContext, print, say, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 
 const onOff = (v: string | undefined, what: string) => {
   if (v === undefined) return undefined;
@@ -52,13 +53,9 @@ export function register(program: Command) {
     .option('--name <name>', 'the name shown to coordinators')
     .option('--kind <kind>', 'jpcert, police, feed or other')
     .option('--anonymous <on|off>', 'on: members never learn its name (e-mails, exports, webhooks)')
-    .option('--by <user>', 'who changes it (audit log)', 'cli')
     .option('--json', 'print the source as JSON')
     .action(
-      async (
-        id: string,
-        o: { timezone?: string; profile?: string; name?: string; kind?: string; anonymous?: string; by: string; json?: boolean },
-      ) => {
+      async (id: string, o: { timezone?: string; profile?: string; name?: string; kind?: string; anonymous?: string; json?: boolean }) => {
         const patch = {
           timezone: o.timezone,
           profile: o.profile,
@@ -68,9 +65,9 @@ export function register(program: Command) {
         };
         if (Object.values(patch).every((v) => v === undefined))
           throw new CliError('say what to change: --timezone, --profile, --name, --kind or --anonymous');
-        const row = await withContext(async (ctx) => {
+        const row = await withUser('write', async (ctx, user) => {
           try {
-            await setSourceSettings(ctx, id, patch, o.by);
+            await setSourceSettings(ctx, id, patch, user.actor);
           } catch (e) {
             if (e instanceof SourceSettingsError) throw new CliError(`source ${id}: ${e.message}`);
             throw e;

@@ -11,12 +11,17 @@ import {
   embeddedLogins,
   repoRoot,
   WORKER_NODE_FLAGS,
+  auditKey,
+  checkpointPeriodically,
 } from '@deliveryline/shared';
+import { checkpointDir } from './audit.command';
 
 /**
  * `pnpm start`: everything on one machine — the portal and every worker, each its own process,
  * as they would run on many machines. With DATABASE_URL unset, an embedded PostgreSQL is started
  * first and handed to the children; the queues live in it too unless REDIS_URL is set. SIGTERM/SIGINT stop the children, then the database.
+ * The audit key is resolved before the children start (made once in ./data/audit.key when AUDIT_KEY
+ * is unset), and this process writes the audit log's signed checkpoints every AUDIT_CHECKPOINT_MINUTES.
  */
 export function register(program: Command) {
   program
@@ -48,6 +53,9 @@ export function register(program: Command) {
         throw err;
       }
       await pool.end();
+      auditKey(); // one key file for every child, made here before they race for it
+      const cpPool = createPool(databaseUrl, 1);
+      const stopCheckpoints = checkpointPeriodically(cpPool, checkpointDir(), e.AUDIT_CHECKPOINT_MINUTES, log);
       const root = repoRoot();
       const procs: Record<string, string> = {
         portal: 'packages/isp-portal/src/main.ts',
@@ -76,6 +84,7 @@ export function register(program: Command) {
       const stop = async (code = 0) => {
         if (stopping) return;
         stopping = true;
+        stopCheckpoints();
         await Promise.all(
           children.map(
             (c) =>
@@ -86,6 +95,7 @@ export function register(program: Command) {
               }),
           ),
         );
+        await cpPool.end().catch(() => undefined);
         await embedded?.stop();
         process.exit(code);
       };

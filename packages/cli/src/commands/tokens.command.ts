@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createToken, userByEmail } from '@deliveryline/isp-portal';
-import { withContext, print, say, CliError } from '../cli-context';
+import { print, say, CliError } from '../cli-context';
+import { withUser } from '../cli-user';
 
 export function register(program: Command) {
   const tokens = program.command('tokens').description('API tokens for scripts (bearer tokens for /api/v1)');
@@ -13,10 +14,10 @@ export function register(program: Command) {
     .option('--json', 'machine output')
     .action(async (o: { user: string; name: string; scope: string; json?: boolean }) => {
       if (o.scope !== 'read' && o.scope !== 'write') throw new CliError(`--scope must be read or write, not "${o.scope}"`);
-      const t = await withContext(async (ctx) => {
+      const t = await withUser('write', async (ctx, me) => {
         const u = await userByEmail(ctx.pool, o.user);
         if (!u || !u.active) throw new CliError(`no active user ${o.user} (add one with dline users add)`);
-        return createToken(ctx.pool, { userId: u.id, name: o.name, scope: o.scope as 'read' | 'write', actor: 'cli' });
+        return createToken(ctx.pool, { userId: u.id, name: o.name, scope: o.scope as 'read' | 'write', actor: me.actor });
       });
       if (o.json) print(t);
       else {

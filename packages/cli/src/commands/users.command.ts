@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import type { Command } from 'commander';
 import { createUser, allUsers, setUserActive, userByEmail, UserInputError } from '@deliveryline/isp-portal';
+import { hasCoordinator } from '@deliveryline/shared';
 import { withContext, print, say, CliError } from '../cli-context';
+import { cliUser, withUser } from '../cli-user';
 
 export function register(program: Command) {
   const users = program.command('users').description('portal users: coordinators, member ISP staff, sources, viewers');
   users
     .command('add')
-    .description('add a user; without --password a strong one is generated and printed once')
+    .description('add a user; without --password a strong one is generated and printed once (the first coordinator needs no sign-in)')
     .requiredOption('--email <address>', 'sign-in address')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--role <role>', 'coordinator | member | source | viewer')
@@ -30,11 +32,13 @@ export function register(program: Command) {
         const generated = !o.password && !process.env.DLINE_PASSWORD;
         const password = o.password ?? process.env.DLINE_PASSWORD ?? crypto.randomBytes(15).toString('base64url');
         const id = await withContext(async (ctx) => {
+          // the very first coordinator is added without a user (actor `bootstrap`); after that, as a signed-in coordinator
+          const actor = (await hasCoordinator(ctx.pool)) ? (await cliUser(ctx)).actor : 'bootstrap';
           try {
             return await createUser(
               ctx.pool,
               { email: o.email, name: o.name, role: o.role as never, org: o.member ?? o.source, password, language: o.language as never },
-              'cli',
+              actor,
             );
           } catch (e) {
             if (e instanceof UserInputError) throw new CliError(e.message);
@@ -75,12 +79,12 @@ export function register(program: Command) {
     .command('disable <email>')
     .description('stop a user from signing in (sessions end; tokens stop working)')
     .action(async (email: string) => {
-      await withContext(async (ctx) => {
+      await withUser('write', async (ctx, me) => {
         const u = await userByEmail(ctx.pool, email);
         if (!u) throw new CliError(`no user ${email}`);
         await setUserActive(ctx.pool, u.id, false);
         const { audit } = await import('@deliveryline/shared');
-        await audit(ctx.pool, { actor: 'cli', action: 'user.disable', object: `user:${u.id}` });
+        await audit(ctx.pool, { actor: me.actor, action: 'user.disable', object: `user:${u.id}` });
         say(`user ${email} disabled`);
       });
     });

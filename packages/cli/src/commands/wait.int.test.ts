@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { submitList } from '@deliveryline/shared';
+import { testCoordinator } from '@deliveryline/shared/testing';
 import {
   expectExact,
   makeList,
@@ -56,7 +57,8 @@ describe('--wait and SIGTERM on bad days', () => {
       spawnWorker('router', { ...ctx.workerEnv, SMTP_URL: sink.url }),
     );
     const file = makeList(ctx, 'waitrestart', 120_000, 80_013, 7);
-    const cli = dline({ ...ctx.workerEnv, SMTP_URL: sink.url }, [
+    const { token } = await testCoordinator(ctx.pool);
+    const cli = dline({ ...ctx.workerEnv, SMTP_URL: sink.url, DLINE_TOKEN: token }, [
       'ingest',
       file,
       '--source',

@@ -221,7 +221,7 @@ import crypto from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createPool, openQueues, createLogger, getList, listBatches, migrate, parseEnv, type AppContext } from '@deliveryline/shared';
-import { createTestDatabase } from '@deliveryline/shared/testing';
+import { AuditChainError, createTestDatabase } from '@deliveryline/shared/testing';
 import { importMembers, importPrefixes } from '@deliveryline/router';
 import { writeRegistry, writeRounds } from '../demo/replay';
 import { releaseFacts, releaseProgress } from '../repositories/release-checks.repository';
@@ -258,7 +258,11 @@ export async function openFaultContext(o: {
     const db = await createTestDatabase();
     await db.pool.end();
     databaseUrl = db.url;
-    drop = () => db.drop().catch(() => undefined);
+    // a failure to drop is no test's concern here, but a broken audit chain is
+    drop = () =>
+      db.drop().catch((err) => {
+        if (err instanceof AuditChainError) throw err;
+      });
   }
   const redisUrl = o.backend === 'redis' ? (o.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
   const prefix = `dlfault-${crypto.randomBytes(4).toString('hex')}`;

@@ -1,4 +1,4 @@
-import { approveList, audit, withTransaction, ListDecisionError, type AppContext } from '@deliveryline/shared';
+import { approveList, audit, isUploader, withTransaction, ListDecisionError, type AppContext } from '@deliveryline/shared';
 import type { Mailer } from '@deliveryline/router';
 import type { Caller } from '../auth/caller';
 import { lockListForDecision, markRefused, sourceContacts } from '../repositories/lists.repository';
@@ -7,9 +7,7 @@ import { t } from '../web/i18n';
 
 /** Whether the caller may decide on a list: a coordinator who did not upload it (the four-eyes rule, which the approval service enforces too). */
 export function mayDecide(caller: Caller, l: { state: string; uploaded_by: string | null }): boolean {
-  return (
-    caller.role === 'coordinator' && l.state === 'awaiting_approval' && (l.uploaded_by ?? '').toLowerCase() !== caller.email.toLowerCase()
-  );
+  return caller.role === 'coordinator' && l.state === 'awaiting_approval' && !isUploader(l.uploaded_by, caller);
 }
 
 const asHttp = (e: ListDecisionError) => new HttpError(e.code === 'list.not_found' ? 404 : 409, e.code, { detail: e.message });
@@ -17,7 +15,7 @@ const asHttp = (e: ListDecisionError) => new HttpError(e.code === 'list.not_foun
 /** A second coordinator releases a list awaiting approval (shared checks the four-eyes rule and audits). */
 export async function approveListAs(ctx: AppContext, caller: Caller, listId: number): Promise<void> {
   try {
-    await approveList(ctx, listId, caller.email);
+    await approveList(ctx, listId, { userId: caller.userId, email: caller.email, actor: caller.actor });
   } catch (e) {
     if (e instanceof ListDecisionError) throw asHttp(e);
     throw e;
@@ -41,7 +39,7 @@ export async function refuseListAs(ctx: AppContext, mailer: Mailer, caller: Call
     const l = await lockListForDecision(tx, listId);
     if (!l) throw new HttpError(404, 'list.not_found');
     if (l.state !== 'awaiting_approval') throw new HttpError(409, 'list.not_awaiting_approval');
-    if ((l.uploaded_by ?? '').toLowerCase() === caller.email.toLowerCase()) throw new HttpError(409, 'approval.same_person');
+    if (isUploader(l.uploaded_by, caller)) throw new HttpError(409, 'approval.same_person');
     await markRefused(tx, listId, caller.email, why);
     await audit(tx, {
       actor: caller.actor,

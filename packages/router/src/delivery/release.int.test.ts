@@ -83,10 +83,23 @@ describe('release: approval, preview and test mode, webhook, reminders, returns'
     expect(smtp.mails[0].subject).toMatch(/^\[TEST\]/);
     expect((await ctx.pool.query('SELECT count(*)::int AS n FROM release_tests WHERE list_id = $1', [listId])).rows[0].n).toBe(1);
 
-    await expect(approveList(ctx, listId, 'Alice@t-isac.example')).rejects.toMatchObject({ code: 'approval.same_person' });
+    const coordinator = async (email: string) => {
+      const id = Number(
+        // stored normalised (0027), named as typed: the four-eyes check compares without case
+        (await ctx.pool.query(`INSERT INTO users (email, name, role) VALUES (lower($1), $1, 'coordinator') RETURNING id`, [email])).rows[0]
+          .id,
+      );
+      return { userId: id, email, actor: `user:${id}` };
+    };
+    const [alice, bob, carol] = [
+      await coordinator('Alice@t-isac.example'),
+      await coordinator('bob@t-isac.example'),
+      await coordinator('carol@t-isac.example'),
+    ];
+    await expect(approveList(ctx, listId, alice)).rejects.toMatchObject({ code: 'approval.same_person' });
     expect((await ctx.pool.query('SELECT count(*)::int AS n FROM batches WHERE list_id = $1', [listId])).rows[0].n).toBe(0);
-    await approveList(ctx, listId, 'bob@t-isac.example');
-    await expect(approveList(ctx, listId, 'carol@t-isac.example')).rejects.toBeInstanceOf(ListDecisionError);
+    await approveList(ctx, listId, bob);
+    await expect(approveList(ctx, listId, carol)).rejects.toBeInstanceOf(ListDecisionError);
     await waitFor(
       async () =>
         (

@@ -3,7 +3,7 @@ import { withTransaction } from '../db/pool';
 import { audit } from '../audit/audit-log';
 import { enqueue } from '../jobs/queues';
 import { lockListForDecision, markListApproved, markListReturnsSent } from '../repositories/list.repository';
-import { userStandingByEmail } from '../repositories/user.repository';
+import { userStandingById } from '../repositories/user.repository';
 
 /**
  * Approval and returns: the two coordinator decisions on a list after routing. Both are
@@ -18,14 +18,28 @@ export class ListDecisionError extends Error {
   }
 }
 
+/** Who decides on a list: a portal user (the CLI acts as one too: `dline login`, DLINE_TOKEN). */
+export interface Approver {
+  userId: number;
+  email: string;
+  /** the audit actor: `user:<id>`, or `token:<id>` for a portal API call */
+  actor: string;
+}
+
 /**
- * A second coordinator releases a list that waits in `awaiting_approval`. The uploader cannot
- * approve their own list. When `by` names a known user (by e-mail), that user must be an active
- * coordinator; the CLI, run on the server, may name a person who has no portal account.
+ * Whether `uploadedBy` (lists.uploaded_by: `user:<id>` from the CLI, the e-mail from the portal)
+ * names this user: the four-eyes rule's one test, for the CLI and the portal alike.
  */
-export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, listId: number, by: string): Promise<void> {
-  const who = by.trim();
-  if (!who) throw new ListDecisionError('approval.no_approver', 'say who approves (--by NAME or e-mail)');
+export function isUploader(uploadedBy: string | null, u: { userId: number; email: string }): boolean {
+  const by = (uploadedBy ?? '').trim().toLowerCase();
+  return by !== '' && (by === `user:${u.userId}` || by === u.email.toLowerCase());
+}
+
+/**
+ * A second coordinator releases a list that waits in `awaiting_approval`. The approver must be an
+ * active coordinator and must not be the uploader, on every path (CLI and portal call this).
+ */
+export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, listId: number, by: Approver): Promise<void> {
   await withTransaction(ctx.pool, async (tx) => {
     const l = await lockListForDecision(tx, listId);
     if (!l) throw new ListDecisionError('list.not_found', `list ${listId} does not exist`);
@@ -35,15 +49,23 @@ export async function approveList(ctx: Pick<AppContext, 'pool' | 'queues'>, list
         `list ${listId} is ${l.state}, not awaiting_approval; only a routed list that waits for approval can be approved`,
       );
     }
-    if (l.uploaded_by && l.uploaded_by.toLowerCase() === who.toLowerCase()) {
-      throw new ListDecisionError('approval.same_person', `${who} uploaded list ${listId}; a second coordinator must approve it`);
+    if (isUploader(l.uploaded_by, by)) {
+      throw new ListDecisionError('approval.same_person', `${by.email} uploaded list ${listId}; a second coordinator must approve it`);
     }
-    const u = await userStandingByEmail(tx, who);
-    if (u && (u.role !== 'coordinator' || !u.active)) {
-      throw new ListDecisionError('approval.not_coordinator', `${who} is not an active coordinator; only coordinators approve releases`);
+    const u = await userStandingById(tx, by.userId);
+    if (!u || u.role !== 'coordinator' || !u.active) {
+      throw new ListDecisionError(
+        'approval.not_coordinator',
+        `${by.email} is not an active coordinator; only coordinators approve releases`,
+      );
     }
-    await markListApproved(tx, listId, who);
-    await audit(tx, { actor: who, action: 'list.approve', object: `list:${listId}`, details: { uploadedBy: l.uploaded_by } });
+    await markListApproved(tx, listId, by.email);
+    await audit(tx, {
+      actor: by.actor,
+      action: 'list.approve',
+      object: `list:${listId}`,
+      details: { by: by.email, uploadedBy: l.uploaded_by },
+    });
   });
   await enqueue(ctx.queues, 'router.release-list', { listId });
 }

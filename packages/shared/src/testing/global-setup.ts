@@ -20,4 +20,6 @@ export default async function globalSetup(): Promise<void> {
     await pool.end();
   }
   process.env.DL_TEST_TEMPLATE = name;
+  // the audit log's MAC key of every test process and of the commands tests run (docs/audit.md)
+  process.env.AUDIT_KEY ??= `test-audit-key-${crypto.randomBytes(16).toString('hex')}`;
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Client } from 'pg';
 import { createPool, type Pool } from '../db/pool';
 import { roleUrl, type LoginRole } from '../db/roles';
+import { verifyAudit } from '../audit/audit-log';
 
 /** Test infrastructure reads its own settings: where the real PostgreSQL and Redis are. */
 export const TEST_PG_ADMIN = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,7 +36,45 @@ export interface TestDatabase {
   pool: Pool;
   /** a pool connected as one of the system's own roles (0025), closed with the database */
   rolePool(role: LoginRole): Pool;
+  /** verifies the audit chain (unless allowBrokenAudit), then drops the database; a broken chain fails the caller */
   drop(): Promise<void>;
+  /** this test breaks the audit chain on purpose: neither drop() nor the file's end verifies it */
+  allowBrokenAudit(): void;
+}
+
+interface Tracked {
+  url: string;
+  name: string;
+  checkAudit: boolean;
+}
+/** The databases this test file created and has not dropped yet (audit-check.setup.ts verifies them at its end). */
+const openDatabases = new Set<Tracked>();
+
+export class AuditChainError extends Error {}
+
+/** Verifies the audit chain of a test database on a connection of its own (the test's pool may be closed). */
+async function checkAuditChain(t: Tracked): Promise<void> {
+  if (!t.checkAudit) return;
+  t.checkAudit = false;
+  const pool = createPool(t.url, 1);
+  try {
+    const v = await verifyAudit(pool);
+    if (!v.ok)
+      throw new AuditChainError(
+        `the audit chain of test database ${t.name} does not verify (${v.events} events): ` +
+          v.problems.map((p) => `event ${p.id} ${p.kind}`).join(', ') +
+          ' — a code path writes audit_events without audit(), or a test tampers without allowBrokenAudit()',
+      );
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Verifies every database of this test file that is still open (the afterAll of audit-check.setup.ts). */
+export async function checkOpenTestDatabases(): Promise<void> {
+  const errors: string[] = [];
+  for (const t of openDatabases) await checkAuditChain(t).catch((err: Error) => errors.push(err.message));
+  if (errors.length) throw new Error(errors.join('\n'));
 }
 
 /** A fresh database per test file, copied from the run's migrated template (see jest global setup). */
@@ -56,6 +95,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = dbUrl(name);
   const pool = createPool(url, 12);
   const rolePools = new Map<LoginRole, Pool>();
+  const tracked: Tracked = { url, name, checkAudit: true };
+  openDatabases.add(tracked);
   return {
     name,
     url,
@@ -66,9 +107,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       return p;
     },
     async drop() {
-      for (const p of rolePools.values()) await p.end();
-      await pool.end();
+      openDatabases.delete(tracked);
+      let broken: unknown;
+      await checkAuditChain(tracked).catch((err) => (broken = err));
+      for (const p of rolePools.values()) if (!p.ended) await p.end();
+      if (!pool.ended) await pool.end();
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      if (broken) throw broken;
+    },
+    allowBrokenAudit() {
+      tracked.checkAudit = false;
     },
   };
 }
