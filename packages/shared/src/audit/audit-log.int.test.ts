@@ -152,6 +152,17 @@ describe('audit chain', () => {
     expect(await problems()).toEqual([{ id: all[2], kind: 'missing-after-checkpoint', missing: [all[2], all[2]] }]);
   });
 
+  it('names a deletion once when the coordinator’s file and the database hold the same checkpoint', async () => {
+    await reset();
+    await write(3);
+    const cp = await takeAuditCheckpoint(ctx.pool, KEY); // the file's copy; the table keeps its own
+    const all = await ids();
+    await ctx.pool.query('DELETE FROM audit_events WHERE id = $1', [all[2]]);
+    const v = await verifyAudit(ctx.pool, { key: KEY, checkpoints: [cp] });
+    expect(v.checkpoints).toBe(2);
+    expect(v.problems).toEqual([{ id: all[2], kind: 'missing-after-checkpoint', missing: [all[2], all[2]], checkpointAt: cp.at }]);
+  });
+
   it('fails a chain recomputed with the product’s own functions without the key, naming each rewritten event', async () => {
     await reset();
     await write(5);

@@ -187,7 +187,14 @@ export async function verifyAudit(
     if (cpIds.has(cur.id)) atCp.set(cur.id, { hash: cur.hash, count: chained, legacy });
     cur = next;
   }
-  for (const c of cps) problems.push(...checkpointProblems(key, c, atCp.get(c.lastId), prevId));
+  // the same checkpoint kept twice (the coordinator's file and the table's copy) names a problem once
+  const seen = new Set<string>();
+  for (const c of cps)
+    for (const p of checkpointProblems(key, c, atCp.get(c.lastId), prevId)) {
+      const k = JSON.stringify(p);
+      if (!seen.has(k)) problems.push(p);
+      seen.add(k);
+    }
   return { ok: problems.length === 0, events, legacy, checkpoints: cps.length, head: { id: prevId, hash: prevHash }, problems };
 }
 
