@@ -105,7 +105,7 @@ async function accountPage(
           <span translate="no"><b>${caller.name}</b> &lt;${caller.email}&gt;</span> · ${t(lang, `role.${caller.role}`)}
         </p>
       </div>
-      <h2>${t(lang, 'totp.setup')}</h2>
+      <h2>${t(lang, hasTotp ? 'totp.heading' : 'totp.setup')}</h2>
       <div class="card">${totp}</div>
       ${tokenPart}`,
   );

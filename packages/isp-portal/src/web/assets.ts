@@ -36,7 +36,7 @@ progress{width:100%;height:10px}footer{max-width:1320px;margin:0 auto;padding:10
 .pager{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin:8px 0 12px;font-size:14px}.pager .count{color:var(--muted);font-variant-numeric:tabular-nums}
 form.filters{display:flex;gap:10px;flex-wrap:wrap;align-items:end;margin-bottom:12px}form.filters label{font-size:13px}
 .s-refused{background:#fbe9e7;color:var(--bad)}details.raw{margin-top:6px;color:var(--muted);font-size:13px}
-.codes td:first-child{white-space:nowrap}.onetime{font-size:18px}input,select,textarea{max-width:100%}label{min-width:0}form.stack,label{grid-template-columns:minmax(0,1fr)}.card{overflow-wrap:anywhere}
+.codes td:first-child{white-space:nowrap}.onetime{font-size:18px}ul.secret{list-style:none;margin:8px 0}input,select,textarea{max-width:100%}label{min-width:0}form.stack,label{grid-template-columns:minmax(0,1fr)}.card{overflow-wrap:anywhere}
 @media (max-width:760px){
 .bar{flex-wrap:wrap;padding:6px 12px;gap:6px 12px}.right{margin-left:auto;gap:8px;flex-wrap:wrap;white-space:normal}.who{display:none}
 nav{order:3;width:100%;flex-wrap:nowrap;overflow-x:auto;-webkit-overflow-scrolling:touch}nav a{padding:8px 8px 6px}

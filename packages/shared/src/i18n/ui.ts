@@ -42,6 +42,7 @@ export const UI = {
   'totp.qr': ['認証アプリ用のQRコード', 'QR code for your authenticator app'],
   'totp.wrong': ['コードが違います。最新のコードを入力してください。', 'That code is not right; enter the current one.'],
   'totp.setup': ['二要素認証の設定', 'Set up two-factor sign-in'],
+  'totp.heading': ['二要素認証', 'Two-factor sign-in'],
   'totp.setup.help': [
     '認証アプリでQRコードを読み取るか、下の鍵を登録して、表示されたコードを入力してください。',
     'Scan the QR code with your authenticator app, or add the key below by hand, then enter the code it shows.',
