@@ -8,7 +8,7 @@
  * count. PAGES_BENCH_LISTS scales the volume (about 99 batches per list).
  */
 import crypto from 'node:crypto';
-import { openContext, parseEnv, type AppContext } from '@deliveryline/shared';
+import { createPool, enableLogins, openContext, parseEnv, roleUrl, type AppContext } from '@deliveryline/shared';
 import { loadSynthetic } from '@deliveryline/reports/testing';
 import { adminQuery, dbUrl } from '@deliveryline/shared/testing';
 import { buildServer, createToken, createUser } from '@deliveryline/isp-portal';
@@ -84,10 +84,16 @@ export async function run(): Promise<BenchResult[]> {
       coordinator: (await createToken(ctx.pool, { userId: coord, name: 'b', scope: 'read', actor: 'bench' })).token,
       member: (await createToken(ctx.pool, { userId: member, name: 'b', scope: 'read', actor: 'bench' })).token,
     };
-    const server = await buildServer(ctx, {
-      mailer,
-      settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
-    });
+    // the portal as in production: its own database role, row-level security on every table
+    await enableLogins(dbUrl(name));
+    const portalPool = createPool(roleUrl(dbUrl(name), 'portal'), 10);
+    const server = await buildServer(
+      { ...ctx, pool: portalPool },
+      {
+        mailer,
+        settings: { requireTotp: false, cookieSecure: false, sessionHours: 1, signinPerMinute: 1000 },
+      },
+    );
     await server.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
     const counts = (
@@ -141,6 +147,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     out[0].notes += `; ${counts.batches.toLocaleString('en-US')} batches, ${counts.lists} lists, ${counts.audit.toLocaleString('en-US')} audit events, loaded in ${loadSeconds.toFixed(0)} s`;
     await server.close();
+    await portalPool.end();
     return out;
   } finally {
     await ctx.close();

@@ -142,11 +142,15 @@ describe('the database wall, probed with the portal’s own credentials', () => 
     ).rows;
     expect(parts.length).toBeGreaterThan(0);
     for (const p of parts) expect(await refused(m, `SELECT count(*) FROM ${p.relname}`)).toMatch(/permission denied/);
-    // functions that run with their owner's rights: these four, reviewed; a new one fails here until it is
+    // functions that run with their owner's rights: these, reviewed; a new one fails here until it is
     const definers = (
       await w.ctx.pool.query(`SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosecdef ORDER BY proname`)
     ).rows.map((r) => r.proname);
-    expect(definers).toEqual(['app_enter_scope', 'app_scope', 'app_scope_entered', 'app_scope_seal']);
+    expect(definers).toEqual(['app_enter_scope', 'app_scope', 'app_scope_entered', 'app_scope_seal', 'registry_nested_holdings']);
+    // the registry check's function answers a coordinator's scope or none, never a member's
+    expect(await refused(m, 'SELECT * FROM registry_nested_holdings()')).toMatch(/for coordinators/);
+    expect(await refused(SCOPES.sourceA, 'SELECT * FROM registry_nested_holdings()')).toMatch(/for coordinators/);
+    expect(await refused(SCOPES.coordinator, 'SELECT * FROM registry_nested_holdings()')).toBe('answered');
     // the queues' tables (BullMQ on PostgreSQL) name lists, batches and members: nothing of them in a scope
     const queueTables = (
       await w.ctx.pool.query(

@@ -168,10 +168,11 @@ async function batchPage(c: RouteCall<{ batchId: number }, unknown, unknown>, re
 }
 
 /** Batches whose notice has not gone out: how often it was tried, what the server said last, and a stop for its retries. */
-function notAnnouncedCard(lang: Lang, caller: Caller, rows: NotAnnouncedBatch[]): Safe {
+function notAnnouncedCard(lang: Lang, caller: Caller, rows: NotAnnouncedBatch[], total: number): Safe {
   return html`<div class="card" id="not-announced">
     <h3>${t(lang, 'notAnnounced.title')}</h3>
     <p class="muted">${t(lang, 'notAnnounced.help')}</p>
+    ${total > rows.length ? html`<p id="not-announced-shown">${t(lang, 'notAnnounced.shown', { shown: fmtNum(rows.length), total: fmtNum(total) })}</p>` : ''}
     ${table(
       [
         t(lang, 'field.batch'),
@@ -238,14 +239,14 @@ export const batchPages: PortalRoute[] = [
       );
       const fig = (await figuresFor(ctx, caller)).batches!;
       // batches of released lists whose notice has not gone out: the coordinator sees them here, retrying or stopped
-      const unannounced = caller.role === 'coordinator' ? await notAnnounced(ctx) : [];
+      const unannounced = caller.role === 'coordinator' ? await notAnnounced(ctx) : { total: 0, rows: [] };
       const figs = html`<h2>${caller.role === 'member' ? t(lang, 'member.figures') : t(lang, 'batches.figures')}</h2>
         <div class="grid">
           ${stat(t(lang, 'fig.batches'), fmtNum(fig.batches))}${stat(t(lang, 'fig.entries'), fmtNum(fig.entries))}${stat(t(lang, 'fig.reported'), fmtNum(fig.reported))}
           ${stat(t(lang, 'fig.notified'), fmtNum(fig.notified))}${stat(t(lang, 'fig.notifiedRate'), fmtRate(fig.notifiedRate))}${stat(t(lang, 'fig.overdue'), fmtNum(fig.overdue))}
-          ${caller.role === 'coordinator' ? stat(t(lang, 'fig.notAnnounced'), fmtNum(unannounced.length)) : ''}
+          ${caller.role === 'coordinator' ? stat(t(lang, 'fig.notAnnounced'), fmtNum(unannounced.total)) : ''}
         </div>
-        ${unannounced.length ? notAnnouncedCard(lang, caller, unannounced) : ''}`;
+        ${unannounced.total ? notAnnouncedCard(lang, caller, unannounced.rows, unannounced.total) : ''}`;
       const form = filterForm(lang, '/batches', query, [
         select(
           'campaign',

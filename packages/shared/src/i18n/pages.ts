@@ -44,6 +44,7 @@ export const PAGES = {
     '通知メールの送信に失敗したバッチです。送信できるまで定期的に再試行します。協力先の連絡先を確認してください。再試行を止めることもできます（監査ログに記録されます）。',
     "Their notice e-mail could not be sent; it is tried again on a schedule until it goes out. Check the member's contacts, or stop the retries (recorded in the audit log).",
   ],
+  'notAnnounced.shown': ['{total} 件のうち、待ちの長い {shown} 件を表示しています。', 'The {shown} waiting longest of {total} are shown.'],
   'notAnnounced.attempts': ['試行回数', 'Attempts'],
   'notAnnounced.last': ['最後の応答', 'Last answer'],
   'notAnnounced.stop': ['再試行を止める', 'Stop retrying'],

@@ -97,7 +97,7 @@ export interface NotAnnouncedBatch {
 }
 
 /** Batches of released lists whose notice has not gone out (failed, retrying, or stopped by a coordinator). */
-export async function notAnnouncedBatches(db: Queryable): Promise<NotAnnouncedBatch[]> {
+export async function notAnnouncedBatches(db: Queryable, limit: number | null = null): Promise<NotAnnouncedBatch[]> {
   return (
     await db.query(
       `SELECT b.id AS "batchId", b.list_id AS "listId", b.member_id AS "memberId", b.notify_failed_at AS "notifyFailedAt",
@@ -106,7 +106,8 @@ export async function notAnnouncedBatches(db: Queryable): Promise<NotAnnouncedBa
             (SELECT d.response FROM deliveries d WHERE d.batch_id = b.id AND d.channel = 'email' AND d.kind = 'ready' ORDER BY d.id DESC LIMIT 1) AS "lastResponse"
        FROM batches b JOIN lists l ON l.id = b.list_id
       WHERE b.notified_at IS NULL AND l.state IN ('released', 'returned_sent')
-      ORDER BY b.id`,
+      ORDER BY b.id LIMIT $1`,
+      [limit],
     )
   ).rows.map((r) => ({ ...r, batchId: Number(r.batchId), listId: Number(r.listId) }));
 }
