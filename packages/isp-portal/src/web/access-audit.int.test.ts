@@ -40,6 +40,20 @@ describe('access audit', () => {
     expect((await events('api.read')).map((e) => e.details.path)).toEqual(['/api/v1/members', '/api/v1/members']);
   });
 
+  it('records a file read as a download (returned entries), and not a batch file twice', async () => {
+    const r = await app.inject({ url: `/api/v1/lists/${w.lists.a}/returned?format=sjis`, headers: bearer('sourceA') });
+    expect(r.statusCode).toBe(200);
+    const got = await until('file.read', async () => (await events('file.read'))[0]);
+    expect(got).toEqual({
+      actor: `token:${w.users.sourceA.tokenId}`,
+      details: { method: 'GET', path: `/api/v1/lists/${w.lists.a}/returned`, query: 'format=sjis' },
+    });
+    const b = await app.inject({ url: `/api/v1/batches/${w.batches.a[0]}/download?format=csv`, headers: bearer('memberA') });
+    expect(b.statusCode).toBe(200);
+    await until('batch.download', async () => (await events('batch.download')).length === 1);
+    expect(await events('file.read')).toHaveLength(1);
+  });
+
   it("records a member's refused attempts and an unknown token's, not an anonymous visitor's", async () => {
     const refused = await app.inject({ url: '/api/v1/audit', headers: bearer('memberA') });
     expect(refused.statusCode).toBe(403);

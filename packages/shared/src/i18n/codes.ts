@@ -150,6 +150,12 @@ export const CODES = {
   'code.prefix.overlap': ['同じ協力先のプレフィックスと期間が重なります。', "It overlaps one of the member's prefixes in time."],
 
   'audit.action.batch.download': ['バッチのダウンロード', 'batch downloaded'],
+  'audit.action.batch.export': ['バッチの書き出し（CLI）', 'batch exported (CLI)'],
+  'audit.action.list.returned.read': ['返却分の読み出し', 'returned entries read'],
+  'audit.action.list.rejects.read': ['不正行の読み出し', 'rejected rows read'],
+  'audit.action.api.read': ['API での一覧の閲覧', 'list viewed through the API'],
+  'audit.action.file.read': ['ファイルのダウンロード', 'file downloaded'],
+  'audit.action.access.refused': ['拒否されたアクセス', 'access refused'],
   'audit.action.campaign.settings': ['キャンペーン設定の変更', 'campaign settings changed'],
   'audit.action.list.approve': ['リストの承認', 'list approved'],
   'audit.action.list.refuse': ['リストの不承認', 'list refused'],
