@@ -102,7 +102,10 @@ describe('sign-in limits and the second factor in a browser', () => {
     await page.fill('input[name=password]', PASSWORD);
     await Promise.all([page.waitForLoadState('load'), page.click('#signin-submit')]);
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await waitFor(() => smtp.mails.some((m) => m.to.includes(email) && m.headers['x-deliveryline-notice'] === 'account.locked'));
+    await waitFor(
+      () => smtp.mails.some((m) => m.to.includes(email) && m.headers['x-deliveryline-notice'] === 'account.locked'),
+      'the lock notice',
+    );
     await context.close();
   });
 
@@ -146,8 +149,9 @@ describe('sign-in limits and the second factor in a browser', () => {
     expect(await p2.locator('#recovery-left').innerText()).toMatch(/9/);
     await shotBoth(p2, SHOTS, 'account-totp-on');
     await again.close();
-    await waitFor(() =>
-      smtp.mails.some((m) => m.to.includes(users.sourceA.email) && m.headers['x-deliveryline-notice'] === 'account.recovery'),
+    await waitFor(
+      () => smtp.mails.some((m) => m.to.includes(users.sourceA.email) && m.headers['x-deliveryline-notice'] === 'account.recovery'),
+      'the recovery-code notice',
     );
   });
 });
