@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { ConfigError } from '../env';
+import { both } from '../i18n/catalog';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
@@ -8,7 +10,7 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 const OWNER_MIGRATION = '0025_least-privilege.sql';
 
 /** Migrations waiting while this connection's role may not apply them (the portal's, the workers'). */
-export class MigrationsPendingError extends Error {}
+export class MigrationsPendingError extends ConfigError {}
 
 /**
  * Forward-only runner over numbered SQL files (`0001_init.sql`). Each file runs in its own
@@ -41,8 +43,10 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[
     ).rows[0];
     if (who.name === 'deliveryline_portal' || (done.has(OWNER_MIGRATION) && !who.superuser && !who.owner_member))
       throw new MigrationsPendingError(
-        `the database needs migrations (${pending.join(', ')}) that this connection's role (${who.name}) may not apply: ` +
-          'run them as the owner (DATABASE_OWNER_URL, or `pnpm dline migrate` with an administrator in DATABASE_URL)',
+        both('db.pending', {
+          files: pending.length > 3 ? `${pending.length}: ${pending[0]} … ${pending[pending.length - 1]}` : pending.join(', '),
+          role: who.name,
+        }),
       );
     if (!exists)
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
