@@ -46,6 +46,7 @@ export async function migrate(pool: Pool, dir = MIGRATIONS_DIR): Promise<string[
         both('db.pending', {
           files: pending.length > 3 ? `${pending.length}: ${pending[0]} … ${pending[pending.length - 1]}` : pending.join(', '),
           role: who.name,
+          cmd: 'pnpm dline db migrate',
         }),
       );
     if (!exists)

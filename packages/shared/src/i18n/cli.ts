@@ -20,8 +20,8 @@ export const CLI = {
   'test.noContact': ['連絡先なし', 'no contact'],
   'db.migrated': ['マイグレーションを適用しました: {files}', 'migrations applied: {files}'],
   'db.pending': [
-    'データベースに未適用のマイグレーション（{files}）がありますが、この接続のロール（{role}）では適用できません。所有者として適用してください（DATABASE_OWNER_URL、または管理者の DATABASE_URL で pnpm dline db migrate）',
-    "the database needs migrations ({files}) that this connection's role ({role}) may not apply: run them as the owner (DATABASE_OWNER_URL, or pnpm dline db migrate with an administrator in DATABASE_URL)",
+    'データベースに未適用のマイグレーション（{files}）がありますが、この接続のロール（{role}）では適用できません。所有者として適用してください（DATABASE_OWNER_URL を設定するか、管理者の DATABASE_URL で {cmd} を実行）',
+    "the database needs migrations ({files}) that this connection's role ({role}) may not apply: run them as the owner (set DATABASE_OWNER_URL, or run {cmd} with an administrator in DATABASE_URL)",
   ],
   'db.upToDate': ['データベースは最新です', 'the database is up to date'],
   'db.login': ['{role} はログインできます（パスワード設定: {password}）: {url}', '{role} may log in (password set: {password}): {url}'],
