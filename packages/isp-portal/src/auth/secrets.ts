@@ -41,3 +41,5 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 export const MIN_PASSWORD = 12;
+/** ASVS 2.1.2: 64 characters and more are allowed, more than 128 are refused (characters, not bytes) */
+export const MAX_PASSWORD = 128;

@@ -368,6 +368,20 @@ describe('sign-in hardening', () => {
         cookies: { dl_session: here },
         payload: { current, password: NEW, again: NEW, _csrf: csrfOf(form.body) },
       });
+    // ASVS 2.1.1/2.1.2: fewer than 12 or more than 128 characters are refused, nothing changes
+    for (const [pw, text] of [
+      ['x'.repeat(129), 'Use a password of at most 128 characters.'],
+      ['elevenchars', 'Use a password of at least 12 characters.'],
+    ] as const) {
+      const r = await send({
+        method: 'POST',
+        url: '/account/password',
+        headers: en,
+        cookies: { dl_session: here },
+        payload: { current: PASSWORD, password: pw, again: pw, _csrf: csrfOf(form.body) },
+      });
+      expect({ status: r.statusCode, flash: flashOf(r.body) }).toEqual({ status: 400, flash: text });
+    }
     const wrong = await change('not my password');
     expect(wrong.statusCode).toBe(400);
     expect(flashOf(wrong.body)).toBe('The current password is not right.');

@@ -3,7 +3,7 @@ import { z } from 'zod/v4';
 import { ROLES } from '../auth/caller';
 import crypto from 'node:crypto';
 import { insertToken, insertUser, memberExists, setPassword, userByEmail } from '../repositories/identity.repository';
-import { hashPassword, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
+import { hashPassword, MAX_PASSWORD, MIN_PASSWORD, newApiToken, sha256 } from '../auth/secrets';
 
 export const NewUserSchema = z.object({
   email: z.string().transform(normalEmail).pipe(z.email().max(320)),
@@ -37,8 +37,7 @@ export async function createUser(pool: Pool, input: NewUserInput, actor: string)
     throw new UserInputError('request.invalid', `${i.path.join('.')}: ${i.message}`);
   }
   const u = p.data;
-  if (u.password.length < MIN_PASSWORD)
-    throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  checkPasswordLength(u.password);
   if (await userByEmail(pool, u.email)) throw new UserInputError('user.exists', `${u.email} already has an account`);
   const org = u.org || null;
   if (u.role === 'member' && (!org || !(await memberExists(pool, org))))
@@ -74,6 +73,13 @@ export function oneTimePassword(): string {
     .replace(/(.{4})(?!$)/g, '$1-');
 }
 
+/** A password's length in characters (code points): at least MIN_PASSWORD, at most MAX_PASSWORD (ASVS 2.1.1, 2.1.2). */
+export function checkPasswordLength(password: string): void {
+  const n = [...password].length;
+  if (n < MIN_PASSWORD) throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  if (n > MAX_PASSWORD) throw new UserInputError('password.long', `the password may have at most ${MAX_PASSWORD} characters`);
+}
+
 /**
  * The user's own password replaces the one-time one (the first sign-in asks for it); an audit
  * event. Every other session of the user ends (`keepSession`: the one that changed it).
@@ -82,8 +88,7 @@ export async function changePassword(
   pool: Pool,
   a: { userId: number; password: string; actor: string; keepSession?: string | null },
 ): Promise<void> {
-  if (a.password.length < MIN_PASSWORD)
-    throw new UserInputError('password.short', `the password needs at least ${MIN_PASSWORD} characters`);
+  checkPasswordLength(a.password);
   const ended = await setPassword(pool, a.userId, await hashPassword(a.password), a.keepSession ?? null);
   await audit(pool, { actor: a.actor, action: 'user.password_changed', object: `user:${a.userId}`, details: { sessionsEnded: ended } });
 }

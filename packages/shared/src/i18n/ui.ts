@@ -230,6 +230,7 @@ export const UI = {
     'Choose the member for a member user and the source for a source user.',
   ],
   'error.password.short': ['パスワードは12文字以上にしてください。', 'Use a password of at least 12 characters.'],
+  'error.password.long': ['パスワードは128文字以内にしてください。', 'Use a password of at most 128 characters.'],
   'error.proposal.not_found': ['申請が見つかりません。', 'Proposal not found.'],
   'error.proposal.decided': ['この申請は既に処理されています。', 'This proposal has already been decided.'],
   'error.proposal.prefix_not_held': [
