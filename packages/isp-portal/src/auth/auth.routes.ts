@@ -11,13 +11,13 @@ import {
   insertSession,
   markSignedIn,
   passSecondFactor,
-  userByEmail,
   userById,
 } from '../repositories/identity.repository';
-import { randomSecret, sha256, verifyPassword } from './secrets';
+import { randomSecret, sha256 } from './secrets';
 import { clockOf, LANG_COOKIE, clearSessionCookie, setSessionCookie } from './resolve-caller';
 import { claimAttempt, succeeded } from './signin-limits';
 import { checkSecondFactor, recoveryCodeUsed } from './second-factor';
+import { checkCredentials } from './credentials';
 import { lockedNow, refuse, refusalText } from './signin-outcome';
 import type { Caller } from './caller';
 
@@ -111,35 +111,33 @@ export const authRoutes: PortalRoute[] = [
       if (origin && new URL(origin).host !== req.headers.host) throw new HttpError(403, 'csrf');
       const now = clockOf(deps.settings);
       const email = normalEmail(body.email);
-      const who = { email, ip: req.ip };
       const form = (status: number, text: string) =>
         reply
           .code(status)
           .type('text/html')
           .send(signinPage(lang, safeNext(body.next), text, body.email));
-      const claim = await claimAttempt(ctx.pool, deps.settings.limits, who, now);
-      if (!claim.ok) {
-        req.log.info({ ip: req.ip, why: claim.why }, 'sign-in attempt refused by the limits');
-        refuse(reply, claim, now);
-        return form(429, refusalText(lang, claim, now));
+      const c = await checkCredentials(ctx.pool, deps.settings, { email, password: body.password, client: req.ip }, now);
+      if (c.ok === false && c.why === 'limited') {
+        req.log.info({ ip: req.ip, why: c.claim.why }, 'sign-in attempt refused by the limits');
+        refuse(reply, c.claim, now);
+        return form(429, refusalText(lang, c.claim, now));
       }
-      const user = await userByEmail(ctx.pool, email);
-      const ok = await verifyPassword(body.password, user?.active ? user.password_hash : null);
-      if (!user || !ok) {
+      if (c.ok === false && c.why === 'password') {
         await audit(ctx.pool, {
-          actor: user ? `user:${user.id}` : 'anonymous',
+          actor: c.user ? `user:${c.user.id}` : 'anonymous',
           action: 'user.signin_failed',
           details: { email, ip: req.ip },
         });
-        if (!claim.locksNow) return form(401, t(lang, 'signin.failed'));
-        await lockedNow(deps, req, email, user, claim, now);
+        if (!c.claim.locksNow) return form(401, t(lang, 'signin.failed'));
+        await lockedNow(deps, req, email, c.user, c.claim, now);
         return form(
           401,
           refusalText(lang, { why: 'locked', until: new Date(now.getTime() + deps.settings.limits.lockSeconds * 1000) }, now),
         );
       }
-      const needsTotp = !!user.totp_secret;
-      await succeeded(ctx.pool, who, now, { full: !needsTotp, claim });
+      // the password was right: signed in, or with the second factor still to come (no code is sent here)
+      const user = c.user!;
+      const needsTotp = !c.ok;
       // a new session id at every sign-in; a session the browser still held ends here
       if (req.sessionHash) await deleteSession(ctx.pool, req.sessionHash);
       const secret = randomSecret();

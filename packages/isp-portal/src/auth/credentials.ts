@@ -2,13 +2,14 @@ import { normalEmail, type Pool } from '@deliveryline/shared';
 import type { PortalSettings } from '../settings';
 import { userByEmail, type UserRow } from '../repositories/identity.repository';
 import { verifyPassword } from './secrets';
-import { claimAttempt, succeeded } from './signin-limits';
+import { claimAttempt, succeeded, type Claim } from './signin-limits';
 import { checkSecondFactor } from './second-factor';
 
 export type CredentialCheck =
   | { ok: true; user: UserRow }
-  | { ok: false; why: 'limited'; until: Date }
-  | { ok: false; why: 'password' | 'second-factor' | 'second-factor-needed'; user?: UserRow };
+  | { ok: false; why: 'limited'; until: Date; claim: Claim & { ok: false } }
+  /** `second-factor-needed`: the password was right and the code is still to come (the sign-in page asks for it next) */
+  | { ok: false; why: 'password' | 'second-factor' | 'second-factor-needed'; user?: UserRow; claim: Claim & { ok: true } };
 
 /**
  * E-mail, password and (when the user has one) the second factor in one step, under the same
@@ -24,16 +25,17 @@ export async function checkCredentials(
 ): Promise<CredentialCheck> {
   const who = { email: normalEmail(a.email), ip: a.client };
   const claim = await claimAttempt(pool, settings.limits, who, now);
-  if (!claim.ok) return { ok: false, why: 'limited', until: claim.until };
+  if (!claim.ok) return { ok: false, why: 'limited', until: claim.until, claim };
   const user = await userByEmail(pool, who.email);
-  if (!user || !(await verifyPassword(a.password, user.active ? user.password_hash : null))) return { ok: false, why: 'password', user };
+  if (!user || !(await verifyPassword(a.password, user.active ? user.password_hash : null)))
+    return { ok: false, why: 'password', user, claim };
   if (user.totp_secret) {
     if (!a.code) {
       // the password was right: only its own attempt is taken back, the count of codes goes on
       await succeeded(pool, who, now, { full: false, claim });
-      return { ok: false, why: 'second-factor-needed', user };
+      return { ok: false, why: 'second-factor-needed', user, claim };
     }
-    if (!(await checkSecondFactor(pool, settings.totpKey, user, a.code)).ok) return { ok: false, why: 'second-factor', user };
+    if (!(await checkSecondFactor(pool, settings.totpKey, user, a.code)).ok) return { ok: false, why: 'second-factor', user, claim };
   }
   await succeeded(pool, who, now, { full: true, claim });
   return { ok: true, user };
