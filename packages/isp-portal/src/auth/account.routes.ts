@@ -111,6 +111,14 @@ async function accountPage(
   );
 }
 
+/** Ten new recovery codes (the old ones stop working), audited and told to the owner, shown this once. */
+async function newRecoveryCodes(c: RouteCall<unknown, unknown, unknown>, action: string, change: 'totp' | 'recovery') {
+  const codes = await issueRecoveryCodes(c.ctx.pool, c.deps.settings.totpKey, c.caller.userId);
+  await audit(c.ctx.pool, { actor: c.caller.actor, action, object: `user:${c.caller.userId}` });
+  await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, change, c.req.ip);
+  return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
+}
+
 export const accountRoutes: PortalRoute[] = [
   route({
     method: 'GET',
@@ -140,11 +148,7 @@ export const accountRoutes: PortalRoute[] = [
           .send(await accountPage(c, { totpWrong: true }));
       const key = c.deps.settings.totpKey;
       await setTotpSecret(c.ctx.pool, c.caller.userId, sealSecret(key, c.caller.userId, c.body.secret), step);
-      const codes = await issueRecoveryCodes(c.ctx.pool, key, c.caller.userId);
-      await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.totp_enabled', object: `user:${c.caller.userId}` });
-      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'totp', c.req.ip);
-      // the recovery codes are shown this once
-      return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
+      return newRecoveryCodes(c, 'user.totp_enabled', 'totp');
     },
   }),
   route({
@@ -156,10 +160,7 @@ export const accountRoutes: PortalRoute[] = [
     body: z.object({ _csrf: z.string().optional() }),
     handler: async (c) => {
       if (!c.caller.hasTotp) throw new HttpError(409, 'totp.not_enabled');
-      const codes = await issueRecoveryCodes(c.ctx.pool, c.deps.settings.totpKey, c.caller.userId);
-      await audit(c.ctx.pool, { actor: c.caller.actor, action: 'user.recovery_codes_generated', object: `user:${c.caller.userId}` });
-      await notifyChange(c.ctx.pool, c.deps.mailer, c.req.log, c.caller.userId, 'recovery', c.req.ip);
-      return c.reply.type('text/html').send(await accountPage(c, { recoveryCodes: codes }));
+      return newRecoveryCodes(c, 'user.recovery_codes_generated', 'recovery');
     },
   }),
   route({
